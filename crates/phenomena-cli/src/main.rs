@@ -1,0 +1,143 @@
+//! `phenomena-cli`: the labs without a browser, for researchers and benchmarks.
+//!
+//! - `list` — labs, presets and parameters;
+//! - `run LAB --preset P --out DIR [--set k=v]...` — trains the run to its planned length and
+//!   writes `series.csv`, `run.json` and one SVG per chart (the page's chart code);
+//! - `bench [LAB]` — steps per second on the native flex backend.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use burn::prelude::Device;
+use clap::{Parser, Subcommand};
+use phenomena::{OutOfRange, labs};
+
+#[derive(Parser)]
+#[command(name = "phenomena-cli", version, about = "Run Phenomena labs natively")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the labs with their presets and parameters.
+    List,
+    /// Train a lab and write its series (CSV, JSON) and charts (SVG).
+    Run {
+        /// Lab id, e.g. frozen-subspace.
+        lab: String,
+        /// Preset id (see `list`).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Override a parameter: --set alpha=0.8 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print training steps per second on the native flex backend.
+    Bench {
+        #[arg(default_value = "frozen-subspace")]
+        lab: String,
+        /// Steps to time (after a short warm-up).
+        #[arg(long, default_value_t = 500)]
+        steps: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, String> {
+    sets.iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| format!("--set expects NAME=VALUE, got `{s}`"))
+        })
+        .collect()
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::List => {
+            for info in labs::all() {
+                println!(
+                    "{} — {}\n  {}\n  presets:",
+                    info.id, info.title, info.citation
+                );
+                for p in &info.presets {
+                    println!("    {:<12} {}", p.id, p.title);
+                }
+                println!("  parameters:");
+                for s in &info.schema {
+                    println!(
+                        "    {:<12} [{}, {}] default {} — {}",
+                        s.name, s.min, s.max, s.default, s.label
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Run {
+            lab,
+            preset,
+            set,
+            out,
+        } => {
+            let raw = parse_sets(&set)?;
+            let (params, _) = labs::params_for(&lab, preset.as_deref(), &raw, OutOfRange::Reject)
+                .map_err(|e| e.to_string())?;
+            let mut lab =
+                labs::create(&lab, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
+            let total = lab.max_steps();
+            lab.step(total);
+            let snapshot = phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let write = |name: &str, text: &str| {
+                let path = out.join(name);
+                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            write("series.csv", &snapshot.to_csv())?;
+            write("run.json", &snapshot.to_json())?;
+            let history = lab.summary(&snapshot).into_iter().collect::<Vec<_>>();
+            for chart in lab.charts(&snapshot, &history) {
+                let svg = phenomena_charts::to_svg(&chart, 720, 440)?;
+                write(&format!("{}.svg", chart.id), &svg)?;
+            }
+            if let Some(message) = &snapshot.diverged {
+                eprintln!("warning: {message}");
+            }
+            println!("wrote {} (step {})", out.display(), snapshot.step);
+            Ok(())
+        }
+        Command::Bench { lab, steps } => {
+            let (params, _) = labs::params_for(&lab, None, &BTreeMap::new(), OutOfRange::Reject)
+                .map_err(|e| e.to_string())?;
+            let mut lab =
+                labs::create(&lab, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
+            lab.step(20);
+            phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+            let start = Instant::now();
+            lab.step(steps);
+            phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "native flex: {:.0} steps/s ({steps} steps in {secs:.2} s, default preset)",
+                steps as f64 / secs
+            );
+            Ok(())
+        }
+    }
+}

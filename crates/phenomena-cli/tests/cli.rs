@@ -1,0 +1,61 @@
+//! The CLI writes exactly what the lab produces in-process.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use burn::prelude::Device;
+use phenomena::{OutOfRange, labs};
+
+#[test]
+fn cli_csv_for_a_preset_equals_the_in_process_run() {
+    let out = std::env::temp_dir().join(format!("phenomena-cli-test-{}", std::process::id()));
+    let status = Command::new(env!("CARGO_BIN_EXE_phenomena-cli"))
+        .args([
+            "run",
+            "frozen-subspace",
+            "--preset",
+            "well",
+            "--set",
+            "steps=300",
+        ])
+        .args(["--set", "n=60", "--set", "hidden=8", "--out"])
+        .arg(&out)
+        .status()
+        .expect("cli runs");
+    assert!(status.success());
+    let written = std::fs::read_to_string(out.join("series.csv")).unwrap();
+
+    let raw: BTreeMap<String, String> = [("steps", "300"), ("n", "60"), ("hidden", "8")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (params, _) =
+        labs::params_for("frozen-subspace", Some("well"), &raw, OutOfRange::Reject).unwrap();
+    let mut lab = labs::create("frozen-subspace", params, &Device::flex(), "flex").unwrap();
+    lab.step(300);
+    let snapshot = phenomena::block_on(lab.snapshot()).unwrap();
+    assert_eq!(written, snapshot.to_csv());
+    for chart in ["errors", "spectrum", "projection", "alpha"] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg"));
+    }
+    assert!(
+        std::fs::read_to_string(out.join("run.json"))
+            .unwrap()
+            .contains("\"seed\"")
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn cli_rejects_out_of_range_parameters_with_the_range() {
+    let out = std::env::temp_dir().join("phenomena-cli-reject");
+    let output = Command::new(env!("CARGO_BIN_EXE_phenomena-cli"))
+        .args(["run", "frozen-subspace", "--set", "alpha=9", "--out"])
+        .arg(&out)
+        .output()
+        .expect("cli runs");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("[0.05, 4]"), "{err}");
+}

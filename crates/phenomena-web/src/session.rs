@@ -1,0 +1,206 @@
+//! A lab being watched: the current run, earlier runs' summaries, and the latest snapshot.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::Device;
+use phenomena::lab::ParamError;
+use phenomena::{Lab, LabError, OutOfRange, Params, RunSummary, Snapshot, labs};
+use phenomena_charts::ChartSpec;
+
+/// Where a run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Pure-Rust CPU backend.
+    Flex,
+    /// The browser's WebGPU (or native wgpu).
+    WebGpu,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Flex => "flex",
+            Backend::WebGpu => "webgpu",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, LabError> {
+        match name {
+            "flex" | "cpu" => Ok(Backend::Flex),
+            "webgpu" | "gpu" => Ok(Backend::WebGpu),
+            other => Err(LabError::Backend(format!(
+                "unknown backend `{other}` (use `flex` or `webgpu`)"
+            ))),
+        }
+    }
+}
+
+pub struct Session {
+    lab_id: String,
+    lab: Box<dyn Lab>,
+    backend: Backend,
+    history: Vec<RunSummary>,
+    latest: Option<Snapshot>,
+}
+
+/// Earlier runs kept for charts that compare runs (bounded so a long session stays small).
+const HISTORY_LIMIT: usize = 64;
+
+impl Session {
+    /// Creates lab `lab_id` from raw parameter text (URL hash, controls). Out-of-range values
+    /// are clamped; the returned notes say what was changed.
+    pub fn create(
+        lab_id: &str,
+        preset: Option<&str>,
+        raw: &BTreeMap<String, String>,
+        backend: Backend,
+        device: &Device,
+    ) -> Result<(Self, Vec<ParamError>), LabError> {
+        let (params, notes) = labs::params_for(lab_id, preset, raw, OutOfRange::Clamp)?;
+        let lab = labs::create(lab_id, params, device, backend.name())?;
+        Ok((
+            Self {
+                lab_id: lab_id.to_string(),
+                lab,
+                backend,
+                history: Vec::new(),
+                latest: None,
+            },
+            notes,
+        ))
+    }
+
+    /// Starts a new run (new parameters and/or backend), keeping earlier runs' summaries.
+    pub fn restart(
+        &mut self,
+        raw: &BTreeMap<String, String>,
+        backend: Backend,
+        device: &Device,
+    ) -> Result<Vec<ParamError>, LabError> {
+        let (params, notes) = labs::params_for(&self.lab_id, None, raw, OutOfRange::Clamp)?;
+        let lab = labs::create(&self.lab_id, params, device, backend.name())?;
+        if let Some(summary) = self.latest.as_ref().and_then(|s| self.lab.summary(s)) {
+            self.history.push(summary);
+            if self.history.len() > HISTORY_LIMIT {
+                self.history.remove(0);
+            }
+        }
+        self.lab = lab;
+        self.backend = backend;
+        self.latest = None;
+        Ok(notes)
+    }
+
+    pub fn step(&mut self, k: u64) {
+        self.lab.step(k);
+    }
+
+    pub fn steps_done(&self) -> u64 {
+        self.lab.steps_done()
+    }
+
+    pub fn max_steps(&self) -> u64 {
+        self.lab.max_steps()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Reads back everything recorded since the last call.
+    pub async fn refresh(&mut self) -> Result<&Snapshot, LabError> {
+        let snapshot = self.lab.snapshot().await?;
+        Ok(self.latest.insert(snapshot))
+    }
+
+    pub fn latest(&self) -> Option<&Snapshot> {
+        self.latest.as_ref()
+    }
+
+    pub fn params(&self) -> Option<&Params> {
+        self.latest.as_ref().map(|s| &s.params)
+    }
+
+    /// Chart specs for the latest snapshot (empty before the first refresh).
+    pub fn charts(&self) -> Vec<ChartSpec> {
+        match &self.latest {
+            Some(s) => self.lab.charts(s, &self.history),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn history(&self) -> &[RunSummary] {
+        &self.history
+    }
+}
+
+#[cfg(all(test, not(target_family = "wasm")))]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn out_of_range_values_are_clamped_with_a_note() {
+        let (session, notes) = Session::create(
+            "frozen-subspace",
+            None,
+            &raw(&[("alpha", "99"), ("n", "40"), ("hidden", "4")]),
+            Backend::Flex,
+            &Device::flex(),
+        )
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("α"));
+        assert_eq!(session.steps_done(), 0);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let err = Session::create(
+            "frozen-subspace",
+            None,
+            &raw(&[("alpha", "0.5abc")]),
+            Backend::Flex,
+            &Device::flex(),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("must be a number"));
+        assert!(Backend::parse("tpu").is_err());
+        assert!(
+            Session::create(
+                "no-such-lab",
+                None,
+                &raw(&[]),
+                Backend::Flex,
+                &Device::flex()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn restart_keeps_the_previous_run_in_history() {
+        let small = raw(&[("n", "40"), ("hidden", "4"), ("steps", "50")]);
+        let (mut s, _) = Session::create(
+            "frozen-subspace",
+            None,
+            &small,
+            Backend::Flex,
+            &Device::flex(),
+        )
+        .unwrap();
+        s.step(50);
+        phenomena::block_on(s.refresh()).unwrap();
+        s.restart(&small, Backend::Flex, &Device::flex()).unwrap();
+        assert_eq!(s.history().len(), 1);
+        assert_eq!(s.steps_done(), 0);
+        assert!(s.charts().is_empty());
+    }
+}

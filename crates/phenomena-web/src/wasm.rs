@@ -1,0 +1,336 @@
+//! `#[wasm_bindgen]` exports. Errors cross as JS `Error`s with readable messages; a Rust
+//! panic is reported to the page through a `phenomena-panic` event before the module traps.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use burn::prelude::Device;
+use js_sys::{Error, Promise};
+use phenomena::labs;
+use plotters::prelude::IntoDrawingArea;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::canvas::MeasuredCanvas;
+use crate::session::{Backend, Session};
+
+unsafe extern "C" {
+    /// Synthesised by wasm-ld: runs the static constructors (burn's kernel registries).
+    fn __wasm_call_ctors();
+}
+
+/// Runs the static constructors exactly once.
+///
+/// If nothing in the module calls `__wasm_call_ctors`, wasm-ld treats the module as a
+/// "command" and re-runs every constructor at the start of *every* exported function — that
+/// cost most of each call's time. Calling it here, from the entry points, turns that off.
+pub fn ensure_constructors() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if !DONE.swap(true, Ordering::SeqCst) {
+        // SAFETY: called once per instance, before any code that relies on the registries.
+        unsafe { __wasm_call_ctors() };
+    }
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    ensure_constructors();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = info.to_string();
+        if let Some(window) = web_sys::window() {
+            let detail = JsValue::from_str(&message);
+            let init = web_sys::CustomEventInit::new();
+            init.set_detail(&detail);
+            if let Ok(event) =
+                web_sys::CustomEvent::new_with_event_init_dict("phenomena-panic", &init)
+            {
+                let _ = window.dispatch_event(&event);
+            }
+        }
+    }));
+}
+
+fn js_err(message: impl std::fmt::Display) -> JsValue {
+    Error::new(&message.to_string()).into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_err)
+}
+
+/// Every lab with its parameter schema and presets.
+#[wasm_bindgen(js_name = labCatalog)]
+pub fn lab_catalog() -> Result<JsValue, JsValue> {
+    ensure_constructors();
+    to_js(&labs::all())
+}
+
+/// Reads a JS object of `{name: string | number}` into raw parameter text.
+fn raw_params(value: &JsValue) -> Result<BTreeMap<String, String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(BTreeMap::new());
+    }
+    let object: js_sys::Object = value
+        .clone()
+        .dyn_into()
+        .map_err(|_| js_err("parameters must be an object"))?;
+    let mut raw = BTreeMap::new();
+    for entry in js_sys::Object::entries(&object).iter() {
+        let pair: js_sys::Array = entry.into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let v = pair.get(1);
+        let text = match (v.as_string(), v.as_f64()) {
+            (Some(s), _) => s,
+            (None, Some(n)) => n.to_string(),
+            _ => String::from("?"),
+        };
+        raw.insert(key, text);
+    }
+    Ok(raw)
+}
+
+thread_local! {
+    /// The WebGPU device, initialised once (a wgpu runtime cannot be initialised twice).
+    static WEBGPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };
+}
+
+/// Initialises WebGPU once. Resolves to `""` when it works, else to the reason it does not.
+#[wasm_bindgen(js_name = initWebGpu)]
+pub async fn init_webgpu() -> String {
+    ensure_constructors();
+    if let Some(result) = WEBGPU.with(|w| w.borrow().clone()) {
+        return result.err().unwrap_or_default();
+    }
+    let has_gpu = web_sys::window()
+        .map(|w| {
+            js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
+                .map(|g| !g.is_undefined())
+                .unwrap_or(false)
+        })
+        .unwrap_or(false);
+    let result = if has_gpu {
+        Device::wgpu_options()
+            .init_async()
+            .await
+            .map_err(|e| format!("WebGPU could not start: {e}"))
+    } else {
+        Err("this browser has no WebGPU (navigator.gpu is missing)".to_string())
+    };
+    let message = result.as_ref().err().cloned().unwrap_or_default();
+    WEBGPU.with(|w| *w.borrow_mut() = Some(result));
+    message
+}
+
+fn device_for(backend: Backend) -> Result<Device, JsValue> {
+    match backend {
+        Backend::Flex => Ok(Device::flex()),
+        Backend::WebGpu => WEBGPU.with(|w| match &*w.borrow() {
+            Some(Ok(device)) => Ok(device.clone()),
+            Some(Err(message)) => Err(js_err(message)),
+            None => Err(js_err(
+                "call initWebGpu() before choosing the webgpu backend",
+            )),
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    step: u64,
+    max_steps: u64,
+    backend: &'a str,
+    diverged: Option<&'a str>,
+    scalars: &'a BTreeMap<String, f64>,
+    params: &'a BTreeMap<String, f64>,
+}
+
+#[derive(Serialize)]
+struct ChartInfo {
+    id: String,
+    title: String,
+    caption: String,
+    summary: String,
+}
+
+/// One lab on the page. Methods that await hold the session only for their own duration;
+/// a call that arrives meanwhile gets a "busy" error rather than a panic.
+#[wasm_bindgen]
+pub struct LabHandle {
+    session: Rc<RefCell<Session>>,
+    notes: Vec<String>,
+}
+
+fn busy() -> JsValue {
+    js_err("the lab is busy reading back results; try again after the pending call")
+}
+
+#[wasm_bindgen]
+impl LabHandle {
+    /// Creates a lab. `params` is an object of raw values (strings or numbers).
+    pub fn create(
+        lab: &str,
+        preset: Option<String>,
+        params: JsValue,
+        backend: &str,
+    ) -> Result<LabHandle, JsValue> {
+        ensure_constructors();
+        let backend = Backend::parse(backend).map_err(js_err)?;
+        let device = device_for(backend)?;
+        let raw = raw_params(&params)?;
+        let (session, notes) =
+            Session::create(lab, preset.as_deref(), &raw, backend, &device).map_err(js_err)?;
+        Ok(LabHandle {
+            session: Rc::new(RefCell::new(session)),
+            notes: notes.into_iter().map(|n| n.message).collect(),
+        })
+    }
+
+    /// Messages about values that were clamped when the lab was last (re)started.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+
+    /// Starts a new run with new parameters and/or backend, keeping earlier runs' summaries.
+    pub fn restart(&mut self, params: JsValue, backend: &str) -> Result<(), JsValue> {
+        let backend = Backend::parse(backend).map_err(js_err)?;
+        let device = device_for(backend)?;
+        let raw = raw_params(&params)?;
+        let mut session = self.session.try_borrow_mut().map_err(|_| busy())?;
+        let notes = session.restart(&raw, backend, &device).map_err(js_err)?;
+        self.notes = notes.into_iter().map(|n| n.message).collect();
+        Ok(())
+    }
+
+    /// Queues `k` training steps on every run of the lab.
+    pub fn step(&self, k: u32) -> Result<(), JsValue> {
+        self.session
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .step(k as u64);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = stepsDone)]
+    pub fn steps_done(&self) -> Result<f64, JsValue> {
+        Ok(self.session.try_borrow().map_err(|_| busy())?.steps_done() as f64)
+    }
+
+    #[wasm_bindgen(js_name = maxSteps)]
+    pub fn max_steps(&self) -> Result<f64, JsValue> {
+        Ok(self.session.try_borrow().map_err(|_| busy())?.max_steps() as f64)
+    }
+
+    pub fn backend(&self) -> Result<String, JsValue> {
+        Ok(self
+            .session
+            .try_borrow()
+            .map_err(|_| busy())?
+            .backend()
+            .name()
+            .to_string())
+    }
+
+    /// Reads back the metrics recorded so far; resolves to a status object.
+    pub fn refresh(&self) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move {
+            let mut guard = session.try_borrow_mut().map_err(|_| busy())?;
+            let snapshot = guard.refresh().await.map_err(js_err)?;
+            to_js(&Status {
+                step: snapshot.step,
+                max_steps: 0,
+                backend: &snapshot.backend,
+                diverged: snapshot.diverged.as_deref(),
+                scalars: &snapshot.scalars,
+                params: &snapshot.params.0,
+            })
+            .map(|status| {
+                let _ = js_sys::Reflect::set(
+                    &status,
+                    &"max_steps".into(),
+                    &JsValue::from_f64(guard.max_steps() as f64),
+                );
+                status
+            })
+        })
+    }
+
+    /// Id, title, caption and a text summary of each chart (for captions and screen readers).
+    pub fn charts(&self) -> Result<JsValue, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        let list: Vec<ChartInfo> = session
+            .charts()
+            .into_iter()
+            .map(|c| ChartInfo {
+                summary: c.text_summary(),
+                id: c.id,
+                title: c.title,
+                caption: c.caption,
+            })
+            .collect();
+        to_js(&list)
+    }
+
+    /// Draws every chart onto the canvas whose id is `prefix + chart id`, at pixel ratio `dpr`.
+    pub fn draw(&self, prefix: &str, dpr: f64) -> Result<(), JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or_else(|| js_err("no document"))?;
+        for chart in session.charts() {
+            let id = format!("{prefix}{}", chart.id);
+            let Some(element) = document.get_element_by_id(&id) else {
+                continue;
+            };
+            let canvas: web_sys::HtmlCanvasElement = element
+                .dyn_into()
+                .map_err(|_| js_err(format!("#{id} is not a canvas")))?;
+            let backend = MeasuredCanvas::new(canvas)
+                .ok_or_else(|| js_err(format!("#{id} has no 2-D context")))?;
+            phenomena_charts::draw(&chart, &backend.into_drawing_area(), dpr.clamp(0.5, 4.0))
+                .map_err(js_err)?;
+        }
+        Ok(())
+    }
+
+    /// One chart as an SVG document (the same spec the canvas shows).
+    #[wasm_bindgen(js_name = chartSvg)]
+    pub fn chart_svg(&self, id: &str, width: u32, height: u32) -> Result<String, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        let chart = session
+            .charts()
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| js_err(format!("no chart `{id}`")))?;
+        phenomena_charts::to_svg(&chart, width.clamp(100, 4000), height.clamp(100, 4000))
+            .map_err(js_err)
+    }
+
+    /// The latest snapshot as tidy CSV with the configuration stamped in.
+    pub fn csv(&self) -> Result<String, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        Ok(session.latest().map(|s| s.to_csv()).unwrap_or_default())
+    }
+
+    /// The latest snapshot as JSON.
+    pub fn json(&self) -> Result<String, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        Ok(session.latest().map(|s| s.to_json()).unwrap_or_default())
+    }
+
+    /// One recorded series of the latest snapshot as [x0, y0, x1, y1, …].
+    pub fn series(&self, name: &str) -> Result<Vec<f64>, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        let s = session
+            .latest()
+            .and_then(|s| s.series.get(name))
+            .ok_or_else(|| js_err(format!("no series `{name}`")))?;
+        Ok(s.x.iter().zip(&s.y).flat_map(|(x, y)| [*x, *y]).collect())
+    }
+}

@@ -1,0 +1,72 @@
+//! The web crate compiled to wasm, in headless Chromium: a lab trains on flex, and the same
+//! seed gives the same curves on WebGPU (the software adapter in CI) and on flex.
+
+#![cfg(target_family = "wasm")]
+
+use std::collections::BTreeMap;
+
+use burn::prelude::Device;
+use phenomena_web::{Backend, Session, ensure_constructors};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A small run so the software WebGPU adapter finishes in seconds.
+fn small() -> BTreeMap<String, String> {
+    [
+        ("n", "40"),
+        ("alpha", "0.5"),
+        ("hidden", "8"),
+        ("steps", "40"),
+        ("init_scale", "0.5"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+async fn run(backend: Backend, device: &Device) -> (Vec<f64>, Vec<f64>) {
+    let (mut session, notes) =
+        Session::create("frozen-subspace", None, &small(), backend, device).expect("lab builds");
+    assert!(notes.is_empty());
+    session.step(40);
+    let snapshot = session.refresh().await.expect("metrics read back");
+    assert_eq!(snapshot.step, 40);
+    assert_eq!(snapshot.backend, backend.name());
+    (
+        snapshot.series["linear.E_g"].y.clone(),
+        snapshot.series["network.E_g"].y.clone(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn flex_trains_the_lab_in_the_browser() {
+    ensure_constructors();
+    let (linear, network) = run(Backend::Flex, &Device::flex()).await;
+    assert!(linear.iter().chain(&network).all(|v| v.is_finite()));
+    assert!(linear.last().unwrap() < &linear[0], "E_g fell: {linear:?}");
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_and_flex_give_the_same_curves_for_one_seed() {
+    ensure_constructors();
+    let gpu = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("a WebGPU adapter (Chromium needs --enable-unsafe-webgpu)");
+    let (gpu_linear, gpu_network) = run(Backend::WebGpu, &gpu).await;
+    let (cpu_linear, cpu_network) = run(Backend::Flex, &Device::flex()).await;
+    assert_eq!(gpu_linear.len(), cpu_linear.len());
+    for (name, a, b) in [
+        ("linear", &gpu_linear, &cpu_linear),
+        ("network", &gpu_network, &cpu_network),
+    ] {
+        for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+            let rel = (x - y).abs() / y.abs().max(1e-12);
+            assert!(
+                rel < 1e-3,
+                "{name} E_g differs at record {i}: webgpu {x} vs flex {y}"
+            );
+        }
+    }
+}

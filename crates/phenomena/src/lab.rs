@@ -1,0 +1,435 @@
+//! The Lab contract: a parameter schema, presets, a lab that steps and reports snapshots,
+//! and the charts drawn from those snapshots.
+//!
+//! Parameters are declared once ([`ParamSpec`]); the page's controls, the URL hash, the CLI
+//! flags and validation all read that one declaration.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use phenomena_charts::ChartSpec;
+use serde::{Deserialize, Serialize};
+
+/// A boxed future that does not need to be `Send` (wasm is single-threaded).
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// One tunable number of a lab.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamSpec {
+    /// Key used in URLs, CLI flags and snapshots.
+    pub name: &'static str,
+    /// Human label for the control.
+    pub label: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Control granularity; integers use 1.
+    pub step: f64,
+    pub default: f64,
+    /// The control moves on a log scale (learning rates, ratios).
+    pub log: bool,
+    pub integer: bool,
+    pub help: &'static str,
+    /// Where the parameter comes from (paper and symbol).
+    pub source: &'static str,
+}
+
+/// A validated, complete set of parameter values, keyed by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Params(pub BTreeMap<String, f64>);
+
+impl Params {
+    /// Value of a declared parameter. Panics only on a programming error (an undeclared name).
+    pub fn get(&self, name: &str) -> f64 {
+        *self
+            .0
+            .get(name)
+            .unwrap_or_else(|| panic!("parameter `{name}` is not declared"))
+    }
+
+    pub fn usize(&self, name: &str) -> usize {
+        self.get(name).round().max(0.0) as usize
+    }
+}
+
+/// Why a parameter value was refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamError {
+    pub name: String,
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+/// How [`resolve_params`] treats out-of-range numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfRange {
+    /// Move the value to the nearest bound and report it (controls, URLs).
+    Clamp,
+    /// Refuse the value (CLI, programmatic use).
+    Reject,
+}
+
+/// Builds a complete parameter set from raw text values (URL hash, CLI flags).
+///
+/// Missing names take their defaults. Unknown names, non-numeric and non-finite values are
+/// errors; out-of-range values are clamped or refused depending on `mode`. On success the
+/// second element lists the adjustments made (each a message naming the parameter and range).
+pub fn resolve_params(
+    schema: &[ParamSpec],
+    raw: &BTreeMap<String, String>,
+    mode: OutOfRange,
+) -> Result<(Params, Vec<ParamError>), Vec<ParamError>> {
+    let mut values = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    for name in raw.keys() {
+        if !schema.iter().any(|p| p.name == name) {
+            errors.push(ParamError {
+                name: name.clone(),
+                message: format!("unknown parameter `{name}`"),
+            });
+        }
+    }
+    for spec in schema {
+        let value = match raw.get(spec.name) {
+            None => spec.default,
+            Some(text) => match text.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => {
+                    errors.push(ParamError {
+                        name: spec.name.into(),
+                        message: format!(
+                            "{} (`{}`) must be a number in [{}, {}], got `{}`",
+                            spec.label,
+                            spec.name,
+                            fmt_num(spec.min),
+                            fmt_num(spec.max),
+                            truncate(text, 40)
+                        ),
+                    });
+                    continue;
+                }
+            },
+        };
+        let mut v = if spec.integer { value.round() } else { value };
+        if v < spec.min || v > spec.max {
+            let message = format!(
+                "{} (`{}`) must lie in [{}, {}], got {}",
+                spec.label,
+                spec.name,
+                fmt_num(spec.min),
+                fmt_num(spec.max),
+                fmt_num(value)
+            );
+            match mode {
+                OutOfRange::Reject => {
+                    errors.push(ParamError {
+                        name: spec.name.into(),
+                        message,
+                    });
+                    continue;
+                }
+                OutOfRange::Clamp => {
+                    v = v.clamp(spec.min, spec.max);
+                    notes.push(ParamError {
+                        name: spec.name.into(),
+                        message: format!("{message}; using {}", fmt_num(v)),
+                    });
+                }
+            }
+        }
+        values.insert(spec.name.to_string(), v);
+    }
+    if errors.is_empty() {
+        Ok((Params(values), notes))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Default values of every parameter in a schema.
+pub fn default_params(schema: &[ParamSpec]) -> Params {
+    Params(
+        schema
+            .iter()
+            .map(|p| (p.name.to_string(), p.default))
+            .collect(),
+    )
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(max).collect();
+        format!("{head}…")
+    }
+}
+
+/// Compact, readable rendering of a number for messages.
+pub fn fmt_num(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e9 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A named parameter set that reproduces one figure or story, with what to look for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Two sentences: what to look for, and why.
+    pub caption: &'static str,
+    pub citation: &'static str,
+    /// Values that differ from the schema defaults.
+    pub values: &'static [(&'static str, f64)],
+}
+
+impl Preset {
+    pub fn params(&self, schema: &[ParamSpec]) -> Params {
+        let mut params = default_params(schema);
+        for (name, value) in self.values {
+            params.0.insert(name.to_string(), *value);
+        }
+        params
+    }
+}
+
+/// What the page needs to know about a lab before creating it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub citation: &'static str,
+    pub schema: Vec<ParamSpec>,
+    pub presets: Vec<Preset>,
+}
+
+/// One named curve in a snapshot: x values (usually steps) and y values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl Series {
+    pub fn push(&mut self, x: f64, y: f64) {
+        self.x.push(x);
+        self.y.push(y);
+    }
+    pub fn last(&self) -> Option<f64> {
+        self.y.last().copied()
+    }
+}
+
+/// Everything measured so far in a run: named series plus named scalars, all plain data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub lab: String,
+    pub step: u64,
+    pub params: Params,
+    pub seed: u64,
+    pub backend: String,
+    pub series: BTreeMap<String, Series>,
+    pub scalars: BTreeMap<String, f64>,
+    /// Set when a run has diverged; the page stops and shows this.
+    pub diverged: Option<String>,
+}
+
+impl Snapshot {
+    /// The run as tidy CSV (`series,x,y`), preceded by one `#` comment line with the lab,
+    /// version, seed, backend, step and every parameter, so a file always says what made it.
+    pub fn to_csv(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut out = format!(
+            "# phenomena {} lab={} seed={} backend={} step={} {}\nseries,x,y\n",
+            env!("CARGO_PKG_VERSION"),
+            self.lab,
+            self.seed,
+            self.backend,
+            self.step,
+            params.join(" ")
+        );
+        for (name, s) in &self.series {
+            for (x, y) in s.x.iter().zip(&s.y) {
+                out.push_str(&format!("{name},{x},{y}\n"));
+            }
+        }
+        out
+    }
+
+    /// The run as JSON with the generating version stamped in.
+    pub fn to_json(&self) -> String {
+        let value = serde_json::json!({
+            "generator": format!("phenomena {}", env!("CARGO_PKG_VERSION")),
+            "snapshot": self,
+        });
+        serde_json::to_string_pretty(&value).expect("snapshots serialize")
+    }
+}
+
+/// A finished (or stopped) run's headline numbers, kept across resets so a lab can plot
+/// results of earlier runs (e.g. the error against α).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub params: Params,
+    pub values: BTreeMap<String, f64>,
+}
+
+/// Errors a lab reports to its caller; never a panic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabError {
+    Params(Vec<ParamError>),
+    Backend(String),
+    UnknownLab(String),
+}
+
+impl fmt::Display for LabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabError::Params(errors) => {
+                let list: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+                write!(f, "{}", list.join("; "))
+            }
+            LabError::Backend(msg) => write!(f, "backend error: {msg}"),
+            LabError::UnknownLab(id) => write!(f, "unknown lab `{id}`"),
+        }
+    }
+}
+
+impl std::error::Error for LabError {}
+
+/// A running experiment: every run of the comparison, trained in lockstep.
+pub trait Lab {
+    fn info(&self) -> LabInfo;
+    /// Advances every run by `k` steps. Work is queued on the device; nothing is read back.
+    fn step(&mut self, k: u64);
+    fn steps_done(&self) -> u64;
+    /// The planned length of the run; `step` does nothing past it.
+    fn max_steps(&self) -> u64;
+    /// Reads the recorded metrics back from the device (asynchronously) into a snapshot.
+    fn snapshot(&mut self) -> LocalFuture<'_, Result<Snapshot, LabError>>;
+    /// The charts for a snapshot, with earlier runs' summaries where a chart uses them.
+    fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec>;
+    /// Headline numbers of this run, kept by the caller across resets.
+    fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary>;
+}
+
+/// Log-spaced recording schedule: record at every step early on, then ever more sparsely,
+/// so that log-time charts get evenly spread points and memory stays bounded.
+pub fn is_record_step(step: u64, per_decade: f64) -> bool {
+    if step <= 20 {
+        return true;
+    }
+    let prev = ((step - 1) as f64).log10() * per_decade;
+    let cur = (step as f64).log10() * per_decade;
+    prev.floor() != cur.floor()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Vec<ParamSpec> {
+        vec![ParamSpec {
+            name: "alpha",
+            label: "α",
+            min: 0.1,
+            max: 4.0,
+            step: 0.05,
+            default: 0.5,
+            log: false,
+            integer: false,
+            help: "",
+            source: "",
+        }]
+    }
+
+    fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn missing_values_take_defaults() {
+        let (p, notes) = resolve_params(&schema(), &raw(&[]), OutOfRange::Reject).unwrap();
+        assert_eq!(p.get("alpha"), 0.5);
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn out_of_range_is_clamped_with_a_message_naming_the_range() {
+        let (p, notes) =
+            resolve_params(&schema(), &raw(&[("alpha", "9")]), OutOfRange::Clamp).unwrap();
+        assert_eq!(p.get("alpha"), 4.0);
+        assert!(
+            notes[0].message.contains("[0.1, 4]"),
+            "{}",
+            notes[0].message
+        );
+    }
+
+    #[test]
+    fn out_of_range_is_rejected_in_reject_mode() {
+        let err =
+            resolve_params(&schema(), &raw(&[("alpha", "-1")]), OutOfRange::Reject).unwrap_err();
+        assert_eq!(err[0].name, "alpha");
+    }
+
+    #[test]
+    fn non_numeric_and_nan_are_errors() {
+        for bad in ["abc", "NaN", "inf", ""] {
+            let err =
+                resolve_params(&schema(), &raw(&[("alpha", bad)]), OutOfRange::Clamp).unwrap_err();
+            assert!(err[0].message.contains("must be a number"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        let err = resolve_params(&schema(), &raw(&[("beta", "1")]), OutOfRange::Clamp).unwrap_err();
+        assert!(err[0].message.contains("unknown parameter"));
+    }
+
+    #[test]
+    fn csv_stamps_the_config_and_lists_every_point() {
+        let mut snap = Snapshot {
+            lab: "demo".into(),
+            seed: 3,
+            ..Default::default()
+        };
+        snap.params.0.insert("alpha".into(), 0.5);
+        snap.series.entry("a".into()).or_default().push(1.0, 2.5);
+        let csv = snap.to_csv();
+        assert!(csv.starts_with("# phenomena "));
+        assert!(csv.contains("lab=demo seed=3") && csv.contains("alpha=0.5"));
+        assert!(csv.ends_with("series,x,y\na,1,2.5\n"));
+    }
+
+    #[test]
+    fn record_schedule_is_dense_early_and_sparse_late() {
+        let early = (1..=100).filter(|s| is_record_step(*s, 20.0)).count();
+        let late = (10_001..=10_100)
+            .filter(|s| is_record_step(*s, 20.0))
+            .count();
+        assert!(early > 30);
+        assert!(late <= 1);
+    }
+}

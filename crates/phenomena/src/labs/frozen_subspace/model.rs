@@ -1,0 +1,171 @@
+//! The two students, trained by full-batch gradient descent on ½Σ(y − f(x))² on a burn device.
+//!
+//! - [`LinearStudent`]: ŷ = w·x, the Advani–Saxe setting. Its gradient is written out
+//!   (w ← w + η·Xᵀ(y − Xw)), so the update is exactly the one the theory describes.
+//! - [`NetworkStudent`]: one hidden tanh layer, ŷ = a·tanh(Wx)/√h, trained with burn's
+//!   autodiff — the paper's second half: a very wide network does not overtrain more.
+//!
+//! Metrics are computed on the device as small tensors and read back later, together.
+
+use burn::prelude::*;
+
+use super::data::{Dataset, Spectrum, TEST_EXAMPLES};
+use crate::rng::{Stream, normal_vec};
+
+/// The problem's tensors, moved to one device once.
+pub struct DeviceData {
+    pub x: Tensor<2>,
+    pub xt: Tensor<2>,
+    pub y: Tensor<2>,
+    pub teacher: Tensor<2>,
+    pub x_test: Tensor<2>,
+    pub y_test_clean: Tensor<2>,
+    /// [N, rank] orthonormal basis of the input span.
+    pub span_basis: Tensor<2>,
+    pub n: usize,
+    pub p: usize,
+    pub noise_var: f32,
+}
+
+impl DeviceData {
+    pub fn new(data: &Dataset, spectrum: &Spectrum, device: &Device) -> Self {
+        let (n, p) = (data.n, data.p);
+        let x = matrix(&data.x, p, n, device);
+        let basis: Vec<f32> = spectrum
+            .basis
+            .row_iter()
+            .flat_map(|row| row.iter().map(|v| *v as f32).collect::<Vec<_>>())
+            .collect();
+        Self {
+            xt: x.clone().transpose(),
+            x,
+            y: matrix(&data.y, p, 1, device),
+            teacher: matrix(&data.teacher, n, 1, device),
+            x_test: matrix(&data.x_test, TEST_EXAMPLES, n, device),
+            y_test_clean: matrix(&data.y_test_clean, TEST_EXAMPLES, 1, device),
+            span_basis: matrix(&basis, n, spectrum.basis.ncols(), device),
+            n,
+            p,
+            noise_var: data.noise_var as f32,
+        }
+    }
+}
+
+pub fn matrix(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
+}
+
+/// Names of the values in [`LinearStudent::metrics`], in order.
+pub const LINEAR_METRICS: [&str; 4] = ["E_g", "E_t", "span_norm", "null_norm"];
+
+pub struct LinearStudent {
+    pub w: Tensor<2>,
+    lr: f32,
+}
+
+impl LinearStudent {
+    /// w_i ~ N(0, σ_w0²) from the student-init stream.
+    pub fn new(data: &DeviceData, init_std: f64, lr: f64, seed: u64, device: &Device) -> Self {
+        let w = normal_vec(seed, Stream::StudentInit, data.n, init_std);
+        Self {
+            w: matrix(&w, data.n, 1, device),
+            lr: lr as f32,
+        }
+    }
+
+    /// One step of w ← w + η·Xᵀ(y − Xw): gradient descent on ½Σ(y − w·x)².
+    pub fn step(&mut self, d: &DeviceData) {
+        let residual = d.y.clone() - d.x.clone().matmul(self.w.clone());
+        self.w = self.w.clone() + d.xt.clone().matmul(residual).mul_scalar(self.lr);
+    }
+
+    /// [E_g, E_t, ‖w on span‖, ‖w on null space‖] for the current weights.
+    pub fn metrics(&self, d: &DeviceData) -> Tensor<1> {
+        let gen_err = (self.w.clone() - d.teacher.clone())
+            .square()
+            .sum()
+            .div_scalar(d.n as f32)
+            .add_scalar(d.noise_var);
+        let residual = d.y.clone() - d.x.clone().matmul(self.w.clone());
+        let train_err = residual.square().sum().div_scalar(d.p as f32);
+        let coords = d.span_basis.clone().transpose().matmul(self.w.clone());
+        let span = d.span_basis.clone().matmul(coords.clone());
+        let span_norm = coords.square().sum().sqrt();
+        let null_norm = (self.w.clone() - span).square().sum().sqrt();
+        Tensor::cat(vec![gen_err, train_err, span_norm, null_norm], 0)
+    }
+}
+
+/// Names of the values in [`NetworkStudent::metrics`], in order.
+pub const NETWORK_METRICS: [&str; 2] = ["E_g", "E_t"];
+
+pub struct NetworkStudent {
+    /// [N, h] input weights, unit-variance entries so each pre-activation is ~N(0, 1).
+    w1: Tensor<2>,
+    /// [h, 1] output weights.
+    a: Tensor<2>,
+    hidden: usize,
+    lr: f32,
+}
+
+impl NetworkStudent {
+    /// Output weights start at N(0, σ²/h) with σ = max(σ_w0, 0.1): with σ = 0 a tanh network
+    /// would sit at a saddle and never move.
+    pub fn new(
+        data: &DeviceData,
+        hidden: usize,
+        init_std: f64,
+        lr: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        let mut values = normal_vec(seed, Stream::NetworkInit, data.n * hidden + hidden, 1.0);
+        let out_std = init_std.max(0.1) as f32;
+        let a: Vec<f32> = values.split_off(data.n * hidden);
+        let a: Vec<f32> = a.into_iter().map(|v| v * out_std).collect();
+        Self {
+            w1: matrix(&values, data.n, hidden, device),
+            a: matrix(&a, hidden, 1, device),
+            hidden,
+            lr: lr as f32,
+        }
+    }
+
+    fn forward(&self, w1: Tensor<2>, a: Tensor<2>, x: Tensor<2>) -> Tensor<2> {
+        x.matmul(w1)
+            .tanh()
+            .matmul(a)
+            .div_scalar((self.hidden as f32).sqrt())
+    }
+
+    /// One full-batch gradient step on ½Σ(y − f(x))², gradients by autodiff.
+    pub fn step(&mut self, d: &DeviceData) {
+        let w1 = self.w1.clone().autodiff().require_grad();
+        let a = self.a.clone().autodiff().require_grad();
+        let out = self.forward(w1.clone(), a.clone(), d.x.clone());
+        let loss = (out - d.y.clone()).square().sum().mul_scalar(0.5);
+        let grads = loss.backward();
+        let (Some(g1), Some(ga)) = (w1.grad(&grads), a.grad(&grads)) else {
+            // Both parameters are in the graph by construction; keep the weights if not.
+            return;
+        };
+        self.w1 = w1.without_autodiff() - g1.without_autodiff().mul_scalar(self.lr);
+        self.a = a.without_autodiff() - ga.without_autodiff().mul_scalar(self.lr);
+    }
+
+    /// [E_g (held-out estimate), E_t].
+    pub fn metrics(&self, d: &DeviceData) -> Tensor<1> {
+        let test_out = self.forward(self.w1.clone(), self.a.clone(), d.x_test.clone());
+        let gen_err = (test_out - d.y_test_clean.clone())
+            .square()
+            .sum()
+            .div_scalar(TEST_EXAMPLES as f32)
+            .add_scalar(d.noise_var);
+        let train_out = self.forward(self.w1.clone(), self.a.clone(), d.x.clone());
+        let train_err = (train_out - d.y.clone())
+            .square()
+            .sum()
+            .div_scalar(d.p as f32);
+        Tensor::cat(vec![gen_err, train_err], 0)
+    }
+}

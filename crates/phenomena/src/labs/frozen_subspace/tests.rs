@@ -1,0 +1,167 @@
+//! Behaviour of the frozen-subspace lab on fixed seeds, natively on the flex backend.
+
+use burn::prelude::Device;
+
+use super::theory::Time;
+use super::*;
+use crate::lab::default_params;
+
+fn params(values: &[(&str, f64)]) -> Params {
+    let mut p = default_params(&schema());
+    for (k, v) in values {
+        p.0.insert(k.to_string(), *v);
+    }
+    p
+}
+
+fn lab(values: &[(&str, f64)]) -> FrozenSubspaceLab {
+    FrozenSubspaceLab::new(params(values), &Device::flex(), "flex").expect("lab builds")
+}
+
+fn value_at(snapshot: &Snapshot, series: &str, step: u64) -> f64 {
+    let s = &snapshot.series[series];
+    let i =
+        s.x.iter()
+            .position(|x| *x == step as f64)
+            .unwrap_or_else(|| panic!("step {step} not recorded in {series}"));
+    s.y[i]
+}
+
+#[test]
+fn simulated_generalization_error_matches_theory_within_five_percent() {
+    let times = [10u64, 100, 1000];
+    for alpha in [0.5, 2.0, 4.0] {
+        let mut mean = [0.0; 3];
+        let seeds = 5;
+        let mut theory = [0.0; 3];
+        for seed in 0..seeds {
+            let mut lab = lab(&[
+                ("alpha", alpha),
+                ("n", 400.0),
+                ("snr", 5.0),
+                ("init_scale", 0.0),
+                ("lr", 0.1),
+                ("hidden", 1.0),
+                ("steps", 1000.0),
+                ("seed", seed as f64),
+            ]);
+            lab.step(1000);
+            let snap = crate::block_on(lab.snapshot()).unwrap();
+            for (i, t) in times.iter().enumerate() {
+                mean[i] += value_at(&snap, "linear.E_g", *t) / seeds as f64;
+                theory[i] = lab.problem().generalization_error(Time::Steps {
+                    lr: 0.1,
+                    steps: *t as f64,
+                });
+            }
+        }
+        for i in 0..3 {
+            let rel = (mean[i] - theory[i]).abs() / theory[i];
+            assert!(
+                rel < 0.05,
+                "α={alpha} step {}: simulated {:.4} vs theory {:.4} ({:.1}%)",
+                times[i],
+                mean[i],
+                theory[i],
+                rel * 100.0
+            );
+        }
+    }
+}
+
+#[test]
+fn null_space_component_of_w_is_frozen_during_training() {
+    let mut lab = lab(&[
+        ("alpha", 0.5),
+        ("n", 200.0),
+        ("init_scale", 1.0),
+        ("hidden", 1.0),
+        ("steps", 4000.0),
+    ]);
+    let w0 = crate::block_on(lab.linear_weights()).unwrap();
+    lab.step(4000);
+    let w1 = crate::block_on(lab.linear_weights()).unwrap();
+    let (span0, null0) = lab.spectrum().split(&w0);
+    let (span1, null1) = lab.spectrum().split(&w1);
+    let rel = (&null1 - &null0).norm() / null0.norm();
+    assert!(rel < 1e-5, "null-space component moved by {rel:e}");
+    // The span part did move: training happened.
+    assert!((&span1 - &span0).norm() / span0.norm() > 0.1);
+}
+
+#[test]
+fn overtraining_peak_at_alpha_one_error_falls_then_rises() {
+    let mut lab = lab(&[
+        ("alpha", 1.0),
+        ("n", 200.0),
+        ("init_scale", 0.0),
+        ("hidden", 1.0),
+        ("steps", 20000.0),
+    ]);
+    lab.step(20000);
+    let snap = crate::block_on(lab.snapshot()).unwrap();
+    let eg = &snap.series["linear.E_g"].y;
+    let (imin, min) =
+        eg.iter().enumerate().fold(
+            (0, f64::INFINITY),
+            |(bi, b), (i, v)| if *v < b { (i, *v) } else { (bi, b) },
+        );
+    let last = *eg.last().unwrap();
+    assert!(imin > 0 && imin < eg.len() - 1, "minimum at the edge");
+    assert!(last > min * 1.5, "E_g end {last} vs min {min}");
+}
+
+#[test]
+fn spectrum_has_n_minus_p_zero_eigenvalues_below_alpha_one() {
+    let lab = lab(&[("alpha", 0.25), ("n", 100.0), ("hidden", 1.0)]);
+    assert_eq!(lab.spectrum().zero_count, 75);
+    let (lo, hi) = mp_edges(0.25);
+    for l in &lab.spectrum().eigenvalues {
+        assert!(
+            *l > lo * 0.3 && *l < hi * 1.3,
+            "eigenvalue {l} far outside MP support"
+        );
+    }
+}
+
+#[test]
+fn huge_learning_rate_is_reported_as_divergence_and_stops_the_run() {
+    let mut lab = lab(&[("alpha", 4.0), ("n", 50.0), ("lr", 2.0), ("hidden", 4.0)]);
+    lab.step(200);
+    let snap = crate::block_on(lab.snapshot()).unwrap();
+    let msg = snap.diverged.expect("divergence detected");
+    assert!(msg.contains("lower the learning rate"), "{msg}");
+    let before = lab.steps_done();
+    lab.step(10);
+    assert_eq!(lab.steps_done(), before, "a diverged run does not step");
+}
+
+#[test]
+fn network_student_fits_its_training_data() {
+    let mut lab = lab(&[
+        ("alpha", 0.5),
+        ("n", 100.0),
+        ("hidden", 64.0),
+        ("steps", 2000.0),
+    ]);
+    lab.step(2000);
+    let snap = crate::block_on(lab.snapshot()).unwrap();
+    let et = &snap.series["network.E_t"];
+    assert!(et.y.iter().all(|v| v.is_finite()));
+    assert!(et.last().unwrap() < et.y[0] * 0.2, "{:?}", et.y.last());
+}
+
+#[test]
+fn charts_and_summary_are_built_from_the_snapshot() {
+    let mut lab = lab(&[("n", 60.0), ("hidden", 8.0), ("steps", 100.0)]);
+    lab.step(100);
+    let snap = crate::block_on(lab.snapshot()).unwrap();
+    let summary = lab.summary(&snap).expect("a summary after training");
+    let charts = lab.charts(&snap, std::slice::from_ref(&summary));
+    let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["errors", "spectrum", "projection", "alpha"]);
+    for c in &charts {
+        assert!(!c.caption.is_empty());
+        assert!(phenomena_charts::to_svg(c, 480, 320).is_ok());
+    }
+}

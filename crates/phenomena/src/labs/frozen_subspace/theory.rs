@@ -1,0 +1,200 @@
+//! Closed-form Advani & Saxe (2017) dynamics of a linear student under gradient descent,
+//! averaged over the Marchenko–Pastur spectrum of XᵀX (science.md §4).
+//!
+//! Inputs x ∈ R^N with x_i ~ N(0, 1/N), P = αN examples. Loss ½Σ(y − w·x)², so time is not
+//! rescaled by P. Every formula is in f64; nothing here touches a device.
+
+use std::f64::consts::PI;
+
+/// Variances that define one teacher/student problem.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Problem {
+    /// P / N.
+    pub alpha: f64,
+    /// Teacher weight variance σ_w̄².
+    pub teacher_var: f64,
+    /// Label noise variance σ_ε².
+    pub noise_var: f64,
+    /// Initial student weight variance σ_w0².
+    pub init_var: f64,
+}
+
+/// Edges (λ₋, λ₊) of the Marchenko–Pastur support: (1 ± √α)².
+pub fn mp_edges(alpha: f64) -> (f64, f64) {
+    let s = alpha.sqrt();
+    ((1.0 - s).powi(2), (1.0 + s).powi(2))
+}
+
+/// Marchenko–Pastur density of the nonzero eigenvalues of XᵀX, per input dimension
+/// (it integrates to min(α, 1)); the remaining 1 − α (α < 1) sits at λ = 0.
+pub fn mp_density(alpha: f64, lambda: f64) -> f64 {
+    let (lo, hi) = mp_edges(alpha);
+    if lambda <= lo || lambda >= hi || lambda <= 0.0 {
+        return 0.0;
+    }
+    ((hi - lambda) * (lambda - lo)).sqrt() / (2.0 * PI * lambda)
+}
+
+/// Quadrature nodes (λ, weight) for ∫ρ(λ)f(λ)dλ over the MP support, by λ = c − r·cos θ
+/// with the midpoint rule in θ: the square-root edges become smooth, ~400 nodes suffice.
+pub fn mp_nodes(alpha: f64, count: usize) -> Vec<(f64, f64)> {
+    let (lo, hi) = mp_edges(alpha);
+    let (c, r) = ((hi + lo) / 2.0, (hi - lo) / 2.0);
+    let dtheta = PI / count as f64;
+    (0..count)
+        .map(|j| {
+            let theta = (j as f64 + 0.5) * dtheta;
+            let lambda = c - r * theta.cos();
+            let sin = theta.sin();
+            // ρ(λ)dλ = √((λ₊−λ)(λ−λ₋)) / (2πλ) · r sin θ dθ, and the root equals r sin θ.
+            let weight = (r * sin).powi(2) / (2.0 * PI * lambda) * dtheta;
+            (lambda, weight)
+        })
+        .collect()
+}
+
+const NODES: usize = 400;
+
+/// How much of mode λ's initial error is left after the dynamics: e^{−λt} in continuous time,
+/// (1 − ηλ)^k for discrete gradient descent.
+#[derive(Debug, Clone, Copy)]
+pub enum Time {
+    Continuous(f64),
+    Steps { lr: f64, steps: f64 },
+}
+
+impl Time {
+    fn decay(self, lambda: f64) -> f64 {
+        match self {
+            Time::Continuous(t) => (-lambda * t).exp(),
+            Time::Steps { lr, steps } => (1.0 - lr * lambda).powf(steps),
+        }
+    }
+}
+
+impl Problem {
+    fn weight_var(&self) -> f64 {
+        self.init_var + self.teacher_var
+    }
+
+    /// Generalization error E_g = ‖w − w̄‖²/N + σ_ε² at time `t` (Advani & Saxe eq. for E_g).
+    pub fn generalization_error(&self, t: Time) -> f64 {
+        let integral: f64 = mp_nodes(self.alpha, NODES)
+            .into_iter()
+            .map(|(lambda, weight)| {
+                let d = t.decay(lambda);
+                weight
+                    * (self.weight_var() * d * d + self.noise_var / lambda * (1.0 - d) * (1.0 - d))
+            })
+            .sum();
+        integral + (1.0 - self.alpha).max(0.0) * self.weight_var() + self.noise_var
+    }
+
+    /// Training error E_t = ‖y − Xw‖²/P at time `t`.
+    pub fn training_error(&self, t: Time) -> f64 {
+        let integral: f64 = mp_nodes(self.alpha, NODES)
+            .into_iter()
+            .map(|(lambda, weight)| {
+                let d = t.decay(lambda);
+                weight * d * d * (lambda * self.weight_var() + self.noise_var)
+            })
+            .sum();
+        integral / self.alpha + (1.0 - 1.0 / self.alpha).max(0.0) * self.noise_var
+    }
+
+    /// E_g after infinite training; infinite at α = 1 (the overtraining peak).
+    pub fn asymptotic_generalization_error(&self) -> f64 {
+        let a = self.alpha;
+        if (a - 1.0).abs() < 1e-12 {
+            f64::INFINITY
+        } else if a > 1.0 {
+            self.noise_var * a / (a - 1.0)
+        } else {
+            (1.0 - a) * self.weight_var() + self.noise_var / (1.0 - a)
+        }
+    }
+
+    /// E_g at the best early-stopping time, by a log-spaced search in continuous time.
+    pub fn best_generalization_error(&self) -> f64 {
+        let mut best = self.generalization_error(Time::Continuous(0.0));
+        for i in 0..=240 {
+            let t = 10f64.powf(-2.0 + i as f64 * 0.025);
+            best = best.min(self.generalization_error(Time::Continuous(t)));
+        }
+        best
+    }
+
+    /// Largest stable learning rate for discrete gradient descent: 2/λ₊.
+    pub fn stability_limit(&self) -> f64 {
+        2.0 / mp_edges(self.alpha).1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(alpha: f64, init_var: f64) -> Problem {
+        Problem {
+            alpha,
+            teacher_var: 1.0,
+            noise_var: 0.2,
+            init_var,
+        }
+    }
+
+    #[test]
+    fn density_integrates_to_min_alpha_one() {
+        for alpha in [0.3, 0.5, 1.0, 2.0, 4.0] {
+            let mass: f64 = mp_nodes(alpha, NODES).iter().map(|(_, w)| w).sum();
+            assert!((mass - alpha.min(1.0)).abs() < 1e-3, "α={alpha}: {mass}");
+        }
+    }
+
+    #[test]
+    fn asymptotes_match_the_science_reference_table() {
+        for (alpha, best, end) in [
+            (0.5, 0.826, 0.900),
+            (0.8, 0.655, 1.200),
+            (1.25, 0.485, 1.000),
+            (2.0, 0.354, 0.400),
+            (4.0, 0.263, 0.267),
+        ] {
+            let p = problem(alpha, 0.0);
+            let b = p.best_generalization_error();
+            let e = p.asymptotic_generalization_error();
+            assert!((b - best).abs() < 0.005, "α={alpha}: best {b} vs {best}");
+            assert!((e - end).abs() < 0.001, "α={alpha}: end {e} vs {end}");
+            // The long-time integral agrees with the closed-form asymptote.
+            let late = p.generalization_error(Time::Continuous(1e6));
+            assert!((late - e).abs() / e < 0.01, "α={alpha}: {late} vs {e}");
+        }
+        assert!((problem(1.0, 0.0).best_generalization_error() - 0.568).abs() < 0.005);
+    }
+
+    #[test]
+    fn large_initial_weights_raise_the_frozen_error() {
+        let p = problem(0.5, 1.0);
+        assert!((p.best_generalization_error() - 1.354).abs() < 0.005);
+        assert!((p.asymptotic_generalization_error() - 1.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn training_error_starts_at_total_variance_and_ends_at_its_asymptote() {
+        let p = problem(2.0, 0.0);
+        assert!((p.training_error(Time::Continuous(0.0)) - 1.2).abs() < 1e-3);
+        let end = p.training_error(Time::Continuous(1e6));
+        assert!((end - 0.2 * (1.0 - 0.5)).abs() < 1e-3, "{end}");
+    }
+
+    #[test]
+    fn discrete_steps_approach_continuous_time_for_small_rates() {
+        let p = problem(0.5, 0.0);
+        let c = p.generalization_error(Time::Continuous(5.0));
+        let d = p.generalization_error(Time::Steps {
+            lr: 0.001,
+            steps: 5000.0,
+        });
+        assert!((c - d).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,15 @@
+//! Phenomena's science: labs that train small networks with burn and report what they see.
+//! Nothing here knows about the browser; the same code runs natively and in wasm.
+
+pub mod lab;
+pub mod labs;
+pub mod rng;
+
+pub use lab::{Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, Snapshot};
+
+/// Runs a future to completion on the current thread (native tools and tests only; the
+/// browser awaits instead).
+#[cfg(not(target_family = "wasm"))]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    pollster::block_on(future)
+}

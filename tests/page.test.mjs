@@ -1,0 +1,120 @@
+// End-to-end tests of the served playground in headless Chromium (system build, software
+// WebGPU). Run by `cargo xtask test`, which builds the page and serves it first.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { launch, openLab, waitForStep } from './support/browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const canvasPixels = (page, id) =>
+  page.evaluate((id) => document.querySelector(`figure[data-chart="${id}"] canvas`).toDataURL(), id);
+
+test('the lab loads, trains when Play is pressed, and its charts change', async () => {
+  const { page, errors } = await openLab(browser);
+  assert.match(await page.locator('#backend-badge').textContent(), /CPU \(flex\)/);
+  assert.equal(await page.locator('figure.chart').count(), 4);
+  const before = await canvasPixels(page, 'errors');
+  await page.click('button.play');
+  await waitForStep(page, 300);
+  await page.click('button.play');
+  await page.waitForTimeout(300);
+  const afterPixels = await canvasPixels(page, 'errors');
+  assert.notEqual(afterPixels, before, 'the error chart was redrawn with new points');
+  assert.match(await page.locator('.readout').textContent(), /steps\/s/);
+  const summary = await page.locator('figure[data-chart="errors"] .sr-only').textContent();
+  assert.match(summary, /E_g linear/);
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/frozen-subspace.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('every parameter lives in the URL and a reload reproduces it', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=0.8&n=100&hidden=16&seed=3');
+  const alpha = page.locator('input[type=number][aria-label^="α"]');
+  assert.equal(await alpha.inputValue(), '0.8');
+  await alpha.fill('1.5');
+  await alpha.dispatchEvent('change');
+  await page.waitForFunction(() => location.hash.includes('alpha=1.5'));
+  const hash = await page.evaluate(() => location.hash);
+  for (const part of ['lab=frozen-subspace', 'n=100', 'hidden=16', 'seed=3', 'backend=flex']) {
+    assert.ok(hash.includes(part), `${part} in ${hash}`);
+  }
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '1.5');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a malformed link shows a message and falls back to defaults', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=banana&%%%&=&steps=1e99x');
+  const text = await page.locator('.messages').textContent();
+  assert.match(text, /could not be used/);
+  assert.match(text, /must be a number/);
+  assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '0.5');
+  assert.equal(await page.locator('figure.chart').count(), 4);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('out-of-range values are clamped with a message naming the range', async () => {
+  const { page } = await openLab(browser, '#lab=frozen-subspace&alpha=99&lr=-3');
+  const text = await page.locator('.messages').textContent();
+  assert.match(text, /α = P\/N .*\[0\.05, 4\]/);
+  assert.match(text, /learning rate .*\[0\.0001, 2\]/);
+  assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '4');
+  await page.close();
+});
+
+test('an unstable learning rate stops the run with a divergence message, and reset works', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=4&lr=2&n=50&hidden=4');
+  await page.click('button.play');
+  await page.locator('.message.error', { hasText: 'lower the learning rate' }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('button.play').getAttribute('aria-label'), 'play');
+  await page.click('button.reset');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.step === '0');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the WebGPU backend trains and the badge says so', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&backend=webgpu&n=40&hidden=8&steps=12');
+  assert.match(await page.locator('#backend-badge').textContent(), /WebGPU/);
+  await page.click('button.play');
+  await waitForStep(page, 12, 180_000);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('without WebGPU the page says so and trains on the CPU', async () => {
+  const noGpu = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openLab(noGpu, '#lab=frozen-subspace&backend=webgpu&n=40&hidden=8&steps=30');
+    assert.match(await page.locator('#banner').textContent(), /WebGPU is not available/);
+    assert.match(await page.locator('#backend-badge').textContent(), /CPU/);
+    await page.click('button.play');
+    await waitForStep(page, 30);
+    assert.deepEqual(errors, []);
+  } finally {
+    await noGpu.close();
+  }
+});
+
+test('a Rust panic becomes an error panel, not a blank page', async () => {
+  const { page } = await openLab(browser);
+  await page.evaluate(() =>
+    window.dispatchEvent(new CustomEvent('phenomena-panic', { detail: 'panicked at test' })),
+  );
+  await page.locator('.error-panel').waitFor();
+  assert.match(await page.locator('.error-panel').textContent(), /panicked at test/);
+  await page.close();
+});

@@ -1,0 +1,48 @@
+// Shared helpers for page tests: launch the system Chromium (WebGPU on the software adapter)
+// and open the served playground.
+
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = process.env.PHENOMENA_URL ?? 'http://127.0.0.1:8000/';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Raster the 2-D canvas in software: through the emulated GPU it is ~100× slower.
+  '--disable-accelerated-2d-canvas',
+];
+
+export async function launch({ webgpu = true } = {}) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: webgpu ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+  });
+}
+
+/** Opens the page at `hash` and waits until the lab is created; collects page errors. */
+export async function openLab(browser, hash = '', { viewport = { width: 1400, height: 1000 } } = {}) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(BASE_URL + hash);
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {
+    timeout: 120_000,
+  });
+  return { page, errors };
+}
+
+/** Waits until the lab reports at least `steps` steps. */
+export async function waitForStep(page, steps, timeout = 120_000) {
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('phenomena-lab')?.dataset.step ?? 0) >= n,
+    steps,
+    { timeout },
+  );
+}

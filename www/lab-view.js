@@ -1,0 +1,459 @@
+// <phenomena-lab>: one lab with its transport bar, generated controls, live charts, captions
+// and export. The element is configured by `configure({engine, info, state, ...})`; the
+// training loop steps the lab, reads results back asynchronously and redraws the charts.
+
+import { formatNumber } from './url-state.js';
+
+const FRAME_BUDGET_MS = { slow: 0, normal: 16, fast: 60 };
+const DRAW_INTERVAL_MS = 120;
+let instances = 0;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== false && v != null) node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export class PhenomenaLab extends HTMLElement {
+  constructor() {
+    super();
+    this.uid = `lab${++instances}`;
+    this.playing = false;
+    this.loopDone = Promise.resolve();
+    this.stepsPerFrame = 4;
+    this.speed = 'normal';
+    this.lastDraw = 0;
+    this.rate = 0;
+    this.figures = new Map();
+  }
+
+  /**
+   * engine: the wasm module; info: the lab's catalog entry; state: {preset, params, backend};
+   * onState(state): called whenever parameters or backend change (URL sync);
+   * initialMessages: messages to show from parsing the URL.
+   */
+  configure({ engine, info, state, onState, initialMessages = [] }) {
+    this.engine = engine;
+    this.info = info;
+    this.state = { preset: state.preset ?? null, params: { ...state.params }, backend: state.backend };
+    this.onState = onState ?? (() => {});
+    this.render();
+    for (const m of initialMessages) this.message(m, 'warn');
+    this.createHandle();
+  }
+
+  disconnectedCallback() {
+    this.playing = false;
+    this.resizeObserver?.disconnect();
+  }
+
+  // ---- DOM ---------------------------------------------------------------------------
+
+  render() {
+    const { info } = this;
+    this.replaceChildren();
+    this.presetButtons = info.presets.map((p) =>
+      el('button', { class: 'preset', type: 'button', 'data-preset': p.id, onclick: () => this.applyPreset(p.id) }, p.title),
+    );
+    this.playButton = el('button', { class: 'play primary', type: 'button', 'aria-label': 'play', onclick: () => this.togglePlay() }, '▶ Play');
+    this.readout = el('span', { class: 'readout', role: 'status', 'aria-live': 'off' }, 'step 0');
+    this.progress = el('progress', { class: 'run-progress', max: 1, value: 0, 'aria-label': 'run progress' });
+    this.messages = el('div', { class: 'messages', role: 'alert', 'aria-live': 'polite' });
+    this.captionBox = el('p', { class: 'preset-caption' });
+    this.controls = el('form', { class: 'controls', 'aria-label': 'parameters', onsubmit: (e) => e.preventDefault() });
+    this.chartGrid = el('div', { class: 'charts' });
+    const speed = el(
+      'select',
+      { 'aria-label': 'speed', onchange: (e) => (this.speed = e.target.value) },
+      el('option', { value: 'slow' }, 'one step a frame'),
+      el('option', { value: 'normal', selected: true }, 'normal'),
+      el('option', { value: 'fast' }, 'fast'),
+    );
+    this.append(
+      el('section', { class: 'lab-head' },
+        el('h1', { text: info.title }),
+        el('p', { class: 'summary', text: info.summary }),
+      ),
+      el('div', { class: 'presets', role: 'group', 'aria-label': 'presets' }, el('span', { class: 'label' }, 'Presets'), ...this.presetButtons),
+      this.captionBox,
+      el('div', { class: 'transport', role: 'toolbar', 'aria-label': 'transport' },
+        this.playButton,
+        el('button', { type: 'button', class: 'step', 'aria-label': 'single step', onclick: () => this.singleStep() }, 'Step'),
+        el('button', { type: 'button', class: 'reset', 'aria-label': 'reset', onclick: () => this.reset() }, '↺ Reset'),
+        el('label', { class: 'speed' }, 'speed ', speed),
+        this.progress,
+        this.readout,
+      ),
+      this.messages,
+      el('div', { class: 'layout' }, this.controls, this.chartGrid),
+      el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
+        el('span', { class: 'label' }, 'Export'),
+        el('button', { type: 'button', onclick: () => this.exportData('csv') }, 'CSV'),
+        el('button', { type: 'button', onclick: () => this.exportData('json') }, 'JSON'),
+        el('button', { type: 'button', onclick: () => this.copyLink() }, 'Copy link to this run'),
+      ),
+      el('p', { class: 'citation' }, 'Source: ', info.citation),
+    );
+    this.buildControls();
+    this.updatePresetUi();
+    this.resizeObserver = new ResizeObserver(() => this.sizeCanvases());
+    this.resizeObserver.observe(this.chartGrid);
+    this.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  buildControls() {
+    this.inputs = new Map();
+    for (const spec of this.info.schema) {
+      const id = `${this.uid}-${spec.name}`;
+      const toSlider = (v) => (spec.log ? Math.log10(v) : v);
+      const fromSlider = (s) => (spec.log ? 10 ** s : s);
+      const slider = el('input', {
+        type: 'range',
+        id,
+        min: toSlider(spec.min),
+        max: toSlider(spec.max),
+        step: spec.log ? 'any' : spec.step,
+        'aria-describedby': `${id}-help`,
+      });
+      const number = el('input', {
+        type: 'number',
+        min: spec.min,
+        max: spec.max,
+        step: spec.integer ? 1 : 'any',
+        'aria-label': `${spec.label} value`,
+        inputmode: 'decimal',
+      });
+      const commit = (value) => {
+        this.state.params[spec.name] = value;
+        this.state.preset = null;
+        this.restart();
+      };
+      slider.addEventListener('input', () => {
+        let v = fromSlider(Number(slider.value));
+        if (spec.integer) v = Math.round(v);
+        number.value = formatNumber(Number(v.toPrecision(4)));
+      });
+      slider.addEventListener('change', () => commit(number.value));
+      number.addEventListener('change', () => commit(number.value));
+      this.inputs.set(spec.name, { slider, number, spec, toSlider });
+      this.controls.append(
+        el('div', { class: 'control' },
+          el('label', { for: id }, spec.label),
+          el('div', { class: 'inputs' }, slider, number),
+          el('small', { id: `${id}-help`, class: 'help' }, spec.help),
+        ),
+      );
+    }
+  }
+
+  /** Shows the values the lab actually runs with (after clamping). */
+  syncControls(params) {
+    for (const [name, { slider, number, toSlider }] of this.inputs) {
+      const v = params[name];
+      if (v === undefined) continue;
+      number.value = formatNumber(v);
+      slider.value = toSlider(v);
+    }
+  }
+
+  updatePresetUi() {
+    const preset = this.info.presets.find((p) => p.id === this.state.preset);
+    for (const b of this.presetButtons) b.setAttribute('aria-pressed', String(b.dataset.preset === this.state.preset));
+    this.captionBox.textContent = preset ? preset.caption : 'Custom parameters — pick a preset above for a guided story.';
+  }
+
+  message(text, kind = 'info') {
+    this.messages.append(el('p', { class: `message ${kind}` }, text));
+  }
+
+  clearMessages() {
+    this.messages.replaceChildren();
+  }
+
+  ensureFigures(charts) {
+    if (this.figures.size === charts.length && charts.every((c) => this.figures.has(c.id))) return;
+    this.chartGrid.replaceChildren();
+    this.figures.clear();
+    for (const c of charts) {
+      const canvas = el('canvas', { id: `${this.uid}-chart-${c.id}`, role: 'img', 'aria-label': c.title });
+      const summary = el('p', { class: 'sr-only', 'aria-live': 'off' });
+      const caption = el('figcaption', {}, c.caption);
+      const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.exportSvg(c.id) }, 'SVG');
+      const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas, caption, summary, svg);
+      this.figures.set(c.id, { figure, canvas, summary });
+      this.chartGrid.append(figure);
+    }
+    this.sizeCanvases(false);
+  }
+
+  sizeCanvases(redraw = true) {
+    const dpr = window.devicePixelRatio || 1;
+    for (const { canvas } of this.figures.values()) {
+      const w = Math.max(200, Math.round(canvas.clientWidth || 480));
+      const h = Math.round(w * 0.64);
+      canvas.style.height = `${h}px`;
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    if (redraw) this.draw(true);
+  }
+
+  // ---- the lab ------------------------------------------------------------------------
+
+  createHandle() {
+    const { engine, info, state } = this;
+    try {
+      this.handle = engine.LabHandle.create(info.id, state.preset, state.params, state.backend);
+    } catch (e) {
+      this.message(`The parameters in the link could not be used: ${e.message}. Showing the defaults instead.`, 'warn');
+      this.state.params = {};
+      this.state.preset = info.presets[0]?.id ?? null;
+      this.handle = engine.LabHandle.create(info.id, this.state.preset, {}, state.backend);
+    }
+    for (const note of this.handle.notes()) this.message(note, 'warn');
+    this.afterRestart();
+  }
+
+  async afterRestart() {
+    this.rate = 0;
+    const status = await this.refresh();
+    if (status) {
+      // The lab's resolved values become the state (preset values included).
+      this.state.params = { ...status.params };
+      this.syncControls(status.params);
+      this.onState(this.state);
+    }
+    this.updatePresetUi();
+    this.dispatchEvent(new CustomEvent('ready', { detail: { lab: this.info.id } }));
+  }
+
+  async refresh() {
+    try {
+      const status = await this.handle.refresh();
+      this.status = status;
+      this.updateReadout(status);
+      this.draw(true);
+      return status;
+    } catch (e) {
+      this.fail(e);
+      return null;
+    }
+  }
+
+  fail(e) {
+    this.playing = false;
+    this.setPlayButton();
+    this.message(`Something went wrong: ${e?.message ?? e}. Reset to try again.`, 'error');
+  }
+
+  draw(force = false) {
+    if (!this.handle) return;
+    const now = performance.now();
+    if (!force && now - this.lastDraw < DRAW_INTERVAL_MS) return;
+    this.lastDraw = now;
+    try {
+      const charts = this.handle.charts();
+      this.ensureFigures(charts);
+      this.handle.draw(`${this.uid}-chart-`, window.devicePixelRatio || 1);
+      for (const c of charts) {
+        const f = this.figures.get(c.id);
+        if (f) f.summary.textContent = c.summary;
+      }
+    } catch (e) {
+      if (!String(e?.message).includes('busy')) this.fail(e);
+    }
+  }
+
+  updateReadout(status) {
+    const rate = this.rate > 0 ? ` · ${Math.round(this.rate).toLocaleString()} steps/s` : '';
+    this.readout.textContent = `step ${status.step.toLocaleString()} / ${status.max_steps.toLocaleString()}${rate}`;
+    this.progress.value = status.max_steps ? status.step / status.max_steps : 0;
+    this.dataset.step = String(status.step);
+  }
+
+  async restart() {
+    await this.stop();
+    this.clearMessages();
+    try {
+      this.handle.restart(this.state.params, this.state.backend);
+      for (const note of this.handle.notes()) this.message(note, 'warn');
+    } catch (e) {
+      this.message(`${e.message}`, 'error');
+      return;
+    }
+    await this.afterRestart();
+  }
+
+  applyPreset(id) {
+    const preset = this.info.presets.find((p) => p.id === id);
+    if (!preset) return;
+    const params = {};
+    for (const s of this.info.schema) params[s.name] = s.default;
+    for (const [k, v] of preset.values) params[k] = v;
+    params.seed = this.state.params.seed ?? 0;
+    this.state.params = params;
+    this.state.preset = id;
+    this.restart();
+  }
+
+  async setBackend(backend) {
+    this.state.backend = backend;
+    await this.restart();
+  }
+
+  reset() {
+    return this.restart();
+  }
+
+  setPlayButton() {
+    this.playButton.textContent = this.playing ? '❚❚ Pause' : '▶ Play';
+    this.playButton.setAttribute('aria-label', this.playing ? 'pause' : 'play');
+  }
+
+  togglePlay() {
+    if (this.playing) this.stop();
+    else this.play();
+  }
+
+  play() {
+    if (this.playing) return;
+    if (this.status?.diverged) {
+      this.message('This run diverged — lower the learning rate and reset.', 'error');
+      return;
+    }
+    if (this.status && this.status.step >= this.status.max_steps) {
+      this.message('The run is finished: reset to train again, or raise the number of steps.', 'info');
+      return;
+    }
+    this.playing = true;
+    this.setPlayButton();
+    this.loopDone = this.loop();
+  }
+
+  async stop() {
+    this.playing = false;
+    this.setPlayButton();
+    await this.loopDone;
+  }
+
+  async singleStep() {
+    await this.stop();
+    try {
+      this.handle.step(1);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    await this.refresh();
+  }
+
+  async loop() {
+    let windowStart = performance.now();
+    let windowSteps = 0;
+    while (this.playing) {
+      const t0 = performance.now();
+      const before = this.status?.step ?? 0;
+      let status;
+      try {
+        const k = this.speed === 'slow' ? 1 : this.stepsPerFrame;
+        this.handle.step(k);
+        status = await this.handle.refresh();
+      } catch (e) {
+        this.fail(e);
+        break;
+      }
+      const elapsed = performance.now() - t0;
+      this.status = status;
+      windowSteps += status.step - before;
+      const sinceWindow = performance.now() - windowStart;
+      if (sinceWindow > 500) {
+        this.rate = (windowSteps * 1000) / sinceWindow;
+        windowStart = performance.now();
+        windowSteps = 0;
+      }
+      const budget = FRAME_BUDGET_MS[this.speed] || 16;
+      if (this.speed !== 'slow') {
+        const scaled = (this.stepsPerFrame * budget) / Math.max(elapsed, 0.5);
+        this.stepsPerFrame = Math.max(1, Math.min(2000, Math.round(0.7 * this.stepsPerFrame + 0.3 * scaled)));
+      }
+      this.updateReadout(status);
+      const finished = status.step >= status.max_steps;
+      this.draw(finished || Boolean(status.diverged));
+      this.dispatchEvent(new CustomEvent('step', { detail: { step: status.step } }));
+      if (status.diverged) {
+        this.playing = false;
+        this.message(`The run ${status.diverged}. Then press Reset.`, 'error');
+        this.dispatchEvent(new CustomEvent('diverged', { detail: { message: status.diverged } }));
+      } else if (finished) {
+        this.playing = false;
+        this.message(`Finished ${status.max_steps.toLocaleString()} steps. Change a parameter or preset to run again; earlier runs stay on the α chart.`, 'info');
+      }
+      await nextFrame();
+    }
+    this.setPlayButton();
+  }
+
+  onKey(e) {
+    if (e.target.matches('input, select, textarea')) return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      this.togglePlay();
+    } else if (e.key === 'ArrowRight') {
+      e.preventDefault();
+      this.singleStep();
+    } else if (e.key === 'r') {
+      this.reset();
+    }
+  }
+
+  // ---- export -------------------------------------------------------------------------
+
+  fileBase() {
+    return `phenomena-${this.info.id}-seed${this.state.params.seed ?? 0}-step${this.status?.step ?? 0}`;
+  }
+
+  exportData(kind) {
+    try {
+      if (kind === 'csv') download(`${this.fileBase()}.csv`, this.handle.csv(), 'text/csv');
+      else download(`${this.fileBase()}.json`, this.handle.json(), 'application/json');
+    } catch (e) {
+      this.message(`Export failed: ${e.message}`, 'error');
+    }
+  }
+
+  exportSvg(id) {
+    try {
+      download(`${this.fileBase()}-${id}.svg`, this.handle.chartSvg(id, 960, 600), 'image/svg+xml');
+    } catch (e) {
+      this.message(`Export failed: ${e.message}`, 'error');
+    }
+  }
+
+  async copyLink() {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      this.message('Link copied: it reproduces this run exactly.', 'info');
+    } catch {
+      this.message(`Copy this link: ${location.href}`, 'info');
+    }
+  }
+}
+
+customElements.define('phenomena-lab', PhenomenaLab);

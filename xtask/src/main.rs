@@ -1,0 +1,212 @@
+//! `cargo xtask <task>`:
+//! - `build`  — compile the web crate to wasm and generate its JS bindings into `www/pkg/`;
+//! - `serve`  — build, then serve the playground on http://127.0.0.1:8000 (`--port N`);
+//! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
+//! - `bench`  — steps/s natively and in headless Chromium on both backends, and wasm size.
+
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Must equal the `wasm-bindgen` crate version pinned in the workspace.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build(),
+        Some("serve") => build().and_then(|_| serve::serve(&root(), port(&args)?, None)),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => Err("usage: cargo xtask <build | serve [--port N] | test | bench>".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn port(args: &[String]) -> Result<u16, String> {
+    match args.iter().position(|a| a == "--port") {
+        None => Ok(8000),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| "--port needs a number".to_string()),
+    }
+}
+
+/// The repository root (the parent of this crate's folder).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: running {shown}");
+    let status = cmd
+        .current_dir_if_unset()
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+trait DefaultDir {
+    fn current_dir_if_unset(&mut self) -> &mut Self;
+}
+
+impl DefaultDir for Command {
+    fn current_dir_if_unset(&mut self) -> &mut Self {
+        if self.get_current_dir().is_none() {
+            self.current_dir(root());
+        }
+        self
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn check_wasm_bindgen() -> Result<(), String> {
+    let out = Command::new("wasm-bindgen")
+        .arg("--version")
+        .output()
+        .map_err(|_| {
+            format!(
+                "wasm-bindgen is not installed: cargo install wasm-bindgen-cli --version \
+                 {WASM_BINDGEN_VERSION}"
+            )
+        })?;
+    let version = String::from_utf8_lossy(&out.stdout);
+    if !version.contains(WASM_BINDGEN_VERSION) {
+        return Err(format!(
+            "wasm-bindgen {WASM_BINDGEN_VERSION} is required, found `{}`: cargo install \
+             wasm-bindgen-cli --version {WASM_BINDGEN_VERSION} --force",
+            version.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// Compiles the web crate and writes `www/pkg/phenomena_web{.js,_bg.wasm}`.
+fn build() -> Result<(), String> {
+    check_wasm_bindgen()?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "phenomena-web",
+    ]))?;
+    let wasm = root().join(format!("target/{WASM_TARGET}/release/phenomena_web.wasm"));
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir", "www/pkg"])
+        .arg(&wasm))?;
+    let size = std::fs::metadata(root().join("www/pkg/phenomena_web_bg.wasm"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    eprintln!("xtask: built www/pkg ({:.1} MB wasm)", size as f64 / 1e6);
+    Ok(())
+}
+
+fn ensure_node_packages() -> Result<(), String> {
+    if root().join("node_modules/playwright-core").exists() {
+        return Ok(());
+    }
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn chromium() -> Result<(), String> {
+    for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+        if !Path::new(bin).exists() {
+            return Err(format!(
+                "{bin} is missing: apt-get install chromium chromium-driver"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn test() -> Result<(), String> {
+    // 1. Native: the science, the charts, the session logic, the CLI.
+    run(cargo().args(["test", "--release", "--workspace"]))?;
+    // 2. The same crate compiled to wasm, in headless Chromium: flex and WebGPU.
+    chromium()?;
+    check_wasm_bindgen()?;
+    run(cargo()
+        .args([
+            "test",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "-p",
+            "phenomena-web",
+        ])
+        .current_dir(root().join("crates/phenomena-web"))
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+        .env("WASM_BINDGEN_TEST_ONLY_WEB", "1"))?;
+    // 3. The real page, served, in headless Chromium.
+    build()?;
+    ensure_node_packages()?;
+    let server = serve::spawn(&root(), 0)?;
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .env(
+            "PHENOMENA_URL",
+            format!("http://127.0.0.1:{}/", server.port),
+        ))
+}
+
+fn bench() -> Result<(), String> {
+    run(cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "phenomena-cli",
+        "--",
+        "bench",
+        "frozen-subspace",
+    ]))?;
+    build()?;
+    ensure_node_packages()?;
+    chromium()?;
+    let server = serve::spawn(&root(), 0)?;
+    run(Command::new("node")
+        .arg("tests/bench/browser-bench.mjs")
+        .env(
+            "PHENOMENA_URL",
+            format!("http://127.0.0.1:{}/", server.port),
+        ))?;
+    for file in ["www/pkg/phenomena_web_bg.wasm", "www/pkg/phenomena_web.js"] {
+        let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
+        let gz = gzip_len(&bytes);
+        println!(
+            "{file}: {:.2} MB raw, {:.2} MB gzipped",
+            bytes.len() as f64 / 1e6,
+            gz as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("in-memory gzip");
+    enc.finish().expect("in-memory gzip").len()
+}
