@@ -57,7 +57,7 @@ test('every parameter lives in the URL and a reload reproduces it', async () => 
 
 test('a malformed link shows a message and falls back to defaults', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=banana&%%%&=&steps=1e99x');
-  const text = await page.locator('.messages').textContent();
+  const text = await page.locator('.messages[role=alert]').textContent();
   assert.match(text, /could not be used/);
   assert.match(text, /must be a number/);
   assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '0.5');
@@ -68,7 +68,7 @@ test('a malformed link shows a message and falls back to defaults', async () => 
 
 test('out-of-range values are clamped with a message naming the range', async () => {
   const { page } = await openLab(browser, '#lab=frozen-subspace&alpha=99&lr=-3');
-  const text = await page.locator('.messages').textContent();
+  const text = await page.locator('.messages[role=alert]').textContent();
   assert.match(text, /α = P\/N .*\[0\.05, 4\]/);
   assert.match(text, /learning rate .*\[0\.0001, 2\]/);
   assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '4');
@@ -116,5 +116,37 @@ test('a Rust panic becomes an error panel, not a blank page', async () => {
   );
   await page.locator('.error-panel').waitFor();
   assert.match(await page.locator('.error-panel').textContent(), /panicked at test/);
+  await page.close();
+});
+
+test('the overoptimization lab trains, draws six charts and warns when a policy collapses', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&preset=dpo-drifts');
+  assert.equal(await page.locator('figure.chart').count(), 6);
+  assert.equal(await page.locator('nav.labs a[aria-current=page]').textContent(), 'Overoptimization');
+  await page.click('button.play');
+  await waitForStep(page, 2000);
+  const ood = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
+  assert.match(ood, /DPO: 0\.9\d+/);
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/overoptimization.png', fullPage: true });
+
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const collapsed = await openLab(browser, '#lab=overoptimization&lr=20&beta=0.001&steps=200');
+  await collapsed.page.click('button.play');
+  await waitForStep(collapsed.page, 200);
+  await collapsed.page.locator('.warnings .message', { hasText: 'policy collapsed' }).first().waitFor();
+  assert.deepEqual(collapsed.errors, []);
+  await collapsed.page.close();
+});
+
+test('the policy choice is a menu and lives in the URL', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&policy=1&steps=50');
+  const select = page.locator('select[aria-describedby$="policy-help"]');
+  assert.equal(await select.inputValue(), '1');
+  await select.selectOption('0');
+  await page.waitForFunction(() => location.hash.includes('policy=0'));
+  assert.deepEqual(errors, []);
   await page.close();
 });

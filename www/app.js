@@ -37,6 +37,24 @@ function showFatal(title, detail) {
   document.body.dataset.state = 'error';
 }
 
+/**
+ * Asks the browser for a WebGPU adapter without starting a device. Returns null when there is
+ * none, else {software}: software adapters (SwiftShader, fallback adapters) are far slower
+ * than the CPU backend, so they are never picked by default.
+ */
+async function probeAdapter() {
+  if (!navigator.gpu) return null;
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) return null;
+    const info = adapter.info ?? {};
+    const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.toLowerCase();
+    return { software: Boolean(info.isFallbackAdapter) || /swiftshader|llvmpipe|software|lavapipe/.test(text) };
+  } catch {
+    return null;
+  }
+}
+
 /** Fetches the wasm with a progress bar, then instantiates it. */
 async function loadEngine() {
   const bar = $('load-progress');
@@ -105,8 +123,14 @@ async function main() {
   }
   if (!preset && Object.keys(parsed.params).length === 0) preset = info.presets[0]?.id ?? null;
 
-  let backend = parsed.backend === 'webgpu' || parsed.backend === 'flex' ? parsed.backend : 'flex';
-  if (parsed.backend && parsed.backend !== backend) messages.push(`Unknown backend "${parsed.backend.slice(0, 20)}"; using the CPU.`);
+  const adapter = gpuProblem ? null : await probeAdapter();
+  const autoBackend = adapter && !adapter.software ? 'webgpu' : 'flex';
+  let backend = parsed.backend === 'webgpu' || parsed.backend === 'flex' ? parsed.backend : autoBackend;
+  if (parsed.backend && parsed.backend !== backend) messages.push(`Unknown backend "${parsed.backend.slice(0, 20)}"; using ${autoBackend === 'webgpu' ? 'WebGPU' : 'the CPU'}.`);
+  if (adapter?.software) {
+    select.title = 'WebGPU here is a software emulation, slower than the CPU backend';
+    gpuOption.textContent = 'WebGPU (software-emulated)';
+  }
   if (backend === 'webgpu' && gpuProblem) {
     showBanner(`WebGPU is not available here (${gpuProblem}); training on the CPU instead.`);
     backend = 'flex';
@@ -120,6 +144,19 @@ async function main() {
     document.body.dataset.backend = b;
   };
   showBackend(backend);
+
+  const nav = $('lab-nav');
+  nav.replaceChildren(
+    ...catalog.map((l) => {
+      const a = document.createElement('a');
+      a.href = `#lab=${l.id}`;
+      a.textContent = l.title.split(':')[0];
+      a.title = l.summary;
+      if (l.id === info.id) a.setAttribute('aria-current', 'page');
+      return a;
+    }),
+  );
+  document.title = `${info.title} — Phenomena`;
 
   const view = document.createElement('phenomena-lab');
   $('main').replaceChildren(view);

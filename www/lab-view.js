@@ -79,6 +79,7 @@ export class PhenomenaLab extends HTMLElement {
     this.captionBox = el('p', { class: 'preset-caption' });
     this.controls = el('form', { class: 'controls', 'aria-label': 'parameters', onsubmit: (e) => e.preventDefault() });
     this.chartGrid = el('div', { class: 'charts' });
+    this.warningBox = el('div', { class: 'messages warnings', role: 'status', 'aria-live': 'polite' });
     const speed = el(
       'select',
       { 'aria-label': 'speed', onchange: (e) => (this.speed = e.target.value) },
@@ -102,7 +103,9 @@ export class PhenomenaLab extends HTMLElement {
         this.readout,
       ),
       this.messages,
+      this.warningBox,
       el('div', { class: 'layout' }, this.controls, this.chartGrid),
+      info.notes ? el('details', { class: 'lab-notes' }, el('summary', {}, 'What these runs measured'), el('p', {}, info.notes)) : null,
       el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
         el('span', { class: 'label' }, 'Export'),
         el('button', { type: 'button', onclick: () => this.exportData('csv') }, 'CSV'),
@@ -122,6 +125,24 @@ export class PhenomenaLab extends HTMLElement {
     this.inputs = new Map();
     for (const spec of this.info.schema) {
       const id = `${this.uid}-${spec.name}`;
+      if (spec.options.length) {
+        const select = el('select', { id, 'aria-describedby': `${id}-help` },
+          ...spec.options.map((label, i) => el('option', { value: i }, label)));
+        select.addEventListener('change', () => {
+          this.state.params[spec.name] = select.value;
+          this.state.preset = null;
+          this.restart();
+        });
+        this.inputs.set(spec.name, { select, spec });
+        this.controls.append(
+          el('div', { class: 'control' },
+            el('label', { for: id }, spec.label),
+            el('div', { class: 'inputs' }, select),
+            el('small', { id: `${id}-help`, class: 'help' }, spec.help),
+          ),
+        );
+        continue;
+      }
       const toSlider = (v) => (spec.log ? Math.log10(v) : v);
       const fromSlider = (s) => (spec.log ? 10 ** s : s);
       const slider = el('input', {
@@ -165,9 +186,13 @@ export class PhenomenaLab extends HTMLElement {
 
   /** Shows the values the lab actually runs with (after clamping). */
   syncControls(params) {
-    for (const [name, { slider, number, toSlider }] of this.inputs) {
+    for (const [name, { slider, number, toSlider, select }] of this.inputs) {
       const v = params[name];
       if (v === undefined) continue;
+      if (select) {
+        select.value = String(v);
+        continue;
+      }
       number.value = formatNumber(v);
       slider.value = toSlider(v);
     }
@@ -207,7 +232,7 @@ export class PhenomenaLab extends HTMLElement {
     const dpr = window.devicePixelRatio || 1;
     for (const { canvas } of this.figures.values()) {
       const w = Math.max(200, Math.round(canvas.clientWidth || 480));
-      const h = Math.round(w * 0.64);
+      const h = Math.round(w * 0.72);
       canvas.style.height = `${h}px`;
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
@@ -281,7 +306,15 @@ export class PhenomenaLab extends HTMLElement {
     }
   }
 
+  showWarnings(status) {
+    const text = (status.warnings ?? []).join(' · ');
+    if (this.warningBox.dataset.text === text) return;
+    this.warningBox.dataset.text = text;
+    this.warningBox.replaceChildren(...(status.warnings ?? []).map((w) => el('p', { class: 'message warn' }, w)));
+  }
+
   updateReadout(status) {
+    this.showWarnings(status);
     const rate = this.rate > 0 ? ` · ${Math.round(this.rate).toLocaleString()} steps/s` : '';
     this.readout.textContent = `step ${status.step.toLocaleString()} / ${status.max_steps.toLocaleString()}${rate}`;
     this.progress.value = status.max_steps ? status.step / status.max_steps : 0;
@@ -403,7 +436,7 @@ export class PhenomenaLab extends HTMLElement {
         this.dispatchEvent(new CustomEvent('diverged', { detail: { message: status.diverged } }));
       } else if (finished) {
         this.playing = false;
-        this.message(`Finished ${status.max_steps.toLocaleString()} steps. Change a parameter or preset to run again; earlier runs stay on the α chart.`, 'info');
+        this.message(`Finished ${status.max_steps.toLocaleString()} steps. Change a parameter or preset to run again.`, 'info');
       }
       await nextFrame();
     }

@@ -94,7 +94,9 @@ pub fn draw<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let px = |v: f64| (v * scale).round().max(1.0) as u32;
     area.fill(&WHITE).map_err(err)?;
-
+    let footer = footer_layout(spec, area, scale).map_err(err)?;
+    let (_, height) = area.dim_in_pixel();
+    let (plot_area, footer_area) = area.split_vertically(height.saturating_sub(footer.height));
     let has_bars = spec
         .series
         .iter()
@@ -115,7 +117,7 @@ pub fn draw<DB: DrawingBackend>(
     let (x0, x1) = plot_range(&spec.x, xs, spec.x.zero);
     let (y0, y1) = plot_range(&spec.y, ys, has_bars || spec.y.zero);
 
-    let mut chart = ChartBuilder::on(area)
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(&spec.title, ("sans-serif", px(15.0)).into_font())
         .margin(px(8.0))
         .x_label_area_size(px(36.0))
@@ -240,82 +242,92 @@ pub fn draw<DB: DrawingBackend>(
         )
         .map_err(err)?;
     }
-    let (px_range, py_range) = chart.plotting_area().get_pixel_range();
-    let next_y = draw_legend(spec, area, (px_range.end, py_range.start), scale).map_err(err)?;
-    let note_font = ("sans-serif", px(11.0))
-        .into_font()
-        .color(&RGBColor(60, 60, 60))
-        .pos(Pos::new(HPos::Right, VPos::Top));
-    for (i, note) in spec.notes.iter().enumerate() {
-        let pos = (
-            px_range.end - px(8.0) as i32,
-            next_y + px(4.0) as i32 + i as i32 * px(14.0) as i32,
-        );
-        area.draw_text(note, &note_font, pos).map_err(err)?;
-    }
+    draw_footer(spec, &footer_area, &footer, scale).map_err(err)?;
     area.present().map_err(err)?;
     Ok(())
 }
 
-/// Draws the legend in the plot's upper-right corner; returns the y just below it.
+/// Where the legend entries and notes go under the plot.
+struct Footer {
+    /// (series index, x, row) of each legend entry.
+    entries: Vec<(usize, i32, i32)>,
+    rows: i32,
+    height: u32,
+}
+
+const ROW: f64 = 15.0;
+const NOTE_ROW: f64 = 14.0;
+
+/// Lays the legend out in rows under the plot, so it never covers the data.
 ///
 /// Drawn by hand rather than with plotters' series labels so that every text size is asked
 /// of the backend (which the page answers cheaply with canvas `measureText`).
-fn draw_legend<DB: DrawingBackend>(
+fn footer_layout<DB: DrawingBackend>(
     spec: &ChartSpec,
     area: &DrawingArea<DB, Shift>,
-    (right, top): (i32, i32),
     scale: f64,
-) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<Footer, DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |v: f64| (v * scale).round().max(1.0) as i32;
-    let entries: Vec<_> = spec.series.iter().filter(|s| !s.name.is_empty()).collect();
-    if entries.is_empty() {
-        return Ok(top);
-    }
+    let (width, _) = area.dim_in_pixel();
     let font: TextStyle = ("sans-serif", px(11.0) as u32).into_font().into();
-    let mut text_w = 0;
-    for e in &entries {
-        text_w = text_w.max(area.estimate_text_size(&e.name, &font)?.0 as i32);
+    let (left, right) = (px(52.0), width as i32 - px(8.0));
+    let mut entries = Vec::new();
+    let (mut x, mut row) = (left, 0);
+    for (i, s) in spec.series.iter().enumerate() {
+        if s.name.is_empty() {
+            continue;
+        }
+        let w = px(22.0) + area.estimate_text_size(&s.name, &font)?.0 as i32 + px(14.0);
+        if x + w > right && x > left {
+            row += 1;
+            x = left;
+        }
+        entries.push((i, x, row));
+        x += w;
     }
-    let (row, pad, swatch) = (px(15.0), px(6.0), px(18.0));
-    let (w, h) = (
-        pad * 3 + swatch + text_w,
-        pad * 2 + row * entries.len() as i32,
-    );
-    let (x0, y0) = (right - px(6.0) - w, top + px(6.0));
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + w, y0 + h)],
-        WHITE.mix(0.88).filled(),
-    ))?;
-    area.draw(&Rectangle::new(
-        [(x0, y0), (x0 + w, y0 + h)],
-        ShapeStyle::from(&RGBColor(205, 205, 205)).stroke_width(1),
-    ))?;
-    for (i, e) in entries.iter().enumerate() {
+    let rows = if entries.is_empty() { 0 } else { row + 1 };
+    let height = px(ROW) * rows + px(NOTE_ROW) * spec.notes.len() as i32 + px(4.0);
+    Ok(Footer {
+        entries,
+        rows,
+        height: height as u32,
+    })
+}
+
+fn draw_footer<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    area: &DrawingArea<DB, Shift>,
+    footer: &Footer,
+    scale: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round().max(1.0) as i32;
+    let font: TextStyle = ("sans-serif", px(11.0) as u32).into_font().into();
+    let swatch = px(18.0);
+    for &(i, x, row) in &footer.entries {
+        let e = &spec.series[i];
         let color = rgb(e.color);
-        let cy = y0 + pad + row * i as i32 + row / 2;
-        let sx = x0 + pad;
+        let cy = px(ROW) * row + px(ROW) / 2;
         match e.mark {
             Mark::Dots { .. } => area.draw(&Circle::new(
-                (sx + swatch / 2, cy),
+                (x + swatch / 2, cy),
                 px(3.5) as u32,
                 color.filled(),
             ))?,
             Mark::Bars { .. } => area.draw(&Rectangle::new(
-                [(sx + 2, cy - px(4.0)), (sx + swatch - 2, cy + px(4.0))],
+                [(x + 2, cy - px(4.0)), (x + swatch - 2, cy + px(4.0))],
                 color.mix(0.55).filled(),
             ))?,
             Mark::Line { width, dashed } => {
-                let style = ShapeStyle::from(&color).stroke_width(px(width) as u32);
+                let style = ShapeStyle::from(&color).stroke_width(px(width.min(3.0)) as u32);
                 if dashed {
                     let dash = swatch / 3;
-                    area.draw(&PathElement::new(vec![(sx, cy), (sx + dash, cy)], style))?;
+                    area.draw(&PathElement::new(vec![(x, cy), (x + dash, cy)], style))?;
                     area.draw(&PathElement::new(
-                        vec![(sx + 2 * dash, cy), (sx + swatch, cy)],
+                        vec![(x + 2 * dash, cy), (x + swatch, cy)],
                         style,
                     ))?;
                 } else {
-                    area.draw(&PathElement::new(vec![(sx, cy), (sx + swatch, cy)], style))?;
+                    area.draw(&PathElement::new(vec![(x, cy), (x + swatch, cy)], style))?;
                 }
             }
         }
@@ -323,9 +335,17 @@ fn draw_legend<DB: DrawingBackend>(
             .clone()
             .color(&RGBColor(40, 40, 40))
             .pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw_text(&e.name, &text_style, (sx + swatch + pad, cy))?;
+        area.draw_text(&e.name, &text_style, (x + swatch + px(4.0), cy))?;
     }
-    Ok(y0 + h)
+    let note_font = font
+        .clone()
+        .color(&RGBColor(70, 70, 70))
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    for (i, note) in spec.notes.iter().enumerate() {
+        let y = px(ROW) * footer.rows + px(NOTE_ROW) * i as i32 + px(1.0);
+        area.draw_text(note, &note_font, (px(52.0), y))?;
+    }
+    Ok(())
 }
 
 /// The chart as an SVG document of the given pixel size.

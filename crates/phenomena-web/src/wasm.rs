@@ -146,6 +146,7 @@ struct Status<'a> {
     max_steps: u64,
     backend: &'a str,
     diverged: Option<&'a str>,
+    warnings: &'a [String],
     scalars: &'a BTreeMap<String, f64>,
     params: &'a BTreeMap<String, f64>,
 }
@@ -247,6 +248,7 @@ impl LabHandle {
                 max_steps: 0,
                 backend: &snapshot.backend,
                 diverged: snapshot.diverged.as_deref(),
+                warnings: &snapshot.warnings,
                 scalars: &snapshot.scalars,
                 params: &snapshot.params.0,
             })

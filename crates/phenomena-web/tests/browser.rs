@@ -70,3 +70,24 @@ async fn webgpu_and_flex_give_the_same_curves_for_one_seed() {
         }
     }
 }
+
+#[wasm_bindgen_test]
+async fn dpo_overoptimizes_and_rpo_does_not_in_the_browser_on_flex() {
+    ensure_constructors();
+    let (mut session, _) = Session::create(
+        "overoptimization",
+        Some("dpo-drifts"),
+        &BTreeMap::new(),
+        Backend::Flex,
+        &Device::flex(),
+    )
+    .expect("lab builds");
+    session.step(2000);
+    let s = session.refresh().await.expect("metrics read back");
+    let last = |name: &str| *s.series[name].y.last().unwrap();
+    let dpo_gold = &s.series["dpo.gold"].y;
+    let peak = dpo_gold.iter().copied().fold(f64::MIN, f64::max);
+    assert!(peak > dpo_gold[0] + 0.3 && last("dpo.gold") < dpo_gold[0]);
+    assert!(last("dpo.ood_mass") > 0.9 && last("dpo.chosen_log_ratio") < -5.0);
+    assert!(last("rpo.gold") >= 1.8 && last("rpo.ood_mass") < 0.05);
+}

@@ -33,6 +33,25 @@ pub struct ParamSpec {
     pub help: &'static str,
     /// Where the parameter comes from (paper and symbol).
     pub source: &'static str,
+    /// For a choice: the label of each value 0, 1, …; empty for a number.
+    pub options: &'static [&'static str],
+}
+
+impl ParamSpec {
+    /// A numeric parameter; fill in the rest with struct update syntax.
+    pub const NUMBER: ParamSpec = ParamSpec {
+        name: "",
+        label: "",
+        min: 0.0,
+        max: 1.0,
+        step: 0.01,
+        default: 0.0,
+        log: false,
+        integer: false,
+        help: "",
+        source: "",
+        options: &[],
+    };
 }
 
 /// A validated, complete set of parameter values, keyed by name.
@@ -213,6 +232,8 @@ pub struct LabInfo {
     pub citation: &'static str,
     pub schema: Vec<ParamSpec>,
     pub presets: Vec<Preset>,
+    /// What the lab's runs measured, in plain words, where they differ from the papers.
+    pub notes: &'static str,
 }
 
 /// One named curve in a snapshot: x values (usually steps) and y values.
@@ -244,6 +265,9 @@ pub struct Snapshot {
     pub scalars: BTreeMap<String, f64>,
     /// Set when a run has diverged; the page stops and shows this.
     pub diverged: Option<String>,
+    /// Conditions worth telling the user that do not stop the run (e.g. a collapsed policy).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Snapshot {
@@ -357,6 +381,7 @@ mod tests {
             integer: false,
             help: "",
             source: "",
+            options: &[],
         }]
     }
 

@@ -1,7 +1,7 @@
 //! The project's seeded randomness: one seed per run, split into independent streams by
 //! purpose, so that (say) changing the initial weights never changes the data.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
@@ -14,6 +14,7 @@ pub enum Stream {
     StudentInit = 4,
     TestInputs = 5,
     NetworkInit = 6,
+    Pairs = 7,
 }
 
 pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -29,6 +30,11 @@ pub fn normal_vec(seed: u64, stream: Stream, count: usize, std: f64) -> Vec<f32>
     (0..count)
         .map(|_| (normal.sample(&mut r) * std) as f32)
         .collect()
+}
+
+/// A uniform draw in [0, 1) as f64.
+pub fn uniform(rng: &mut ChaCha8Rng) -> f64 {
+    rng.random::<f64>()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! function below.
 
 pub mod frozen_subspace;
+pub mod overoptimization;
 
 use burn::prelude::Device;
 
@@ -9,7 +10,7 @@ use crate::lab::{Lab, LabError, LabInfo, OutOfRange, Params, resolve_params};
 use std::collections::BTreeMap;
 
 pub fn all() -> Vec<LabInfo> {
-    vec![frozen_subspace::info()]
+    vec![frozen_subspace::info(), overoptimization::info()]
 }
 
 pub fn info(id: &str) -> Result<LabInfo, LabError> {
@@ -28,6 +29,9 @@ pub fn create(
 ) -> Result<Box<dyn Lab>, LabError> {
     match id {
         frozen_subspace::ID => Ok(Box::new(frozen_subspace::FrozenSubspaceLab::new(
+            params, device, backend,
+        )?)),
+        overoptimization::ID => Ok(Box::new(overoptimization::OveroptimizationLab::new(
             params, device, backend,
         )?)),
         other => Err(LabError::UnknownLab(other.to_string())),
