@@ -11,6 +11,23 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+thread_local! {
+    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The WebGPU device, initialised once for all tests (a runtime cannot start twice).
+async fn webgpu() -> Device {
+    if let Some(device) = WEBGPU.with(|w| w.borrow().clone()) {
+        return device;
+    }
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("a WebGPU adapter (Chromium needs --enable-unsafe-webgpu)");
+    WEBGPU.with(|w| *w.borrow_mut() = Some(device.clone()));
+    device
+}
+
 /// A small run so the software WebGPU adapter finishes in seconds.
 fn small() -> BTreeMap<String, String> {
     [
@@ -50,10 +67,7 @@ async fn flex_trains_the_lab_in_the_browser() {
 #[wasm_bindgen_test]
 async fn webgpu_and_flex_give_the_same_curves_for_one_seed() {
     ensure_constructors();
-    let gpu = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("a WebGPU adapter (Chromium needs --enable-unsafe-webgpu)");
+    let gpu = webgpu().await;
     let (gpu_linear, gpu_network) = run(Backend::WebGpu, &gpu).await;
     let (cpu_linear, cpu_network) = run(Backend::Flex, &Device::flex()).await;
     assert_eq!(gpu_linear.len(), cpu_linear.len());
@@ -90,4 +104,32 @@ async fn dpo_overoptimizes_and_rpo_does_not_in_the_browser_on_flex() {
     assert!(peak > dpo_gold[0] + 0.3 && last("dpo.gold") < dpo_gold[0]);
     assert!(last("dpo.ood_mass") > 0.9 && last("dpo.chosen_log_ratio") < -5.0);
     assert!(last("rpo.gold") >= 1.8 && last("rpo.ood_mass") < 0.05);
+}
+
+#[wasm_bindgen_test]
+async fn overoptimization_gives_the_same_curves_on_webgpu_and_flex() {
+    ensure_constructors();
+    let gpu = webgpu().await;
+    let raw: BTreeMap<String, String> = [("steps", "25"), ("policy", "1"), ("hidden", "8")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut curves = Vec::new();
+    for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
+        let (mut session, _) =
+            Session::create("overoptimization", None, &raw, backend, &device).expect("lab builds");
+        session.step(25);
+        let s = session.refresh().await.expect("metrics read back");
+        curves.push(
+            ["rlhf.gold", "dpo.gold", "rpo.gold", "dpo.ood_mass"].map(|n| s.series[n].y.clone()),
+        );
+    }
+    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
+        for (x, y) in gpu.iter().zip(cpu) {
+            assert!(
+                (x - y).abs() <= 1e-3 * y.abs().max(1e-2),
+                "webgpu {x} vs flex {y}"
+            );
+        }
+    }
 }
