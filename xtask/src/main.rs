@@ -173,15 +173,7 @@ fn test() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
-    run(cargo().args([
-        "run",
-        "--release",
-        "-p",
-        "phenomena-cli",
-        "--",
-        "bench",
-        "frozen-subspace",
-    ]))?;
+    run(cargo().args(["run", "--release", "-p", "phenomena-cli", "--", "bench"]))?;
     build()?;
     ensure_node_packages()?;
     chromium()?;

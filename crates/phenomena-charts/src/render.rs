@@ -28,12 +28,11 @@ fn to_plot(axis: &Axis, v: f64) -> Option<f64> {
 
 /// The range to draw: the fixed one, or the data's, padded and never empty.
 fn plot_range(axis: &Axis, values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
-    if let Some((lo, hi)) = axis.range {
-        if let (Some(a), Some(b)) = (to_plot(axis, lo), to_plot(axis, hi)) {
-            if b > a {
-                return (a, b);
-            }
-        }
+    if let Some((lo, hi)) = axis.range
+        && let (Some(a), Some(b)) = (to_plot(axis, lo), to_plot(axis, hi))
+        && b > a
+    {
+        return (a, b);
     }
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;

@@ -41,8 +41,8 @@ enum Command {
     },
     /// Print training steps per second on the native flex backend.
     Bench {
-        #[arg(default_value = "frozen-subspace")]
-        lab: String,
+        /// Lab id; every lab when left out.
+        lab: Option<String>,
         /// Steps to time (after a short warm-up).
         #[arg(long, default_value_t = 500)]
         steps: u64,
@@ -67,6 +67,29 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, String> {
                 .ok_or_else(|| format!("--set expects NAME=VALUE, got `{s}`"))
         })
         .collect()
+}
+
+/// Times `steps` steps of a lab's first preset (after a warm-up) on the native flex backend.
+fn bench(id: &str, steps: u64) -> Result<(), String> {
+    let info = labs::info(id).map_err(|e| e.to_string())?;
+    let preset = info.presets.first().map(|p| p.id);
+    let (mut params, _) = labs::params_for(id, preset, &BTreeMap::new(), OutOfRange::Reject)
+        .map_err(|e| e.to_string())?;
+    // Plan enough steps that the timed ones all run.
+    params.0.insert("steps".into(), (steps + 20) as f64);
+    let mut lab = labs::create(id, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
+    lab.step(20);
+    phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    lab.step(steps);
+    phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "native {id} flex: {:.0} steps/s ({steps} steps in {secs:.2} s, preset {})",
+        steps as f64 / secs,
+        preset.unwrap_or("defaults")
+    );
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -123,20 +146,13 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Bench { lab, steps } => {
-            let (params, _) = labs::params_for(&lab, None, &BTreeMap::new(), OutOfRange::Reject)
-                .map_err(|e| e.to_string())?;
-            let mut lab =
-                labs::create(&lab, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
-            lab.step(20);
-            phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
-            let start = Instant::now();
-            lab.step(steps);
-            phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
-            let secs = start.elapsed().as_secs_f64();
-            println!(
-                "native flex: {:.0} steps/s ({steps} steps in {secs:.2} s, default preset)",
-                steps as f64 / secs
-            );
+            let ids: Vec<String> = match lab {
+                Some(id) => vec![id],
+                None => labs::all().iter().map(|l| l.id.to_string()).collect(),
+            };
+            for id in ids {
+                bench(&id, steps)?;
+            }
             Ok(())
         }
     }

@@ -238,6 +238,9 @@ impl LabHandle {
     }
 
     /// Reads back the metrics recorded so far; resolves to a status object.
+    // The session stays borrowed while the read-back is awaited, on purpose: any call that
+    // arrives meanwhile gets `busy()` from its own `try_borrow`, never a panic.
+    #[allow(clippy::await_holding_refcell_ref)]
     pub fn refresh(&self) -> Promise {
         let session = self.session.clone();
         future_to_promise(async move {
@@ -252,13 +255,12 @@ impl LabHandle {
                 scalars: &snapshot.scalars,
                 params: &snapshot.params.0,
             })
-            .map(|status| {
+            .inspect(|status| {
                 let _ = js_sys::Reflect::set(
-                    &status,
+                    status,
                     &"max_steps".into(),
                     &JsValue::from_f64(guard.max_steps() as f64),
                 );
-                status
             })
         })
     }

@@ -75,27 +75,23 @@ impl DeviceProblem {
     }
 }
 
-/// The score function's parameters.
+/// The score function's parameters: θ [2, 1] for the linear score, or a two-layer ReLU MLP
+/// 2 → h → 1 (w1 [2, h], b1 [1, h], w2 [h, 1]). ReLU extrapolates linearly, as the log-linear
+/// score does; a saturating tanh often does not.
 #[derive(Clone)]
-pub enum Score {
-    /// θ: [2, 1].
-    Linear(Tensor<2>),
-    /// Two-layer ReLU MLP 2 → h → 1 (w1 [2, h], b1 [1, h], w2 [h, 1]). ReLU extrapolates
-    /// linearly, as the log-linear score does; a saturating tanh often does not.
-    Mlp(Vec<Tensor<2>>),
-}
+pub struct Score(Vec<Tensor<2>>);
 
 impl Score {
     /// θ = 0: the policy starts at π_ref.
     pub fn linear(device: &Device) -> Self {
-        Score::Linear(Tensor::zeros([2, 1], device))
+        Score(vec![Tensor::zeros([2, 1], device)])
     }
 
     /// A small random first layer and a zero output layer, so the policy also starts at π_ref.
     pub fn mlp(hidden: usize, seed: u64, device: &Device) -> Self {
         let w1 = normal_vec(seed, Stream::NetworkInit, 2 * hidden, 1.0);
         let b1 = normal_vec(seed, Stream::StudentInit, hidden, 0.5);
-        Score::Mlp(vec![
+        Score(vec![
             Tensor::from_data(TensorData::new(w1, [2, hidden]), device),
             Tensor::from_data(TensorData::new(b1, [1, hidden]), device),
             Tensor::zeros([hidden, 1], device),
@@ -103,17 +99,7 @@ impl Score {
     }
 
     fn tensors(&self) -> Vec<Tensor<2>> {
-        match self {
-            Score::Linear(t) => vec![t.clone()],
-            Score::Mlp(ts) => ts.clone(),
-        }
-    }
-
-    fn with_tensors(&self, mut ts: Vec<Tensor<2>>) -> Self {
-        match self {
-            Score::Linear(_) => Score::Linear(ts.remove(0)),
-            Score::Mlp(_) => Score::Mlp(ts),
-        }
+        self.0.clone()
     }
 
     /// s_θ(φ) for every response: [R, 1].
@@ -216,7 +202,7 @@ impl Run {
                 }
             })
             .collect();
-        self.score = self.score.with_tensors(updated);
+        self.score = Score(updated);
     }
 
     /// log π over the responses (clamped at [`LOG_FLOOR`]).
