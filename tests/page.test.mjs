@@ -150,3 +150,21 @@ test('the policy choice is a menu and lives in the URL', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the early-learning lab shows decision regions in 2-D and images for digits', async () => {
+  const { page, errors } = await openLab(browser, '#lab=early-learning&preset=boundary&steps=200');
+  assert.equal(await page.locator('figure.chart').count(), 5);
+  await page.click('button.play');
+  await waitForStep(page, 200);
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/early-learning-2d.png', fullPage: true });
+  await page.close();
+
+  const digits = await openLab(browser, '#lab=early-learning&preset=digits&steps=300');
+  assert.equal(await digits.page.locator('figure[data-chart="digits"]').count(), 1);
+  await digits.page.click('button.play');
+  await waitForStep(digits.page, 300);
+  await digits.page.screenshot({ path: 'target/screenshots/early-learning-digits.png', fullPage: true });
+  assert.deepEqual([...errors, ...digits.errors], []);
+  await digits.page.close();
+});

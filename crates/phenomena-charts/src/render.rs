@@ -84,6 +84,11 @@ fn tick_label(axis: &Axis, v: f64) -> String {
     }
 }
 
+/// The colour of point `i`: its own where the series gives one per point.
+fn point_color(s: &crate::spec::Series, i: usize) -> RGBColor {
+    rgb(s.colors.get(i).copied().unwrap_or(s.color))
+}
+
 /// Draws `spec` on `area`. `scale` multiplies font sizes and line widths (device pixel ratio).
 pub fn draw<DB: DrawingBackend>(
     spec: &ChartSpec,
@@ -119,27 +124,29 @@ pub fn draw<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(&spec.title, ("sans-serif", px(15.0)).into_font())
         .margin(px(8.0))
-        .x_label_area_size(px(36.0))
-        .y_label_area_size(px(52.0))
+        .x_label_area_size(if spec.x.hidden { 0 } else { px(36.0) })
+        .y_label_area_size(if spec.y.hidden { 0 } else { px(52.0) })
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
 
     let x_fmt = |v: &f64| tick_label(&spec.x, *v);
     let y_fmt = |v: &f64| tick_label(&spec.y, *v);
-    chart
-        .configure_mesh()
-        .x_desc(spec.x.label.as_str())
-        .y_desc(spec.y.label.as_str())
-        .x_labels(7)
-        .y_labels(6)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(("sans-serif", px(11.0)))
-        .axis_desc_style(("sans-serif", px(12.0)))
-        .light_line_style(RGBColor(238, 238, 238))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()
-        .map_err(err)?;
+    if !(spec.x.hidden && spec.y.hidden) {
+        chart
+            .configure_mesh()
+            .x_desc(spec.x.label.as_str())
+            .y_desc(spec.y.label.as_str())
+            .x_labels(7)
+            .y_labels(6)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(("sans-serif", px(11.0)))
+            .axis_desc_style(("sans-serif", px(12.0)))
+            .light_line_style(RGBColor(238, 238, 238))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .draw()
+            .map_err(err)?;
+    }
 
     let clip = |v: f64, lo: f64, hi: f64| v.clamp(lo, hi);
     for s in &spec.series {
@@ -193,22 +200,45 @@ pub fn draw<DB: DrawingBackend>(
                 }
                 anno
             }
-            Mark::Dots { radius } => {
-                let inside: Vec<(f64, f64)> = pts
+            Mark::Dots { radius } | Mark::Rings { radius } => {
+                let filled = matches!(s.mark, Mark::Dots { .. });
+                let inside: Vec<((f64, f64), RGBColor)> = pts
                     .into_iter()
-                    .flatten()
-                    .filter(|(x, y)| *y >= y0 && *y <= y1 && *x >= x0 && *x <= x1)
+                    .enumerate()
+                    .filter_map(|(i, p)| Some((p?, point_color(s, i))))
+                    .filter(|((x, y), _)| *y >= y0 && *y <= y1 && *x >= x0 && *x <= x1)
                     .collect();
                 let r = px(radius);
                 Some(
                     chart
-                        .draw_series(
-                            inside
-                                .into_iter()
-                                .map(|p| Circle::new(p, r, color.filled())),
-                        )
+                        .draw_series(inside.into_iter().map(|(p, c)| {
+                            let style = if filled {
+                                c.filled()
+                            } else {
+                                ShapeStyle::from(&c).stroke_width(px(1.5))
+                            };
+                            Circle::new(p, r, style)
+                        }))
                         .map_err(err)?,
                 )
+            }
+            Mark::Cells { width, height } => {
+                let cells: Vec<Rectangle<(f64, f64)>> = s
+                    .points
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
+                    .map(|(i, (x, y))| {
+                        Rectangle::new(
+                            [
+                                (x - width / 2.0, y - height / 2.0),
+                                (x + width / 2.0, y + height / 2.0),
+                            ],
+                            point_color(s, i).filled(),
+                        )
+                    })
+                    .collect();
+                Some(chart.draw_series(cells).map_err(err)?)
             }
             Mark::Bars { width } => {
                 let bars: Vec<Rectangle<(f64, f64)>> = s
@@ -240,6 +270,16 @@ pub fn draw<DB: DrawingBackend>(
             (w as i32 / 2 - px(50.0) as i32, h as i32 / 2),
         )
         .map_err(err)?;
+    }
+    let label_font = ("sans-serif", px(10.0))
+        .into_font()
+        .color(&RGBColor(30, 30, 30))
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    for (x, y, text) in &spec.annotations {
+        if let (Some(x), Some(y)) = (to_plot(&spec.x, *x), to_plot(&spec.y, *y)) {
+            let at = chart.backend_coord(&(x, y));
+            plot_area.draw_text(text, &label_font, at).map_err(err)?;
+        }
     }
     draw_footer(spec, &footer_area, &footer, scale).map_err(err)?;
     area.present().map_err(err)?;
@@ -312,9 +352,14 @@ fn draw_footer<DB: DrawingBackend>(
                 px(3.5) as u32,
                 color.filled(),
             ))?,
-            Mark::Bars { .. } => area.draw(&Rectangle::new(
+            Mark::Bars { .. } | Mark::Cells { .. } => area.draw(&Rectangle::new(
                 [(x + 2, cy - px(4.0)), (x + swatch - 2, cy + px(4.0))],
                 color.mix(0.55).filled(),
+            ))?,
+            Mark::Rings { .. } => area.draw(&Circle::new(
+                (x + swatch / 2, cy),
+                px(3.5) as u32,
+                ShapeStyle::from(&color).stroke_width(px(1.5) as u32),
             ))?,
             Mark::Line { width, dashed } => {
                 let style = ShapeStyle::from(&color).stroke_width(px(width.min(3.0)) as u32);
@@ -365,6 +410,7 @@ mod tests {
     fn spec(series: Vec<Series>, x: Axis) -> ChartSpec {
         ChartSpec {
             id: "t".into(),
+            annotations: Vec::new(),
             title: "Errors".into(),
             caption: String::new(),
             x,

@@ -36,6 +36,9 @@ pub struct Axis {
     /// When fitting the data, extend the range to include zero (linear axes).
     #[serde(default)]
     pub zero: bool,
+    /// No ticks, labels or grid (pictures drawn in data coordinates, like pixel images).
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 impl Axis {
@@ -45,6 +48,7 @@ impl Axis {
             scale: Scale::Linear,
             range: None,
             zero: false,
+            hidden: false,
         }
     }
     pub fn log(label: impl Into<String>) -> Self {
@@ -53,6 +57,14 @@ impl Axis {
             scale: Scale::Log,
             range: None,
             zero: false,
+            hidden: false,
+        }
+    }
+    /// An axis drawn without ticks, labels or grid, over a fixed range.
+    pub fn hidden(lo: f64, hi: f64) -> Self {
+        Self {
+            hidden: true,
+            ..Self::linear("").with_range(lo, hi)
         }
     }
     pub fn from_zero(mut self) -> Self {
@@ -73,6 +85,11 @@ pub enum Mark {
     Dots { radius: f64 },
     /// Bars from y = 0, each `width` wide in x units, centred on x.
     Bars { width: f64 },
+    /// Filled rectangles `width` × `height` (x and y units) centred on each point: heatmaps
+    /// and pixel images, coloured per point.
+    Cells { width: f64, height: f64 },
+    /// Circle outlines of the given radius (pixels at scale 1), to ring marked points.
+    Rings { radius: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +98,9 @@ pub struct Series {
     pub color: Color,
     pub mark: Mark,
     pub points: Vec<(f64, f64)>,
+    /// One colour per point (heatmaps, class-coloured scatters); empty: all in `color`.
+    #[serde(default)]
+    pub colors: Vec<Color>,
 }
 
 impl Series {
@@ -93,6 +113,7 @@ impl Series {
                 dashed: false,
             },
             points,
+            colors: Vec::new(),
         }
     }
     pub fn dashed(name: impl Into<String>, color: Color, points: Vec<(f64, f64)>) -> Self {
@@ -104,6 +125,7 @@ impl Series {
                 dashed: true,
             },
             points,
+            colors: Vec::new(),
         }
     }
     pub fn dots(name: impl Into<String>, color: Color, points: Vec<(f64, f64)>) -> Self {
@@ -112,6 +134,7 @@ impl Series {
             color,
             mark: Mark::Dots { radius: 2.5 },
             points,
+            colors: Vec::new(),
         }
     }
     pub fn bars(
@@ -125,6 +148,22 @@ impl Series {
             color,
             mark: Mark::Bars { width },
             points,
+            colors: Vec::new(),
+        }
+    }
+    /// Points with a colour each, drawn as `mark`.
+    pub fn colored(
+        name: impl Into<String>,
+        mark: Mark,
+        points: Vec<(f64, f64)>,
+        colors: Vec<Color>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            color: colors.first().copied().unwrap_or(palette::GREY),
+            mark,
+            points,
+            colors,
         }
     }
 }
@@ -139,8 +178,11 @@ pub struct ChartSpec {
     pub x: Axis,
     pub y: Axis,
     pub series: Vec<Series>,
-    /// Short text lines drawn in the plot's corner (fitted values, masses).
+    /// Short text lines drawn under the plot (fitted values, masses).
     pub notes: Vec<String>,
+    /// Text placed at data coordinates (x, y, text), e.g. labels under small images.
+    #[serde(default)]
+    pub annotations: Vec<(f64, f64, String)>,
 }
 
 impl ChartSpec {

@@ -133,3 +133,34 @@ async fn overoptimization_gives_the_same_curves_on_webgpu_and_flex() {
         }
     }
 }
+
+#[wasm_bindgen_test]
+async fn early_learning_gives_the_same_curves_on_webgpu_and_flex() {
+    ensure_constructors();
+    let gpu = webgpu().await;
+    let raw: BTreeMap<String, String> = [("steps", "15"), ("hidden", "16"), ("dataset", "1")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut curves = Vec::new();
+    for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
+        let (mut session, _) =
+            Session::create("early-learning", None, &raw, backend, &device).expect("lab builds");
+        session.step(15);
+        let s = session.refresh().await.expect("metrics read back");
+        curves.push(
+            [
+                "ce.test_accuracy",
+                "elr.test_accuracy",
+                "elr.target_agreement",
+            ]
+            .map(|n| s.series[n].y.clone()),
+        );
+    }
+    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
+        for (x, y) in gpu.iter().zip(cpu) {
+            // Accuracies move in steps of 1/1000 test points: allow one or two flips.
+            assert!((x - y).abs() <= 2e-3, "webgpu {x} vs flex {y}");
+        }
+    }
+}

@@ -15,6 +15,9 @@ pub enum Stream {
     TestInputs = 5,
     NetworkInit = 6,
     Pairs = 7,
+    Labels = 8,
+    LabelNoise2 = 9,
+    Split = 10,
 }
 
 pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {

@@ -1,6 +1,7 @@
 //! The registry: every lab the playground knows. A new lab is a folder plus a line in each
 //! function below.
 
+pub mod early_learning;
 pub mod frozen_subspace;
 pub mod overoptimization;
 
@@ -10,7 +11,11 @@ use crate::lab::{Lab, LabError, LabInfo, OutOfRange, Params, resolve_params};
 use std::collections::BTreeMap;
 
 pub fn all() -> Vec<LabInfo> {
-    vec![frozen_subspace::info(), overoptimization::info()]
+    vec![
+        frozen_subspace::info(),
+        overoptimization::info(),
+        early_learning::info(),
+    ]
 }
 
 pub fn info(id: &str) -> Result<LabInfo, LabError> {
@@ -32,6 +37,9 @@ pub fn create(
             params, device, backend,
         )?)),
         overoptimization::ID => Ok(Box::new(overoptimization::OveroptimizationLab::new(
+            params, device, backend,
+        )?)),
+        early_learning::ID => Ok(Box::new(early_learning::EarlyLearningLab::new(
             params, device, backend,
         )?)),
         other => Err(LabError::UnknownLab(other.to_string())),

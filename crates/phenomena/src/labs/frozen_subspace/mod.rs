@@ -535,6 +535,7 @@ impl FrozenSubspaceLab {
             .collect();
         ChartSpec {
             id: "errors".into(),
+            annotations: Vec::new(),
             title: "Training and generalization error".into(),
             caption: "Dots: the linear student trained on this page; lines: the Advani–Saxe \
                       theory for the same α, noise, initialization and learning rate; orange: the \
@@ -595,6 +596,7 @@ impl FrozenSubspaceLab {
         }
         ChartSpec {
             id: "spectrum".into(),
+            annotations: Vec::new(),
             title: "Eigenvalues of XᵀX".into(),
             caption: "Bars: this run's eigenvalues; line: the Marchenko–Pastur density. Each \
                       eigenvalue λ is a direction learned at rate λ; directions with λ = 0 are \
@@ -645,6 +647,7 @@ impl FrozenSubspaceLab {
             .max(2.0);
         ChartSpec {
             id: "alpha".into(),
+            annotations: Vec::new(),
             title: "Generalization error against α".into(),
             caption: "Lines: theory for the best early-stopping time (green) and after \
                       training forever (black), which diverges at α = 1. Dots: runs on this \
@@ -673,6 +676,7 @@ impl Problem {
 fn projection_chart(snapshot: &Snapshot) -> ChartSpec {
     ChartSpec {
         id: "projection".into(),
+        annotations: Vec::new(),
         title: "Where the weights move".into(),
         caption: "Norm of w inside the span of the inputs (blue) and in the null space the data \
                   never sees (red). Gradient steps Xᵀ(y − Xw) lie in the span, so the red curve \

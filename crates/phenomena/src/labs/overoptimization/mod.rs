@@ -625,6 +625,7 @@ impl OveroptimizationLab {
         }
         ChartSpec {
             id: "gold-vs-kl".into(),
+            annotations: Vec::new(),
             title: "Gold reward against distance from π_ref".into(),
             caption: "Each run's gold (true) reward against √KL(π‖π_ref), with best-of-n on the \
                       proxy for comparison and Gao et al.'s functional forms fitted to the points \
@@ -670,6 +671,7 @@ impl OveroptimizationLab {
         let ood_start = IN_DISTRIBUTION as f64 - 0.5;
         ChartSpec {
             id: "policy".into(),
+            annotations: Vec::new(),
             title: "The policies now".into(),
             caption: format!(
                 "Probability of each response. 0–{} are the responses in the data, gold reward \
@@ -710,6 +712,7 @@ fn reward_gap_chart(snapshot: &Snapshot) -> ChartSpec {
     }
     ChartSpec {
         id: "reward-gap".into(),
+        annotations: Vec::new(),
         title: "Proxy reward climbs, gold reward does not".into(),
         caption: "Change since the start in the proxy reward (dashed: the Bradley–Terry reward \
                   model fitted to the pairs, which scores quality and length equally) and in the \
@@ -739,6 +742,7 @@ fn log_ratio_chart(snapshot: &Snapshot) -> ChartSpec {
     }
     ChartSpec {
         id: "log-ratios".into(),
+        annotations: Vec::new(),
         title: "log π − log π_ref of chosen and rejected responses".into(),
         caption: "DPO widens the margin between chosen and rejected by pushing *both* down — the \
                   chosen responses' likelihood falls too, and the freed mass goes to responses \
@@ -761,6 +765,7 @@ fn over_steps_chart(
 ) -> ChartSpec {
     ChartSpec {
         id: id.into(),
+        annotations: Vec::new(),
         title: title.into(),
         caption: caption.into(),
         x: Axis::log("step"),

@@ -1,0 +1,214 @@
+//! Classification data with noisy labels (science.md §2): a high-dimensional Gaussian mixture
+//! (the ELR paper's theory setting), Gaussian blobs in 2-D (to watch the decision boundary),
+//! and the UCI 8×8 handwritten digits (real images). Then some labels are flipped.
+
+use rand::seq::SliceRandom;
+use rand_distr::{Distribution, Normal};
+
+use crate::rng::{Stream, rng, uniform};
+
+/// A labelled data set, row-major features.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub x: Vec<f32>,
+    pub labels: Vec<usize>,
+}
+
+impl Split {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub dim: usize,
+    pub classes: usize,
+    pub train: Split,
+    pub test: Split,
+}
+
+fn normals(seed: u64, stream: Stream, count: usize) -> Vec<f64> {
+    let mut r = rng(seed, stream);
+    let n = Normal::new(0.0, 1.0).expect("unit normal");
+    (0..count).map(|_| n.sample(&mut r)).collect()
+}
+
+fn labels(seed: u64, count: usize, classes: usize, stream: Stream) -> Vec<usize> {
+    let mut r = rng(seed, stream);
+    (0..count)
+        .map(|_| ((uniform(&mut r) * classes as f64) as usize).min(classes - 1))
+        .collect()
+}
+
+/// C classes with random unit-vector means in R^dim; x = μ_y + N(0, (noise²/dim)·I).
+pub fn gaussian_mixture(
+    seed: u64,
+    classes: usize,
+    dim: usize,
+    n_train: usize,
+    n_test: usize,
+    noise: f64,
+) -> Dataset {
+    let raw = normals(seed, Stream::Teacher, classes * dim);
+    let means: Vec<Vec<f64>> = raw
+        .chunks(dim)
+        .map(|m| {
+            let norm = m.iter().map(|v| v * v).sum::<f64>().sqrt();
+            m.iter().map(|v| v / norm).collect()
+        })
+        .collect();
+    let std = noise / (dim as f64).sqrt();
+    let make = |count: usize, label_stream: Stream, noise_stream: Stream| {
+        let labels = labels(seed, count, classes, label_stream);
+        let eps = normals(seed, noise_stream, count * dim);
+        let x = labels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, y)| {
+                let eps = &eps;
+                let means = &means;
+                (0..dim).map(move |j| (means[*y][j] + std * eps[i * dim + j]) as f32)
+            })
+            .collect();
+        Split { x, labels }
+    };
+    Dataset {
+        dim,
+        classes,
+        train: make(n_train, Stream::Labels, Stream::Inputs),
+        test: make(n_test, Stream::TestInputs, Stream::StudentInit),
+    }
+}
+
+/// C Gaussian blobs with centres on a circle of radius 2 and standard deviation `spread`.
+pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f64) -> Dataset {
+    let make = |count: usize, label_stream: Stream, noise_stream: Stream| {
+        let labels = labels(seed, count, classes, label_stream);
+        let eps = normals(seed, noise_stream, count * 2);
+        let x = labels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, y)| {
+                let angle = 2.0 * std::f64::consts::PI * *y as f64 / classes as f64;
+                [
+                    (2.0 * angle.cos() + spread * eps[2 * i]) as f32,
+                    (2.0 * angle.sin() + spread * eps[2 * i + 1]) as f32,
+                ]
+            })
+            .collect();
+        Split { x, labels }
+    };
+    Dataset {
+        dim: 2,
+        classes,
+        train: make(n_train, Stream::Labels, Stream::Inputs),
+        test: make(n_test, Stream::TestInputs, Stream::StudentInit),
+    }
+}
+
+/// The UCI digits, unpacked and checked by the build (one byte per pixel 0–16, then the label).
+static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
+pub const DIGIT_PIXELS: usize = 64;
+
+/// The 1 797 digits, shuffled by the seed, split into `n_test` test images and the rest for
+/// training; pixels scaled to [0, 1].
+pub fn digits(seed: u64, n_test: usize) -> Dataset {
+    let rows: Vec<&[u8]> = DIGITS.chunks(DIGIT_PIXELS + 1).collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.shuffle(&mut rng(seed, Stream::Split));
+    let make = |idx: &[usize]| Split {
+        x: idx
+            .iter()
+            .flat_map(|i| rows[*i][..DIGIT_PIXELS].iter().map(|p| *p as f32 / 16.0))
+            .collect(),
+        labels: idx
+            .iter()
+            .map(|i| rows[*i][DIGIT_PIXELS] as usize)
+            .collect(),
+    };
+    let (test, train) = order.split_at(n_test.min(rows.len() / 2));
+    Dataset {
+        dim: DIGIT_PIXELS,
+        classes: 10,
+        train: make(train),
+        test: make(test),
+    }
+}
+
+/// How labels are corrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoiseKind {
+    /// To a uniformly random *other* class (the flipped label is never the true one).
+    Symmetric,
+    /// Class k → k + 1 (mod C).
+    Asymmetric,
+}
+
+/// Flips each training label with probability `rate`; returns the noisy labels.
+pub fn corrupt(
+    labels: &[usize],
+    classes: usize,
+    rate: f64,
+    kind: NoiseKind,
+    seed: u64,
+) -> Vec<usize> {
+    let mut r = rng(seed, Stream::LabelNoise2);
+    labels
+        .iter()
+        .map(|y| {
+            let flip = uniform(&mut r) < rate;
+            let other = ((uniform(&mut r) * (classes - 1) as f64) as usize).min(classes - 2);
+            match (flip, kind) {
+                (false, _) => *y,
+                (true, NoiseKind::Asymmetric) => (y + 1) % classes,
+                (true, NoiseKind::Symmetric) => {
+                    if other >= *y {
+                        other + 1
+                    } else {
+                        other
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_ship_and_split() {
+        let d = digits(0, 500);
+        assert_eq!(d.train.len() + d.test.len(), 1797);
+        assert_eq!(d.test.len(), 500);
+        assert!(d.train.x.iter().all(|p| (0.0..=1.0).contains(p)));
+        assert!(d.train.labels.iter().all(|y| *y < 10));
+    }
+
+    #[test]
+    fn symmetric_noise_always_moves_to_another_class_at_the_requested_rate() {
+        let clean: Vec<usize> = (0..2000).map(|i| i % 5).collect();
+        let noisy = corrupt(&clean, 5, 0.4, NoiseKind::Symmetric, 3);
+        let flipped = clean.iter().zip(&noisy).filter(|(a, b)| a != b).count();
+        assert!((flipped as f64 / 2000.0 - 0.4).abs() < 0.04, "{flipped}");
+        assert!(noisy.iter().all(|y| *y < 5));
+        let asym = corrupt(&clean, 5, 1.0, NoiseKind::Asymmetric, 3);
+        assert!(clean.iter().zip(&asym).all(|(a, b)| *b == (a + 1) % 5));
+    }
+
+    #[test]
+    fn mixture_noise_is_three_times_the_signal() {
+        let d = gaussian_mixture(0, 5, 600, 200, 10, 3.0);
+        let norm: f64 = d.train.x[..600]
+            .iter()
+            .map(|v| (*v as f64).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!((norm - (1.0f64 + 9.0).sqrt()).abs() < 0.5, "{norm}");
+    }
+}

@@ -1,0 +1,194 @@
+//! CE vs ELR on fixed seeds, natively on flex (science.md §2 and the ELR paper's Figure 1).
+
+use burn::prelude::*;
+
+use super::model::{Classifier, clamped_probs, cross_entropy, elr_penalty, matrix};
+use super::*;
+use crate::lab::default_params;
+
+fn run(values: &[(&str, f64)]) -> Snapshot {
+    let mut params = default_params(&schema());
+    for (k, v) in values {
+        params.0.insert(k.to_string(), *v);
+    }
+    let mut lab = EarlyLearningLab::new(params, &Device::flex(), "flex").unwrap();
+    let steps = lab.max_steps();
+    lab.step(steps);
+    crate::block_on(lab.snapshot()).unwrap()
+}
+
+fn ys<'a>(s: &'a Snapshot, name: &str) -> &'a [f64] {
+    &s.series[name].y
+}
+
+fn last(s: &Snapshot, name: &str) -> f64 {
+    *ys(s, name).last().unwrap()
+}
+
+fn max(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+#[test]
+fn ce_learns_the_true_labels_early_then_memorizes_the_noise() {
+    let s = run(&[]);
+    let to_true = ys(&s, "ce.mislabeled_true");
+    assert!(max(to_true) >= 0.6, "early-learning peak {}", max(to_true));
+    assert!(last(&s, "ce.mislabeled_true") <= 0.1);
+    assert!(last(&s, "ce.memorized") >= 0.9);
+    let test = ys(&s, "ce.test_accuracy");
+    assert!(
+        max(test) - last(&s, "ce.test_accuracy") >= 0.05,
+        "test accuracy did not fall"
+    );
+}
+
+/// Final (test accuracy, memorized) of ELR and CE's final test accuracy on one seed.
+fn elr_outcome(seed: u64) -> (f64, f64, f64) {
+    let s = run(&[("seed", seed as f64)]);
+    (
+        last(&s, "elr.test_accuracy"),
+        last(&s, "elr.memorized"),
+        last(&s, "ce.test_accuracy"),
+    )
+}
+
+fn elr_succeeds((test, memorized, ce_test): (f64, f64, f64)) -> bool {
+    test >= 0.97 && test >= ce_test + 0.05 && memorized <= 0.3
+}
+
+#[test]
+fn elr_stops_memorization_on_the_default_seed() {
+    let outcome = elr_outcome(0);
+    assert!(elr_succeeds(outcome), "{outcome:?}");
+}
+
+#[test]
+fn elr_stops_memorization_on_at_least_eight_of_ten_seeds() {
+    let wins: Vec<u64> = (0..10).filter(|s| elr_succeeds(elr_outcome(*s))).collect();
+    assert!(wins.len() >= 8, "ELR succeeded on seeds {wins:?}");
+}
+
+#[test]
+fn on_digits_with_forty_percent_noise_elr_beats_ce_by_five_points() {
+    let s = run(&[
+        ("dataset", 2.0),
+        ("hidden", 128.0),
+        ("optimizer", 1.0),
+        ("lr", 0.003),
+        ("lambda", 3.0),
+        ("steps", 3000.0),
+    ]);
+    let (elr, ce) = (last(&s, "elr.test_accuracy"), last(&s, "ce.test_accuracy"));
+    assert!(elr >= ce + 0.05, "ELR {elr} vs CE {ce}");
+}
+
+#[test]
+fn in_two_dimensions_ce_carves_islands_and_elr_does_not() {
+    let s = run(&[
+        ("dataset", 1.0),
+        ("classes", 4.0),
+        ("noise", 0.3),
+        ("hidden", 256.0),
+        ("optimizer", 1.0),
+        ("lr", 0.01),
+        ("lambda", 3.0),
+        ("steps", 3000.0),
+    ]);
+    assert!(last(&s, "ce.memorized") > last(&s, "elr.memorized") + 0.15);
+    assert_eq!(s.series["ce.view_prediction"].y.len(), GRID * GRID);
+}
+
+#[test]
+fn the_elr_gradient_matches_finite_differences_of_the_loss() {
+    // A small batch: 6 examples, 4 features, 3 classes, a linear model and fixed targets.
+    let (n, d, c) = (6usize, 4usize, 3usize);
+    let x: Vec<f32> = (0..n * d)
+        .map(|i| ((i * 7 % 11) as f32 - 5.0) / 5.0)
+        .collect();
+    let labels = [0usize, 2, 1, 1, 0, 2];
+    let mut onehot = vec![0f32; n * c];
+    for (i, y) in labels.iter().enumerate() {
+        onehot[i * c + y] = 1.0;
+    }
+    let targets: Vec<f32> = (0..n * c)
+        .map(|i| 0.2 + 0.6 * ((i * 5 % 7) as f32 / 7.0))
+        .collect();
+    let w: Vec<f32> = (0..d * c)
+        .map(|i| ((i * 3 % 5) as f32 - 2.0) / 4.0)
+        .collect();
+    let lambda = 2.0f32;
+
+    // f64 reference loss on the CPU, for finite differences.
+    let loss64 = |w: &[f64]| -> f64 {
+        let mut total_ce = 0.0;
+        let mut total_reg = 0.0;
+        for i in 0..n {
+            let z: Vec<f64> = (0..c)
+                .map(|k| (0..d).map(|j| x[i * d + j] as f64 * w[j * c + k]).sum())
+                .collect();
+            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+            total_ce -= z[labels[i]] - lse;
+            let dot: f64 = (0..c)
+                .map(|k| {
+                    let p = (z[k] - lse).exp().clamp(1e-4, 1.0 - 1e-4);
+                    targets[i * c + k] as f64 * p
+                })
+                .sum();
+            total_reg += (1.0 - dot).ln();
+        }
+        total_ce / n as f64 + lambda as f64 * total_reg / n as f64
+    };
+
+    let device = Device::flex();
+    let wt = matrix(&w, d, c, &device).autodiff().require_grad();
+    let b = Tensor::<2>::zeros([1, c], &device);
+    let logits = Classifier::logits_with(&[wt.clone(), b], matrix(&x, n, d, &device));
+    let loss = cross_entropy(logits.clone(), matrix(&onehot, n, c, &device))
+        + elr_penalty(
+            clamped_probs(logits),
+            matrix(&targets, n, c, &device),
+            lambda,
+        );
+    let grads = loss.backward();
+    let g: Vec<f32> = wt
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+
+    let w64: Vec<f64> = w.iter().map(|v| *v as f64).collect();
+    let eps = 1e-6;
+    for i in 0..w.len() {
+        let mut up = w64.clone();
+        up[i] += eps;
+        let mut down = w64.clone();
+        down[i] -= eps;
+        let fd = (loss64(&up) - loss64(&down)) / (2.0 * eps);
+        assert!(
+            (g[i] as f64 - fd).abs() <= 1e-4 + 1e-3 * fd.abs(),
+            "∂L/∂w[{i}]: autodiff {} vs finite difference {fd}",
+            g[i]
+        );
+    }
+}
+
+#[test]
+fn every_dataset_builds_its_charts() {
+    for (dataset, count) in [(0.0, 3), (1.0, 5), (2.0, 4)] {
+        let mut params = default_params(&schema());
+        params.0.insert("dataset".into(), dataset);
+        params.0.insert("hidden".into(), 16.0);
+        params.0.insert("steps".into(), 5.0);
+        let mut lab = EarlyLearningLab::new(params, &Device::flex(), "flex").unwrap();
+        lab.step(5);
+        let s = crate::block_on(lab.snapshot()).unwrap();
+        let charts = lab.charts(&s, &[]);
+        assert_eq!(charts.len(), count, "dataset {dataset}");
+        for c in &charts {
+            assert!(phenomena_charts::to_svg(c, 480, 320).is_ok(), "{}", c.id);
+        }
+    }
+}
