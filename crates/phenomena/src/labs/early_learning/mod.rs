@@ -143,6 +143,18 @@ pub fn schema() -> Vec<ParamSpec> {
             ..n
         },
         ParamSpec {
+            name: "batch",
+            label: "batch size (0 = full batch)",
+            max: 2000.0,
+            step: 1.0,
+            integer: true,
+            help: "Examples per step, drawn without replacement each epoch; 0 uses the whole \
+                   training set every step. ELR updates the targets of the examples in the \
+                   batch.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
             name: "hidden",
             label: "hidden units (0 = linear)",
             max: 512.0,
@@ -316,7 +328,33 @@ pub struct EarlyLearningLab {
     /// Latest predictions for the view, per run.
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
+    batches: Option<Batches>,
     diverged: Option<String>,
+}
+
+/// Mini-batches drawn without replacement, reshuffled every epoch from the seed.
+struct Batches {
+    size: usize,
+    order: Vec<usize>,
+    cursor: usize,
+    rng: rand_chacha::ChaCha8Rng,
+    device: Device,
+}
+
+impl Batches {
+    fn next(&mut self) -> Tensor<1, Int> {
+        use rand::seq::SliceRandom;
+        if self.cursor + self.size > self.order.len() {
+            self.order.shuffle(&mut self.rng);
+            self.cursor = 0;
+        }
+        let idx: Vec<i64> = self.order[self.cursor..self.cursor + self.size]
+            .iter()
+            .map(|i| *i as i64)
+            .collect();
+        self.cursor += self.size;
+        Tensor::from_data(TensorData::new(idx, [self.size]), &self.device)
+    }
 }
 
 impl EarlyLearningLab {
@@ -423,7 +461,17 @@ impl EarlyLearningLab {
             }
             _ => View::None,
         };
+        let batch = params.usize("batch");
+        let batches = (batch > 0 && batch < d.n).then(|| Batches {
+            size: batch,
+            order: (0..d.n).collect(),
+            // Start past the end so the first call shuffles.
+            cursor: d.n,
+            rng: crate::rng::rng(seed, crate::rng::Stream::Split),
+            device: device.clone(),
+        });
         let mut lab = Self {
+            batches,
             max_steps: params.get("steps") as u64,
             params,
             seed,
@@ -519,8 +567,10 @@ impl Lab for EarlyLearningLab {
             if self.steps >= self.max_steps || self.diverged.is_some() {
                 break;
             }
+            // Every run sees the same batch: one knob changed, nothing else.
+            let batch = self.batches.as_mut().map(Batches::next);
             for run in &mut self.runs {
-                run.step(&self.data);
+                run.step(&self.data, batch.as_ref());
             }
             self.steps += 1;
             if is_record_step(self.steps, RECORDS_PER_DECADE) || self.steps == self.max_steps {

@@ -7,6 +7,7 @@
 //! network itself predicted early, before it memorized the noisy labels.
 
 use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{log_softmax, relu, softmax};
 
 use crate::rng::{Stream, normal_vec};
@@ -206,24 +207,45 @@ pub struct Run {
 }
 
 impl Run {
-    /// One full-batch step; gradients by autodiff.
-    pub fn step(&mut self, d: &DeviceData) {
+    /// One step on the whole training set (`batch` = None) or on the given, distinct example
+    /// indices; gradients by autodiff.
+    pub fn step(&mut self, d: &DeviceData, batch: Option<&Tensor<1, Int>>) {
         let params: Vec<Tensor<2>> = self
             .classifier
             .0
             .iter()
             .map(|p| p.clone().autodiff().require_grad())
             .collect();
-        let logits = Classifier::logits_with(&params, d.x.clone());
-        let mut loss = cross_entropy(logits.clone(), d.noisy_onehot.clone());
+        let (x, onehot) = match batch {
+            None => (d.x.clone(), d.noisy_onehot.clone()),
+            Some(idx) => (
+                d.x.clone().select(0, idx.clone()),
+                d.noisy_onehot.clone().select(0, idx.clone()),
+            ),
+        };
+        let logits = Classifier::logits_with(&params, x);
+        let mut loss = cross_entropy(logits.clone(), onehot);
         if let Some(elr) = &mut self.elr {
             let probs = clamped_probs(logits);
-            // Targets first, from the detached predictions, as the official code does.
+            // Targets first, from the detached predictions, as the official code does; only
+            // the examples in the batch are updated.
             let p_hat = probs.clone().without_autodiff();
             let normalised = p_hat.clone() / p_hat.sum_dim(1);
-            elr.targets =
-                elr.targets.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
-            loss = loss + elr_penalty(probs, elr.targets.clone(), elr.lambda);
+            let old = match batch {
+                None => elr.targets.clone(),
+                Some(idx) => elr.targets.clone().select(0, idx.clone()),
+            };
+            let new = old.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
+            elr.targets = match batch {
+                None => new.clone(),
+                Some(idx) => elr.targets.clone().select_assign(
+                    0,
+                    idx.clone(),
+                    new.clone() - old,
+                    IndexingUpdateOp::Add,
+                ),
+            };
+            loss = loss + elr_penalty(probs, new, elr.lambda);
         }
         let grads = loss.backward();
         let g: Vec<Tensor<2>> = params

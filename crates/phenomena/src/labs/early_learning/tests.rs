@@ -192,3 +192,10 @@ fn every_dataset_builds_its_charts() {
         }
     }
 }
+
+#[test]
+fn minibatches_update_only_their_examples_targets_and_still_stop_memorization() {
+    let s = run(&[("batch", 50.0), ("steps", 2000.0)]);
+    assert!(last(&s, "ce.memorized") > last(&s, "elr.memorized") + 0.3);
+    assert!(last(&s, "elr.test_accuracy") > last(&s, "ce.test_accuracy"));
+}
