@@ -168,3 +168,17 @@ test('the early-learning lab shows decision regions in 2-D and images for digits
   assert.deepEqual([...errors, ...digits.errors], []);
   await digits.page.close();
 });
+
+test('the simplicity-bias lab pauses for USEFUL\'s split and shows it', async () => {
+  const { page, errors } = await openLab(browser, '#lab=simplicity-bias&preset=slabs&steps=120&cluster_step=20');
+  await page.click('button.play');
+  await waitForStep(page, 140);
+  const split = await page.locator('figure[data-chart="useful-split"] .sr-only').textContent();
+  assert.match(split, /slow cluster/);
+  const randomized = await page.locator('figure[data-chart="randomized"] .sr-only').textContent();
+  assert.match(randomized, /GD: S-randomized: 0\.[45]/);
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/simplicity-bias.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -222,7 +222,7 @@ export class PhenomenaLab extends HTMLElement {
       const caption = el('figcaption', {}, c.caption);
       const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.exportSvg(c.id) }, 'SVG');
       const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas, caption, summary, svg);
-      this.figures.set(c.id, { figure, canvas, summary });
+      this.figures.set(c.id, { figure, canvas, summary, caption });
       this.chartGrid.append(figure);
     }
     this.sizeCanvases(false);
@@ -299,7 +299,9 @@ export class PhenomenaLab extends HTMLElement {
       this.handle.draw(`${this.uid}-chart-`, window.devicePixelRatio || 1);
       for (const c of charts) {
         const f = this.figures.get(c.id);
-        if (f) f.summary.textContent = c.summary;
+        if (!f) continue;
+        f.summary.textContent = c.summary;
+        if (f.caption.textContent !== c.caption) f.caption.textContent = c.caption;
       }
     } catch (e) {
       if (!String(e?.message).includes('busy')) this.fail(e);

@@ -222,6 +222,25 @@ pub fn draw<DB: DrawingBackend>(
                         .map_err(err)?,
                 )
             }
+            Mark::Band { opacity } => {
+                let outline: Vec<(f64, f64)> = pts
+                    .into_iter()
+                    .flatten()
+                    .map(|(x, y)| (x, clip(y, y0, y1)))
+                    .collect();
+                if outline.len() < 3 {
+                    None
+                } else {
+                    Some(
+                        chart
+                            .draw_series(std::iter::once(Polygon::new(
+                                outline,
+                                color.mix(opacity).filled(),
+                            )))
+                            .map_err(err)?,
+                    )
+                }
+            }
             Mark::Cells { width, height } => {
                 let cells: Vec<Rectangle<(f64, f64)>> = s
                     .points
@@ -352,10 +371,12 @@ fn draw_footer<DB: DrawingBackend>(
                 px(3.5) as u32,
                 color.filled(),
             ))?,
-            Mark::Bars { .. } | Mark::Cells { .. } => area.draw(&Rectangle::new(
-                [(x + 2, cy - px(4.0)), (x + swatch - 2, cy + px(4.0))],
-                color.mix(0.55).filled(),
-            ))?,
+            Mark::Bars { .. } | Mark::Cells { .. } | Mark::Band { .. } => {
+                area.draw(&Rectangle::new(
+                    [(x + 2, cy - px(4.0)), (x + swatch - 2, cy + px(4.0))],
+                    color.mix(0.55).filled(),
+                ))?
+            }
             Mark::Rings { .. } => area.draw(&Circle::new(
                 (x + swatch / 2, cy),
                 px(3.5) as u32,

@@ -90,6 +90,8 @@ pub enum Mark {
     Cells { width: f64, height: f64 },
     /// Circle outlines of the given radius (pixels at scale 1), to ring marked points.
     Rings { radius: f64 },
+    /// A shaded band: the points run along the upper edge, then back along the lower one.
+    Band { opacity: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +149,18 @@ impl Series {
             name: name.into(),
             color,
             mark: Mark::Bars { width },
+            points,
+            colors: Vec::new(),
+        }
+    }
+    /// A band between `lower` and `upper` at the same x values (mean ± spread).
+    pub fn band(color: Color, x: &[f64], lower: &[f64], upper: &[f64]) -> Self {
+        let mut points: Vec<(f64, f64)> = x.iter().copied().zip(upper.iter().copied()).collect();
+        points.extend(x.iter().copied().zip(lower.iter().copied()).rev());
+        Self {
+            name: String::new(),
+            color,
+            mark: Mark::Band { opacity: 0.18 },
             points,
             colors: Vec::new(),
         }

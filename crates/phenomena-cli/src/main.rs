@@ -124,9 +124,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let mut lab =
                 labs::create(&lab, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
-            let total = lab.max_steps();
-            lab.step(total);
-            let snapshot = phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+            let snapshot = phenomena::block_on(lab.run_to_end()).map_err(|e| e.to_string())?;
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             let write = |name: &str, text: &str| {
                 let path = out.join(name);

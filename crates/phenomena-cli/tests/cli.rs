@@ -32,8 +32,7 @@ fn cli_csv_for_a_preset_equals_the_in_process_run() {
     let (params, _) =
         labs::params_for("frozen-subspace", Some("well"), &raw, OutOfRange::Reject).unwrap();
     let mut lab = labs::create("frozen-subspace", params, &Device::flex(), "flex").unwrap();
-    lab.step(300);
-    let snapshot = phenomena::block_on(lab.snapshot()).unwrap();
+    let snapshot = phenomena::block_on(lab.run_to_end()).unwrap();
     assert_eq!(written, snapshot.to_csv());
     for chart in ["errors", "spectrum", "projection", "alpha"] {
         let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();

@@ -164,3 +164,49 @@ async fn early_learning_gives_the_same_curves_on_webgpu_and_flex() {
         }
     }
 }
+
+#[wasm_bindgen_test]
+async fn simplicity_bias_gives_the_same_curves_on_webgpu_and_flex() {
+    ensure_constructors();
+    let gpu = webgpu().await;
+    // The patch model (cubic filters) with SAM, through USEFUL's clustering step.
+    let raw: BTreeMap<String, String> = [
+        ("dataset", "1"),
+        ("dim", "20"),
+        ("width", "8"),
+        ("optimizer", "0"),
+        ("lr", "1"),
+        ("batch", "0"),
+        ("steps", "10"),
+        ("cluster_step", "4"),
+        ("rho", "0.3"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut curves = Vec::new();
+    for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
+        let (mut session, _) =
+            Session::create("simplicity-bias", None, &raw, backend, &device).expect("lab builds");
+        for _ in 0..4 {
+            session.step(8);
+            session.refresh().await.expect("metrics read back");
+        }
+        let s = session.latest().expect("a snapshot").clone();
+        assert_eq!(
+            s.step, 14,
+            "GD and SAM 10 steps, USEFUL 10 steps from step 4"
+        );
+        curves.push(
+            ["gd.align_fast", "sam.align_fast", "useful.align_slow"].map(|n| s.series[n].y.clone()),
+        );
+    }
+    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
+        for (x, y) in gpu.iter().zip(cpu) {
+            assert!(
+                (x - y).abs() <= 1e-3 * y.abs().max(1e-2),
+                "webgpu {x} vs flex {y}"
+            );
+        }
+    }
+}

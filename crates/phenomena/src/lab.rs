@@ -352,6 +352,28 @@ pub trait Lab {
     fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec>;
     /// Headline numbers of this run, kept by the caller across resets.
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary>;
+
+    /// Trains to the planned end, reading back whenever stepping pauses (a lab may need
+    /// results read back before it can go on, like USEFUL's clustering).
+    fn run_to_end(&mut self) -> LocalFuture<'_, Result<Snapshot, LabError>> {
+        Box::pin(async move {
+            let mut stalled = 0;
+            loop {
+                let before = self.steps_done();
+                self.step(self.max_steps().saturating_sub(before));
+                let snapshot = self.snapshot().await?;
+                let done = self.steps_done() >= self.max_steps() || snapshot.diverged.is_some();
+                stalled = if self.steps_done() == before {
+                    stalled + 1
+                } else {
+                    0
+                };
+                if done || stalled > 2 {
+                    return Ok(snapshot);
+                }
+            }
+        })
+    }
 }
 
 /// Log-spaced recording schedule: record at every step early on, then ever more sparsely,

@@ -1,6 +1,7 @@
 //! Phenomena's science: labs that train small networks with burn and report what they see.
 //! Nothing here knows about the browser; the same code runs natively and in wasm.
 
+pub mod batches;
 pub mod lab;
 pub mod labs;
 pub mod rng;

@@ -4,6 +4,7 @@
 pub mod early_learning;
 pub mod frozen_subspace;
 pub mod overoptimization;
+pub mod simplicity_bias;
 
 use burn::prelude::Device;
 
@@ -15,6 +16,7 @@ pub fn all() -> Vec<LabInfo> {
         frozen_subspace::info(),
         overoptimization::info(),
         early_learning::info(),
+        simplicity_bias::info(),
     ]
 }
 
@@ -40,6 +42,9 @@ pub fn create(
             params, device, backend,
         )?)),
         early_learning::ID => Ok(Box::new(early_learning::EarlyLearningLab::new(
+            params, device, backend,
+        )?)),
+        simplicity_bias::ID => Ok(Box::new(simplicity_bias::SimplicityBiasLab::new(
             params, device, backend,
         )?)),
         other => Err(LabError::UnknownLab(other.to_string())),

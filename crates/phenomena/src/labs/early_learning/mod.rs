@@ -13,6 +13,7 @@ use burn::prelude::*;
 use burn::tensor::Transaction;
 use phenomena_charts::{Axis, ChartSpec, Color, Mark, Series as ChartSeries, palette};
 
+use crate::batches::Batches;
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series, Snapshot,
     fmt_num, is_record_step,
@@ -332,31 +333,6 @@ pub struct EarlyLearningLab {
     diverged: Option<String>,
 }
 
-/// Mini-batches drawn without replacement, reshuffled every epoch from the seed.
-struct Batches {
-    size: usize,
-    order: Vec<usize>,
-    cursor: usize,
-    rng: rand_chacha::ChaCha8Rng,
-    device: Device,
-}
-
-impl Batches {
-    fn next(&mut self) -> Tensor<1, Int> {
-        use rand::seq::SliceRandom;
-        if self.cursor + self.size > self.order.len() {
-            self.order.shuffle(&mut self.rng);
-            self.cursor = 0;
-        }
-        let idx: Vec<i64> = self.order[self.cursor..self.cursor + self.size]
-            .iter()
-            .map(|i| *i as i64)
-            .collect();
-        self.cursor += self.size;
-        Tensor::from_data(TensorData::new(idx, [self.size]), &self.device)
-    }
-}
-
 impl EarlyLearningLab {
     pub fn new(params: Params, device: &Device, backend: &str) -> Result<Self, LabError> {
         let seed = params.get("seed") as u64;
@@ -462,13 +438,13 @@ impl EarlyLearningLab {
             _ => View::None,
         };
         let batch = params.usize("batch");
-        let batches = (batch > 0 && batch < d.n).then(|| Batches {
-            size: batch,
-            order: (0..d.n).collect(),
-            // Start past the end so the first call shuffles.
-            cursor: d.n,
-            rng: crate::rng::rng(seed, crate::rng::Stream::Split),
-            device: device.clone(),
+        let batches = (batch > 0 && batch < d.n).then(|| {
+            Batches::new(
+                batch,
+                (0..d.n).collect(),
+                crate::rng::rng(seed, crate::rng::Stream::Split),
+                device,
+            )
         });
         let mut lab = Self {
             batches,
@@ -568,7 +544,7 @@ impl Lab for EarlyLearningLab {
                 break;
             }
             // Every run sees the same batch: one knob changed, nothing else.
-            let batch = self.batches.as_mut().map(Batches::next);
+            let batch = self.batches.as_mut().map(Batches::next_batch);
             for run in &mut self.runs {
                 run.step(&self.data, batch.as_ref());
             }

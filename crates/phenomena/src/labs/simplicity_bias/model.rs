@@ -1,0 +1,301 @@
+//! The networks, the logistic loss, SAM, and USEFUL's split, on a burn device.
+//!
+//! - An MLP (one ReLU hidden layer) for LMS and the dominoes.
+//! - The USEFUL paper's patch model: f(x) = Σ_filters Σ_patches σ(⟨w_j, x_p⟩) with a cubic σ.
+//! - SAM (Foret et al. 2021): W ← W − η·∇L(W + ρ·∇L/‖∇L‖), ‖·‖ the Frobenius norm over all
+//!   parameters; two gradient evaluations a step.
+//! - USEFUL (Nguyen et al. 2024): cluster each class's early network outputs into two groups
+//!   (exact 1-D 2-means), call the group with the higher loss "slow", upsample it, and retrain
+//!   from the same initialization.
+
+use burn::prelude::*;
+use burn::tensor::activation::{log_sigmoid, relu};
+
+use crate::labs::early_learning::model::Optimizer;
+use crate::rng::{Stream, normal_vec};
+
+/// Which network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arch {
+    Mlp,
+    /// `patches` patches of `dim` coordinates each.
+    Patch {
+        patches: usize,
+        dim: usize,
+    },
+}
+
+#[derive(Clone)]
+pub struct Net {
+    pub arch: Arch,
+    pub params: Vec<Tensor<2>>,
+}
+
+fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
+}
+
+impl Net {
+    pub fn mlp(input: usize, hidden: usize, seed: u64, device: &Device) -> Self {
+        let w1 = normal_vec(
+            seed,
+            Stream::NetworkInit,
+            input * hidden,
+            (2.0 / input as f64).sqrt(),
+        );
+        let w2 = normal_vec(
+            seed,
+            Stream::StudentInit,
+            hidden,
+            (1.0 / hidden as f64).sqrt(),
+        );
+        Net {
+            arch: Arch::Mlp,
+            params: vec![
+                matrix(w1, input, hidden, device),
+                Tensor::zeros([1, hidden], device),
+                matrix(w2, hidden, 1, device),
+                Tensor::zeros([1, 1], device),
+            ],
+        }
+    }
+
+    pub fn patch(
+        patches: usize,
+        dim: usize,
+        filters: usize,
+        scale: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        let w = normal_vec(seed, Stream::NetworkInit, dim * filters, scale);
+        Net {
+            arch: Arch::Patch { patches, dim },
+            params: vec![matrix(w, dim, filters, device)],
+        }
+    }
+
+    /// One logit per example, [n, 1].
+    pub fn logits_with(arch: Arch, params: &[Tensor<2>], x: Tensor<2>) -> Tensor<2> {
+        match (arch, params) {
+            (Arch::Mlp, [w1, b1, w2, b2]) => {
+                relu(x.matmul(w1.clone()) + b1.clone()).matmul(w2.clone()) + b2.clone()
+            }
+            (Arch::Patch { patches, dim }, [w]) => {
+                let n = x.dims()[0];
+                let filters = w.dims()[1];
+                let z = x.reshape([n * patches, dim]).matmul(w.clone());
+                // The cubic is odd, so summing over filters and patches needs no sign.
+                (z.clone() * z.clone() * z)
+                    .reshape([n, patches * filters])
+                    .sum_dim(1)
+            }
+            _ => unreachable!("parameters match the architecture"),
+        }
+    }
+
+    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        Self::logits_with(self.arch, &self.params, x)
+    }
+}
+
+/// Mean logistic loss −log σ(s·f) with s = 2y − 1.
+pub fn logistic_loss(logits: Tensor<2>, y01: Tensor<2>) -> Tensor<1> {
+    let sign = y01.mul_scalar(2.0).sub_scalar(1.0);
+    log_sigmoid(logits * sign).mean().neg()
+}
+
+/// Per-example logistic loss, [n, 1].
+pub fn example_losses(logits: Tensor<2>, y01: Tensor<2>) -> Tensor<2> {
+    let sign = y01.mul_scalar(2.0).sub_scalar(1.0);
+    log_sigmoid(logits * sign).neg()
+}
+
+fn gradients(arch: Arch, params: &[Tensor<2>], x: Tensor<2>, y: Tensor<2>) -> Vec<Tensor<2>> {
+    let tracked: Vec<Tensor<2>> = params
+        .iter()
+        .map(|p| p.clone().autodiff().require_grad())
+        .collect();
+    let grads = logistic_loss(Net::logits_with(arch, &tracked, x), y).backward();
+    tracked
+        .iter()
+        .map(|p| {
+            p.grad(&grads)
+                .map(|g| g.without_autodiff())
+                .unwrap_or_else(|| p.clone().without_autodiff().zeros_like())
+        })
+        .collect()
+}
+
+/// The gradient a step uses: plain, or SAM's gradient at the ascent point W + ρ·g/‖g‖.
+pub fn step_gradients(
+    arch: Arch,
+    params: &[Tensor<2>],
+    x: Tensor<2>,
+    y: Tensor<2>,
+    rho: f32,
+) -> Vec<Tensor<2>> {
+    let g = gradients(arch, params, x.clone(), y.clone());
+    if rho <= 0.0 {
+        return g;
+    }
+    let norm = g
+        .iter()
+        .map(|t| t.clone().square().sum())
+        .reduce(|a, b| a + b)
+        .expect("a network has parameters")
+        .sqrt()
+        .add_scalar(1e-12)
+        .reshape([1, 1]);
+    let ascent: Vec<Tensor<2>> = params
+        .iter()
+        .zip(&g)
+        .map(|(p, gi)| p.clone() + gi.clone().mul_scalar(rho) / norm.clone())
+        .collect();
+    gradients(arch, &ascent, x, y)
+}
+
+/// One run: a network, its optimizer, SAM's ρ (0 = plain), and its own step count.
+pub struct Run {
+    pub net: Net,
+    pub optimizer: Optimizer,
+    pub rho: f32,
+    pub steps: u64,
+}
+
+impl Run {
+    pub fn step(&mut self, x: Tensor<2>, y: Tensor<2>) {
+        let g = step_gradients(self.net.arch, &self.net.params, x, y, self.rho);
+        let params = std::mem::take(&mut self.net.params);
+        self.net.params = self.optimizer.update(params, g);
+        self.steps += 1;
+    }
+}
+
+/// Exact 2-means in one dimension: the split of the sorted values with the least
+/// within-cluster sum of squares. Returns a cluster id (0 = lower values, 1 = higher) for each
+/// value, in input order.
+pub fn two_means(values: &[f64]) -> Vec<usize> {
+    let n = values.len();
+    if n < 2 {
+        return vec![0; n];
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
+    let sorted: Vec<f64> = order.iter().map(|i| values[*i]).collect();
+    let prefix: Vec<f64> = std::iter::once(0.0)
+        .chain(sorted.iter().scan(0.0, |s, v| {
+            *s += v;
+            Some(*s)
+        }))
+        .collect();
+    let prefix_sq: Vec<f64> = std::iter::once(0.0)
+        .chain(sorted.iter().scan(0.0, |s, v| {
+            *s += v * v;
+            Some(*s)
+        }))
+        .collect();
+    let sse = |a: usize, b: usize| {
+        let k = (b - a) as f64;
+        let s = prefix[b] - prefix[a];
+        prefix_sq[b] - prefix_sq[a] - s * s / k
+    };
+    let best = (1..n)
+        .min_by(|a, b| (sse(0, *a) + sse(*a, n)).total_cmp(&(sse(0, *b) + sse(*b, n))))
+        .expect("n ≥ 2");
+    let mut cluster = vec![0; n];
+    for (rank, i) in order.iter().enumerate() {
+        cluster[*i] = usize::from(rank >= best);
+    }
+    cluster
+}
+
+/// USEFUL's split: per class, 2-means on the outputs; the cluster with the higher mean loss is
+/// "slow". Returns, per example, whether it is in a slow cluster.
+pub fn slow_examples(outputs: &[f64], losses: &[f64], labels: &[f32]) -> Vec<bool> {
+    let mut slow = vec![false; outputs.len()];
+    for class in [0.0f32, 1.0] {
+        let members: Vec<usize> = (0..labels.len()).filter(|i| labels[*i] == class).collect();
+        let values: Vec<f64> = members.iter().map(|i| outputs[*i]).collect();
+        let clusters = two_means(&values);
+        let mean_loss = |c: usize| {
+            let (sum, count) = members
+                .iter()
+                .zip(&clusters)
+                .filter(|(_, k)| **k == c)
+                .fold((0.0, 0usize), |(s, n), (i, _)| (s + losses[*i], n + 1));
+            if count == 0 {
+                f64::NEG_INFINITY
+            } else {
+                sum / count as f64
+            }
+        };
+        let slow_cluster = usize::from(mean_loss(1) > mean_loss(0));
+        for (i, k) in members.iter().zip(&clusters) {
+            slow[*i] = *k == slow_cluster;
+        }
+    }
+    slow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::early_learning::model::Optimizer;
+
+    #[test]
+    fn two_means_splits_at_the_largest_gap_of_two_groups() {
+        let v = [0.1, 5.0, 0.2, 5.2, 0.0, 4.9];
+        assert_eq!(two_means(&v), vec![0, 1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn the_slow_cluster_is_the_one_with_higher_loss() {
+        let outputs = [3.0, 3.1, 0.2, 0.1, -3.0, -0.1];
+        let losses = [0.05, 0.04, 0.6, 0.65, 0.05, 0.6];
+        let labels = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0];
+        assert_eq!(
+            slow_examples(&outputs, &losses, &labels),
+            vec![false, false, true, true, false, true]
+        );
+    }
+
+    /// SAM against a hand-computed two-step example: a one-filter, one-patch, one-coordinate
+    /// cubic model f(x) = (w·x)³ at x = 1, y = 1, so L(w) = log(1 + e^{−w³}) and
+    /// L'(w) = −3w²·σ(−w³).
+    #[test]
+    fn sam_update_matches_a_hand_computed_two_step_example() {
+        let device = Device::flex();
+        let sigma = |z: f64| 1.0 / (1.0 + (-z).exp());
+        let grad = |w: f64| -3.0 * w * w * sigma(-w * w * w);
+        let (lr, rho) = (0.5f64, 0.1f64);
+        let mut w = 0.5f64;
+        let mut run = Run {
+            net: Net {
+                arch: Arch::Patch { patches: 1, dim: 1 },
+                params: vec![Tensor::from_data(
+                    TensorData::new(vec![w as f32], [1, 1]),
+                    &device,
+                )],
+            },
+            optimizer: Optimizer::Gd { lr: lr as f32 },
+            rho: rho as f32,
+            steps: 0,
+        };
+        let x = Tensor::<2>::ones([1, 1], &device);
+        let y = Tensor::<2>::ones([1, 1], &device);
+        for _ in 0..2 {
+            // By hand: ascend ρ along the normalised gradient (a sign in 1-D), then descend.
+            let g = grad(w);
+            let w_adv = w + rho * g / g.abs();
+            w -= lr * grad(w_adv);
+            run.step(x.clone(), y.clone());
+        }
+        let got = run.net.params[0]
+            .clone()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()[0] as f64;
+        assert!((got - w).abs() < 1e-5, "SAM gave {got}, by hand {w}");
+    }
+}

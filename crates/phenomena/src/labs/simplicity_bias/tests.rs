@@ -1,0 +1,115 @@
+//! Simplicity bias on fixed seeds, natively on flex.
+
+use burn::prelude::Device;
+
+use super::*;
+use crate::lab::default_params;
+
+fn params(values: &[(&str, f64)]) -> Params {
+    let mut p = default_params(&schema());
+    for (k, v) in values {
+        p.0.insert(k.to_string(), *v);
+    }
+    p
+}
+
+fn run(values: &[(&str, f64)]) -> Snapshot {
+    let mut lab = SimplicityBiasLab::new(params(values), &Device::flex(), "flex").unwrap();
+    crate::block_on(lab.run_to_end()).unwrap()
+}
+
+fn last(s: &Snapshot, name: &str) -> f64 {
+    *s.series[name].y.last().unwrap()
+}
+
+#[test]
+fn on_lms_gd_uses_only_the_linear_coordinate() {
+    let s = run(&[]);
+    assert!(last(&s, "gd.accuracy") >= 0.99);
+    assert!(
+        last(&s, "gd.s_randomized") <= 0.6,
+        "{}",
+        last(&s, "gd.s_randomized")
+    );
+    assert!(last(&s, "gd.sc_randomized") >= 0.95);
+}
+
+#[test]
+fn useful_finds_the_examples_without_the_fast_feature_and_learns_the_slow_one_sooner() {
+    let s = run(&PATCH_VALUES);
+    assert!(s.scalars["useful.split_purity"] >= 0.9);
+    // Averaged over 8 seeds ("never" counts as the run's length + 1).
+    assert!(
+        s.scalars["useful.slow_alignment_step"] < s.scalars["gd.slow_alignment_step"],
+        "USEFUL {} vs GD {}",
+        s.scalars["useful.slow_alignment_step"],
+        s.scalars["gd.slow_alignment_step"]
+    );
+    assert!(last(&s, "useful.accuracy_without_fast") > last(&s, "gd.accuracy_without_fast"));
+    assert_eq!(s.series["useful.accuracy"].x.last(), Some(&600.0));
+}
+
+#[test]
+fn with_the_easy_half_randomized_gd_is_near_chance_on_dominoes() {
+    let s = run(&[
+        ("dataset", 2.0),
+        ("lr", 1e-3),
+        ("steps", 800.0),
+        ("cluster_step", 20.0),
+    ]);
+    assert!(last(&s, "gd.accuracy") >= 0.95);
+    assert!(
+        last(&s, "gd.s_randomized") <= 0.6,
+        "{}",
+        last(&s, "gd.s_randomized")
+    );
+}
+
+#[test]
+fn a_slow_feature_stronger_than_the_fast_one_is_refused() {
+    let err = SimplicityBiasLab::new(
+        params(&[("dataset", 1.0), ("beta_slow", 1.5)]),
+        &Device::flex(),
+        "flex",
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("β_d"), "{err}");
+}
+
+#[test]
+fn an_ensemble_too_big_for_the_device_is_refused_with_the_limit() {
+    let err = SimplicityBiasLab::new(
+        params(&[("dim", 200.0), ("seeds", 16.0)]),
+        &Device::flex(),
+        "flex",
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("at most 6 seeds"), "{err}");
+}
+
+#[test]
+fn every_dataset_draws_its_charts_before_and_after_the_split() {
+    for (dataset, count) in [(0.0, 3), (1.0, 3), (2.0, 4)] {
+        let mut lab = SimplicityBiasLab::new(
+            params(&[
+                ("dataset", dataset),
+                ("steps", 12.0),
+                ("cluster_step", 4.0),
+                ("dim", 10.0),
+            ]),
+            &Device::flex(),
+            "flex",
+        )
+        .unwrap();
+        lab.step(6);
+        let before = crate::block_on(lab.snapshot()).unwrap();
+        assert_eq!(lab.charts(&before, &[]).len(), count);
+        let after = crate::block_on(lab.run_to_end()).unwrap();
+        assert_eq!(after.step, lab.max_steps());
+        for c in lab.charts(&after, &[]) {
+            assert!(phenomena_charts::to_svg(&c, 480, 320).is_ok(), "{}", c.id);
+        }
+    }
+}
