@@ -17,8 +17,25 @@ after(async () => {
 const canvasPixels = (page, id) =>
   page.evaluate((id) => document.querySelector(`figure[data-chart="${id}"] canvas`).toDataURL(), id);
 
-test('the lab loads, trains when Play is pressed, and its charts change', async () => {
+test('the front page is a gallery of every lab, each card opening its lab', async () => {
   const { page, errors } = await openLab(browser);
+  const cards = page.locator('.gallery .card');
+  assert.equal(await cards.count(), 4);
+  for (const img of await page.locator('.gallery img').all()) {
+    await img.scrollIntoViewIfNeeded();
+    assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0), 'a still loads');
+  }
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/gallery.png', fullPage: true });
+  await cards.nth(1).locator('a').click();
+  await page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step === '0');
+  assert.match(page.url(), /#lab=overoptimization/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the lab loads, trains when Play is pressed, and its charts change', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace');
   assert.match(await page.locator('#backend-badge').textContent(), /CPU \(flex\)/);
   assert.equal(await page.locator('figure.chart').count(), 4);
   const before = await canvasPixels(page, 'errors');
@@ -110,7 +127,7 @@ test('without WebGPU the page says so and trains on the CPU', async () => {
 });
 
 test('a Rust panic becomes an error panel, not a blank page', async () => {
-  const { page } = await openLab(browser);
+  const { page } = await openLab(browser, '#lab=frozen-subspace');
   await page.evaluate(() =>
     window.dispatchEvent(new CustomEvent('phenomena-panic', { detail: 'panicked at test' })),
   );

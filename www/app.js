@@ -1,12 +1,12 @@
 // Boot: load the wasm engine with progress, find out whether WebGPU works, route from the
 // URL hash to a lab, and keep the hash in step with the lab's state.
 
-import init, * as engine from './pkg/phenomena_web.js';
+import { loadEngine } from './engine.js';
 import { parseHash, buildHash } from './url-state.js';
+import { renderGallery } from './gallery.js';
 import './lab-view.js';
 
 const $ = (id) => document.getElementById(id);
-const WASM_URL = new URL('./pkg/phenomena_web_bg.wasm', import.meta.url);
 
 function showBanner(text, kind = 'warn') {
   const banner = $('banner');
@@ -37,55 +37,6 @@ function showFatal(title, detail) {
   document.body.dataset.state = 'error';
 }
 
-/**
- * Asks the browser for a WebGPU adapter without starting a device. Returns null when there is
- * none, else {software}: software adapters (SwiftShader, fallback adapters) are far slower
- * than the CPU backend, so they are never picked by default.
- */
-async function probeAdapter() {
-  if (!navigator.gpu) return null;
-  try {
-    const adapter = await navigator.gpu.requestAdapter();
-    if (!adapter) return null;
-    const info = adapter.info ?? {};
-    const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.toLowerCase();
-    return { software: Boolean(info.isFallbackAdapter) || /swiftshader|llvmpipe|software|lavapipe/.test(text) };
-  } catch {
-    return null;
-  }
-}
-
-/** Fetches the wasm with a progress bar, then instantiates it. */
-async function loadEngine() {
-  const bar = $('load-progress');
-  const response = await fetch(WASM_URL);
-  if (!response.ok) throw new Error(`could not download the engine (${response.status})`);
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  let bytes;
-  if (response.body && total) {
-    const reader = response.body.getReader();
-    const chunks = [];
-    let received = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.length;
-      bar.value = received / total;
-    }
-    bytes = new Uint8Array(received);
-    let offset = 0;
-    for (const c of chunks) {
-      bytes.set(c, offset);
-      offset += c.length;
-    }
-  } else {
-    bytes = await response.arrayBuffer();
-  }
-  bar.removeAttribute('value');
-  await init({ module_or_path: bytes });
-}
-
 async function main() {
   window.addEventListener('phenomena-panic', (e) => {
     showFatal('The lab engine stopped with an internal error', String(e.detail));
@@ -94,14 +45,15 @@ async function main() {
     showBanner(`Unexpected error: ${e.reason?.message ?? e.reason}`, 'error');
   });
 
+  let loaded;
   try {
-    await loadEngine();
+    const bar = $('load-progress');
+    loaded = await loadEngine((f) => (bar.value = f));
   } catch (e) {
     showFatal('The lab engine could not be loaded', `${e.message}\n\nThis page needs WebAssembly; try a current browser.`);
     return;
   }
-
-  const gpuProblem = await engine.initWebGpu();
+  const { wasm: engine, catalog, gpuProblem, softwareGpu, autoBackend } = loaded;
   const select = $('backend');
   const gpuOption = select.querySelector('option[value="webgpu"]');
   if (gpuProblem) {
@@ -110,8 +62,28 @@ async function main() {
     select.title = gpuProblem;
   }
 
-  const catalog = engine.labCatalog();
+  const nav = $('lab-nav');
+  const navLinks = (current) =>
+    nav.replaceChildren(
+      ...[{ id: '', title: 'Gallery' }, ...catalog].map((l) => {
+        const a = document.createElement('a');
+        a.href = l.id ? `#lab=${l.id}` : '#';
+        a.textContent = l.title.split(':')[0];
+        if (l.summary) a.title = l.summary;
+        if (l.id === current) a.setAttribute('aria-current', 'page');
+        return a;
+      }),
+    );
+  window.addEventListener('hashchange', () => location.reload());
+
   const parsed = parseHash(location.hash);
+  if (location.hash.replace('#', '') === '') {
+    navLinks('');
+    renderGallery($('main'), catalog);
+    $('backend-badge').textContent = gpuProblem ? 'CPU (flex)' : softwareGpu ? 'CPU (flex); WebGPU emulated' : 'WebGPU available';
+    document.body.dataset.state = 'ready';
+    return;
+  }
   const messages = parsed.problems.map((p) => `The link: ${p}.`);
   let info = catalog.find((l) => l.id === parsed.lab);
   if (parsed.lab && !info) messages.push(`The link names an unknown lab "${parsed.lab.slice(0, 40)}"; showing ${catalog[0].title}.`);
@@ -123,11 +95,9 @@ async function main() {
   }
   if (!preset && Object.keys(parsed.params).length === 0) preset = info.presets[0]?.id ?? null;
 
-  const adapter = gpuProblem ? null : await probeAdapter();
-  const autoBackend = adapter && !adapter.software ? 'webgpu' : 'flex';
   let backend = parsed.backend === 'webgpu' || parsed.backend === 'flex' ? parsed.backend : autoBackend;
   if (parsed.backend && parsed.backend !== backend) messages.push(`Unknown backend "${parsed.backend.slice(0, 20)}"; using ${autoBackend === 'webgpu' ? 'WebGPU' : 'the CPU'}.`);
-  if (adapter?.software) {
+  if (softwareGpu) {
     select.title = 'WebGPU here is a software emulation, slower than the CPU backend';
     gpuOption.textContent = 'WebGPU (software-emulated)';
   }
@@ -145,22 +115,11 @@ async function main() {
   };
   showBackend(backend);
 
-  const nav = $('lab-nav');
-  nav.replaceChildren(
-    ...catalog.map((l) => {
-      const a = document.createElement('a');
-      a.href = `#lab=${l.id}`;
-      a.textContent = l.title.split(':')[0];
-      a.title = l.summary;
-      if (l.id === info.id) a.setAttribute('aria-current', 'page');
-      return a;
-    }),
-  );
+  navLinks(info.id);
   document.title = `${info.title} — Phenomena`;
 
   const view = document.createElement('phenomena-lab');
   $('main').replaceChildren(view);
-  let writingHash = false;
   view.configure({
     engine,
     info,
@@ -168,20 +127,14 @@ async function main() {
     initialMessages: messages,
     onState: (state) => {
       const hash = buildHash({ lab: info.id, backend: state.backend, params: state.params });
-      if (hash !== location.hash) {
-        writingHash = true;
-        history.replaceState(null, '', hash);
-        writingHash = false;
-      }
+      // replaceState never fires hashchange, so this does not reload the page.
+      if (hash !== location.hash) history.replaceState(null, '', hash);
       showBackend(state.backend);
     },
   });
   view.addEventListener('ready', () => (document.body.dataset.state = 'ready'), { once: true });
 
   select.addEventListener('change', () => view.setBackend(select.value));
-  window.addEventListener('hashchange', () => {
-    if (!writingHash) location.reload();
-  });
 }
 
 main().catch((e) => showFatal('The page could not start', String(e?.stack ?? e)));

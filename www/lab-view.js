@@ -1,8 +1,16 @@
 // <phenomena-lab>: one lab with its transport bar, generated controls, live charts, captions
-// and export. The element is configured by `configure({engine, info, state, ...})`; the
-// training loop steps the lab, reads results back asynchronously and redraws the charts.
+// and export. The playground configures it with `configure({engine, info, state, ...})`; a
+// course page just writes the tag and the element boots itself from its attributes:
+//
+//   <phenomena-lab lab="early-learning" preset="digits" controls="lr,noise"
+//                  params="steps=2000" hide="export" autoplay height="640"></phenomena-lab>
+//
+// controls: the parameters to show (default all); params: fixed values, locked in the UI;
+// hide: any of presets, controls, export, notes, caption; autoplay: train while visible.
+// The training loop steps the lab, reads results back asynchronously and redraws the charts.
 
 import { formatNumber } from './url-state.js';
+import { loadEngine } from './engine.js';
 
 const FRAME_BUDGET_MS = { slow: 0, normal: 16, fast: 60 };
 const DRAW_INTERVAL_MS = 120;
@@ -49,9 +57,12 @@ export class PhenomenaLab extends HTMLElement {
    * onState(state): called whenever parameters or backend change (URL sync);
    * initialMessages: messages to show from parsing the URL.
    */
-  configure({ engine, info, state, onState, initialMessages = [] }) {
+  configure({ engine, info, state, onState, initialMessages = [], options = {} }) {
     this.engine = engine;
     this.info = info;
+    this.configured = true;
+    this.options = { controls: null, locked: new Set(), hide: new Set(), ...options };
+    this.lockedValues = { ...state.params };
     this.state = { preset: state.preset ?? null, params: { ...state.params }, backend: state.backend };
     this.onState = onState ?? (() => {});
     this.render();
@@ -59,9 +70,80 @@ export class PhenomenaLab extends HTMLElement {
     this.createHandle();
   }
 
+  connectedCallback() {
+    if (!this.configured && !this.booting && this.hasAttribute('lab')) {
+      this.booting = this.bootFromAttributes();
+    }
+  }
+
   disconnectedCallback() {
     this.playing = false;
     this.resizeObserver?.disconnect();
+    this.visibility?.disconnect();
+  }
+
+  /** Embedding: builds the lab from the element's attributes. */
+  async bootFromAttributes() {
+    const list = (name) =>
+      new Set((this.getAttribute(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    const params = {};
+    for (const pair of list('params')) {
+      const [k, v] = pair.split('=');
+      if (k && v !== undefined) params[k.trim()] = v.trim();
+    }
+    const height = Number(this.getAttribute('height'));
+    if (Number.isFinite(height) && height >= 200) {
+      this.style.maxHeight = `${height}px`;
+      this.style.overflowY = 'auto';
+    }
+    this.dataset.compact = '';
+    this.textContent = 'Loading the lab…';
+    let loaded;
+    try {
+      loaded = await loadEngine();
+    } catch (e) {
+      this.replaceChildren(el('p', { class: 'lab-error' }, `The lab engine could not be loaded: ${e.message}`));
+      return;
+    }
+    const id = this.getAttribute('lab');
+    const info = loaded.catalog.find((l) => l.id === id);
+    if (!info) {
+      const known = loaded.catalog.map((l) => l.id).join(', ');
+      this.replaceChildren(el('p', { class: 'lab-error' }, `Unknown lab "${String(id).slice(0, 40)}" (known: ${known}).`));
+      return;
+    }
+    const wanted = this.getAttribute('backend');
+    const backend = wanted === 'webgpu' && !loaded.gpuProblem ? 'webgpu' : wanted === 'flex' ? 'flex' : loaded.autoBackend;
+    const controls = list('controls');
+    this.configure({
+      engine: loaded.wasm,
+      info,
+      state: { preset: this.getAttribute('preset'), params, backend },
+      options: {
+        controls: controls.size ? controls : null,
+        locked: new Set(Object.keys(params)),
+        hide: list('hide'),
+      },
+    });
+    if (this.hasAttribute('autoplay')) this.autoplayWhenVisible();
+  }
+
+  /** Trains while at least a third of the element is on screen and the tab is visible. */
+  autoplayWhenVisible() {
+    let visible = false;
+    const update = () => {
+      if (visible && document.visibilityState === 'visible') this.play({ quiet: true });
+      else if (this.playing) this.stop();
+    };
+    this.visibility = new IntersectionObserver(
+      (entries) => {
+        visible = entries.some((e) => e.isIntersecting);
+        update();
+      },
+      { threshold: 0.33 },
+    );
+    this.addEventListener('ready', () => this.visibility.observe(this), { once: true });
+    document.addEventListener('visibilitychange', update);
   }
 
   // ---- DOM ---------------------------------------------------------------------------
@@ -116,6 +198,16 @@ export class PhenomenaLab extends HTMLElement {
     );
     this.buildControls();
     this.updatePresetUi();
+    const hide = this.options.hide;
+    const hidden = {
+      presets: this.querySelector('.presets'),
+      controls: this.controls,
+      export: this.querySelector('.export'),
+      notes: this.querySelector('.lab-notes'),
+      caption: this.captionBox,
+    };
+    for (const [token, node] of Object.entries(hidden)) if (hide.has(token) && node) node.hidden = true;
+    if (hide.has('controls')) this.querySelector('.layout').style.gridTemplateColumns = '1fr';
     this.resizeObserver = new ResizeObserver(() => this.sizeCanvases());
     this.resizeObserver.observe(this.chartGrid);
     this.addEventListener('keydown', (e) => this.onKey(e));
@@ -123,10 +215,13 @@ export class PhenomenaLab extends HTMLElement {
 
   buildControls() {
     this.inputs = new Map();
+    const shown = this.options.controls;
     for (const spec of this.info.schema) {
       const id = `${this.uid}-${spec.name}`;
+      if (shown && !shown.has(spec.name)) continue;
+      const locked = this.options.locked.has(spec.name);
       if (spec.options.length) {
-        const select = el('select', { id, 'aria-describedby': `${id}-help` },
+        const select = el('select', { id, 'aria-describedby': `${id}-help`, disabled: locked },
           ...spec.options.map((label, i) => el('option', { value: i }, label)));
         select.addEventListener('change', () => {
           this.state.params[spec.name] = select.value;
@@ -152,8 +247,10 @@ export class PhenomenaLab extends HTMLElement {
         max: toSlider(spec.max),
         step: spec.log ? 'any' : spec.step,
         'aria-describedby': `${id}-help`,
+        disabled: locked,
       });
       const number = el('input', {
+        disabled: locked,
         type: 'number',
         min: spec.min,
         max: spec.max,
@@ -221,7 +318,8 @@ export class PhenomenaLab extends HTMLElement {
       const summary = el('p', { class: 'sr-only', 'aria-live': 'off' });
       const caption = el('figcaption', {}, c.caption);
       const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.exportSvg(c.id) }, 'SVG');
-      const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas, caption, summary, svg);
+      const png = el('button', { type: 'button', class: 'png', 'aria-label': `download ${c.title} as PNG`, onclick: () => this.exportPng(c.id) }, 'PNG');
+      const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas, caption, summary, el('span', { class: 'chart-export' }, svg, png));
       this.figures.set(c.id, { figure, canvas, summary, caption });
       this.chartGrid.append(figure);
     }
@@ -343,6 +441,8 @@ export class PhenomenaLab extends HTMLElement {
     for (const s of this.info.schema) params[s.name] = s.default;
     for (const [k, v] of preset.values) params[k] = v;
     params.seed = this.state.params.seed ?? 0;
+    // Values an embedding page fixed stay fixed across presets.
+    for (const name of this.options.locked) params[name] = this.lockedValues[name];
     this.state.params = params;
     this.state.preset = id;
     this.restart();
@@ -367,14 +467,14 @@ export class PhenomenaLab extends HTMLElement {
     else this.play();
   }
 
-  play() {
-    if (this.playing) return;
+  play({ quiet = false } = {}) {
+    if (this.playing || !this.handle) return;
     if (this.status?.diverged) {
-      this.message('This run diverged — lower the learning rate and reset.', 'error');
+      if (!quiet) this.message('This run diverged — lower the learning rate and reset.', 'error');
       return;
     }
     if (this.status && this.status.step >= this.status.max_steps) {
-      this.message('The run is finished: reset to train again, or raise the number of steps.', 'info');
+      if (!quiet) this.message('The run is finished: reset to train again, or raise the number of steps.', 'info');
       return;
     }
     this.playing = true;
@@ -479,6 +579,20 @@ export class PhenomenaLab extends HTMLElement {
     } catch (e) {
       this.message(`Export failed: ${e.message}`, 'error');
     }
+  }
+
+  exportPng(id) {
+    const canvas = this.figures.get(id)?.canvas;
+    if (!canvas) return;
+    canvas.toBlob((blob) => {
+      if (!blob) return this.message('Export failed: the chart could not be encoded as PNG.', 'error');
+      const url = URL.createObjectURL(blob);
+      const a = el('a', { href: url, download: `${this.fileBase()}-${id}.png` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    }, 'image/png');
   }
 
   async copyLink() {

@@ -2,7 +2,9 @@
 //! - `build`  — compile the web crate to wasm and generate its JS bindings into `www/pkg/`;
 //! - `serve`  — build, then serve the playground on http://127.0.0.1:8000 (`--port N`);
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
-//! - `bench`  — steps/s natively and in headless Chromium on both backends, and wasm size.
+//! - `bench`  — steps/s natively and in headless Chromium on both backends, and wasm size;
+//! - `thumbs` — redraw the gallery's stills (`www/thumbs/<lab>.svg`) from each lab's first
+//!   preset, trained natively to its end.
 
 mod serve;
 
@@ -20,7 +22,8 @@ fn main() -> ExitCode {
         Some("serve") => build().and_then(|_| serve::serve(&root(), port(&args)?, None)),
         Some("test") => test(),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask <build | serve [--port N] | test | bench>".into()),
+        Some("thumbs") => thumbs(),
+        _ => Err("usage: cargo xtask <build | serve [--port N] | test | bench | thumbs>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,6 +195,62 @@ fn bench() -> Result<(), String> {
             bytes.len() as f64 / 1e6,
             gz as f64 / 1e6
         );
+    }
+    Ok(())
+}
+
+/// Lab ids, read from the CLI's `list` output (lines that start a lab have no indent).
+fn lab_ids() -> Result<Vec<String>, String> {
+    let out = cargo()
+        .args([
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "phenomena-cli",
+            "--",
+            "list",
+        ])
+        .current_dir(root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect())
+}
+
+fn thumbs() -> Result<(), String> {
+    std::fs::create_dir_all(root().join("www/thumbs")).map_err(|e| e.to_string())?;
+    for id in lab_ids()? {
+        let out = root().join("target/thumbs").join(&id);
+        run(cargo()
+            .args([
+                "run",
+                "--release",
+                "-q",
+                "-p",
+                "phenomena-cli",
+                "--",
+                "run",
+                &id,
+                "--out",
+            ])
+            .arg(&out))?;
+        let index = std::fs::read_to_string(out.join("charts.json")).map_err(|e| e.to_string())?;
+        // The first chart is the lab's headline chart.
+        let first = index
+            .split("\"id\": \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or("charts.json lists no chart")?;
+        std::fs::copy(
+            out.join(format!("{first}.svg")),
+            root().join(format!("www/thumbs/{id}.svg")),
+        )
+        .map_err(|e| e.to_string())?;
+        println!("www/thumbs/{id}.svg ← {first}");
     }
     Ok(())
 }

@@ -37,6 +37,14 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     out.is_file().then_some(out)
 }
 
+/// The strict policy the playground must work under, as a course site might impose: scripts
+/// only from this origin, WebAssembly compilation allowed, no eval, no inline script.
+pub const CONTENT_SECURITY_POLICY: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
+
+fn csp() -> Header {
+    Header::from_bytes("Content-Security-Policy", CONTENT_SECURITY_POLICY).expect("header")
+}
+
 fn handle(root: &Path, request: tiny_http::Request) {
     let response = match resolve(root, request.url()).and_then(|p| {
         let body = std::fs::read(&p).ok()?;
@@ -48,6 +56,7 @@ fn handle(root: &Path, request: tiny_http::Request) {
             Response::from_data(body)
                 .with_header(content_type)
                 .with_header(no_cache)
+                .with_header(csp())
         }
         None => Response::from_string("not found").with_status_code(404),
     };

@@ -121,8 +121,18 @@ pub fn draw<DB: DrawingBackend>(
     let (x0, x1) = plot_range(&spec.x, xs, spec.x.zero);
     let (y0, y1) = plot_range(&spec.y, ys, has_bars || spec.y.zero);
 
+    // Shrink a long title to fit a narrow chart, down to 10 px (at scale 1).
+    let (width, _) = area.dim_in_pixel();
+    let mut title_size = px(15.0);
+    while title_size > px(10.0) {
+        let font: TextStyle = ("sans-serif", title_size).into_font().into();
+        if area.estimate_text_size(&spec.title, &font).map_err(err)?.0 + px(16.0) <= width {
+            break;
+        }
+        title_size -= 1;
+    }
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&spec.title, ("sans-serif", px(15.0)).into_font())
+        .caption(&spec.title, ("sans-serif", title_size).into_font())
         .margin(px(8.0))
         .x_label_area_size(if spec.x.hidden { 0 } else { px(36.0) })
         .y_label_area_size(if spec.y.hidden { 0 } else { px(52.0) })

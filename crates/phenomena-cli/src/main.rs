@@ -2,7 +2,8 @@
 //!
 //! - `list` — labs, presets and parameters;
 //! - `run LAB --preset P --out DIR [--set k=v]...` — trains the run to its planned length and
-//!   writes `series.csv`, `run.json` and one SVG per chart (the page's chart code);
+//!   writes `series.csv`, `run.json`, one SVG per chart (the page's chart code) and
+//!   `charts.json` (the charts' ids, titles and captions, in page order);
 //! - `bench [LAB]` — steps per second on the native flex backend.
 
 use std::collections::BTreeMap;
@@ -133,10 +134,19 @@ fn run(cli: Cli) -> Result<(), String> {
             write("series.csv", &snapshot.to_csv())?;
             write("run.json", &snapshot.to_json())?;
             let history = lab.summary(&snapshot).into_iter().collect::<Vec<_>>();
-            for chart in lab.charts(&snapshot, &history) {
-                let svg = phenomena_charts::to_svg(&chart, 720, 440)?;
+            let charts = lab.charts(&snapshot, &history);
+            for chart in &charts {
+                let svg = phenomena_charts::to_svg(chart, 720, 440)?;
                 write(&format!("{}.svg", chart.id), &svg)?;
             }
+            let index: Vec<serde_json::Value> = charts
+                .iter()
+                .map(|c| serde_json::json!({"id": c.id, "title": c.title, "caption": c.caption}))
+                .collect();
+            write(
+                "charts.json",
+                &serde_json::to_string_pretty(&index).map_err(|e| e.to_string())?,
+            )?;
             if let Some(message) = &snapshot.diverged {
                 eprintln!("warning: {message}");
             }

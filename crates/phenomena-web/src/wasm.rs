@@ -95,6 +95,29 @@ fn raw_params(value: &JsValue) -> Result<BTreeMap<String, String>, JsValue> {
     Ok(raw)
 }
 
+/// Checks raw parameters for a lab without building it: resolves to the values the lab would
+/// run with and the messages about clamped ones, or throws an `Error` naming the problem.
+#[wasm_bindgen(js_name = validateParams)]
+pub fn validate_params(
+    lab: &str,
+    preset: Option<String>,
+    params: JsValue,
+) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Resolved {
+        params: BTreeMap<String, f64>,
+        notes: Vec<String>,
+    }
+    let raw = raw_params(&params)?;
+    let (params, notes) =
+        labs::params_for(lab, preset.as_deref(), &raw, phenomena::OutOfRange::Clamp)
+            .map_err(js_err)?;
+    to_js(&Resolved {
+        params: params.0,
+        notes: notes.into_iter().map(|n| n.message).collect(),
+    })
+}
+
 thread_local! {
     /// The WebGPU device, initialised once (a wgpu runtime cannot be initialised twice).
     static WEBGPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };

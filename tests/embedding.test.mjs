@@ -1,0 +1,85 @@
+// Embedding: the course-page example (four labs: three custom elements and an iframe driven by
+// postMessage) under the strict Content-Security-Policy the server sends.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { BASE_URL, launch } from './support/browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function open(path) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  const response = await page.goto(BASE_URL + path);
+  return { page, errors, response };
+}
+
+test('pages are served under a strict Content-Security-Policy', async () => {
+  const { page, errors, response } = await open('examples/course-page.html');
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|'unsafe-inline'/);
+  await page.waitForFunction(() => document.querySelectorAll('phenomena-lab .charts figure').length >= 9, null, { timeout: 120_000 });
+  assert.deepEqual(errors, [], 'no CSP violation or error');
+  await page.close();
+});
+
+test('the course page embeds four labs that autoplay when scrolled into view', async () => {
+  const { page, errors } = await open('examples/course-page.html');
+  const labs = page.locator('phenomena-lab');
+  assert.equal(await labs.count(), 3);
+  // The first lab is on screen: it starts by itself.
+  await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step ?? 0) > 50, null, { timeout: 120_000 });
+  // Only the listed controls are shown, fixed parameters are locked.
+  const first = labs.first();
+  assert.equal(await first.locator('.control').count(), 2);
+  assert.equal(await first.locator('.export').isHidden(), true, 'export hidden');
+  assert.equal(await first.locator('input[type=number]').first().isDisabled(), false);
+  // Scroll down: the first pauses, the second starts.
+  await labs.nth(1).scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => Number(document.querySelectorAll('phenomena-lab')[1].dataset.step ?? 0) > 20, null, { timeout: 120_000 });
+  const paused = await first.getAttribute('data-step');
+  await page.waitForTimeout(500);
+  assert.equal(await first.getAttribute('data-step'), paused, 'the off-screen lab paused');
+
+  // The iframe: the host's button posts "play"; the frame reports its steps back.
+  await page.locator('#frame').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.body.dataset.frameEvent === 'ready' || document.body.dataset.frameEvent === 'step', null, { timeout: 120_000 });
+  await page.click('#frame-play');
+  await page.waitForFunction(() => document.body.dataset.frameEvent === 'step', null, { timeout: 60_000 });
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/course-page.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the embedded frame ignores messages of the wrong shape', async () => {
+  const { page, errors } = await open('embed.html#lab=overoptimization&steps=50');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step === '0', null, { timeout: 60_000 });
+  await page.evaluate(() => {
+    for (const bad of [null, 'play', 42, { type: 'other', command: 'play' }, { type: 'phenomena', command: 'explode' },
+      { type: 'phenomena', command: 'set', params: [1, 2] }, { type: 'phenomena', command: 'set', params: { '<x>': 1 } },
+      { type: 'phenomena', command: 'set', params: { beta: { nested: true } } }]) {
+      window.postMessage(bad, '*');
+    }
+  });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('phenomena-lab').getAttribute('data-step'), '0', 'nothing started');
+  await page.evaluate(() => window.postMessage({ type: 'phenomena', command: 'set', params: { eta: 0.5 } }, '*'));
+  await page.waitForFunction(() => document.querySelector('input[type=number][aria-label^="η"]')?.value === '0.5');
+  await page.evaluate(() => window.postMessage({ type: 'phenomena', command: 'play' }, '*'));
+  await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step) >= 50);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,85 @@
+// Robustness: fuzzed and malformed links never break the page; each falls back with a message.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openLab } from './support/browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Deterministic random hashes: a mix of real keys and values, garbage and edge cases. */
+function fuzzHashes(count, seed) {
+  let x = seed >>> 0;
+  const rand = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const pick = (a) => a[Math.floor(rand() * a.length)];
+  const keys = ['lab', 'preset', 'backend', 'alpha', 'n', 'lr', 'steps', 'seed', 'noise', 'eta', 'beta', 'dataset', 'seeds', 'hidden', '', '%', '<b>', 'x'.repeat(60), 'constructor', '__proto__'];
+  const values = ['frozen-subspace', 'overoptimization', 'early-learning', 'simplicity-bias', 'webgpu', 'flex', 'peak', 'digits', '0', '-1', '1e308', '-1e-308', 'NaN', 'Infinity', '0x10', '1,5', '  3 ', '', '%E0%A4%A', '\u0000', '😀', 'null', 'undefined', '9'.repeat(400)];
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const parts = [];
+    const n = Math.floor(rand() * 6);
+    for (let j = 0; j < n; j++) {
+      const r = rand();
+      if (r < 0.1) parts.push(pick(['&', '=', '==', '%%', '#', '?', '&&&']));
+      else parts.push(`${pick(keys)}=${r < 0.6 ? pick(values) : String((rand() - 0.3) * 10 ** Math.floor(rand() * 8))}`);
+    }
+    out.push('#' + parts.join(rand() < 0.9 ? '&' : ';'));
+  }
+  return out;
+}
+
+test('1000 fuzzed links: the parser and the engine answer each with a value or a clear error', async () => {
+  const { page, errors } = await openLab(browser);
+  const hashes = fuzzHashes(1000, 7);
+  const result = await page.evaluate(async (hashes) => {
+    const { parseHash } = await import('./www/url-state.js');
+    const { loadEngine } = await import('./www/engine.js');
+    const { wasm, catalog } = await loadEngine();
+    let created = 0;
+    let valid = 0;
+    const unexpected = [];
+    for (const [i, h] of hashes.entries()) {
+      const parsed = parseHash(h);
+      const lab = catalog.find((l) => l.id === parsed.lab) ?? catalog[0];
+      try {
+        wasm.validateParams(lab.id, parsed.preset, parsed.params);
+        valid++;
+        // Building a lab costs more than checking it: build every 25th for real.
+        if (i % 25 === 0) {
+          wasm.LabHandle.create(lab.id, parsed.preset, parsed.params, 'flex').free();
+          created++;
+        }
+      } catch (e) {
+        if (!(e instanceof Error) || !e.message) unexpected.push(`${h}: ${String(e)}`);
+      }
+    }
+    // The engine still works afterwards.
+    const ok = wasm.LabHandle.create('overoptimization', null, { steps: 20 }, 'flex');
+    ok.step(20);
+    const status = await ok.refresh();
+    return { created, valid, unexpected, step: status.step };
+  }, hashes);
+  assert.deepEqual(result.unexpected, []);
+  assert.ok(result.valid > 50, `some fuzzed links are valid (${result.valid})`);
+  assert.ok(result.created > 0);
+  assert.equal(result.step, 20);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('fuzzed links loaded as pages show a lab or the gallery, never a blank page', async () => {
+  for (const hash of fuzzHashes(20, 11)) {
+    const { page, errors } = await openLab(browser, hash);
+    const state = await page.evaluate(() => document.body.dataset.state);
+    assert.equal(state, 'ready', `${hash} ended in ${state}`);
+    const visible = await page.locator('phenomena-lab, .gallery').count();
+    assert.ok(visible >= 1, `${hash} shows something`);
+    assert.deepEqual(errors, [], hash);
+    await page.close();
+  }
+});
