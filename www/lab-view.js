@@ -12,7 +12,7 @@
 import { formatNumber } from './url-state.js';
 import { loadEngine } from './engine.js';
 
-const FRAME_BUDGET_MS = { slow: 0, normal: 16, fast: 60 };
+const FRAME_BUDGET_MS = { slow: 0, normal: 16, fast: 35 };
 const DRAW_INTERVAL_MS = 120;
 let instances = 0;
 
@@ -29,6 +29,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -45,7 +46,7 @@ export class PhenomenaLab extends HTMLElement {
     this.uid = `lab${++instances}`;
     this.playing = false;
     this.loopDone = Promise.resolve();
-    this.stepsPerFrame = 4;
+    this.stepsPerFrame = 1;
     this.speed = 'normal';
     this.lastDraw = 0;
     this.rate = 0;
@@ -525,11 +526,16 @@ export class PhenomenaLab extends HTMLElement {
       }
       const budget = FRAME_BUDGET_MS[this.speed] || 16;
       if (this.speed !== 'slow') {
+        // Grow gently, shrink at once: a frame's work must stay well under the 50 ms that
+        // makes a page feel stuck.
         const scaled = (this.stepsPerFrame * budget) / Math.max(elapsed, 0.5);
-        this.stepsPerFrame = Math.max(1, Math.min(2000, Math.round(0.7 * this.stepsPerFrame + 0.3 * scaled)));
+        const next = scaled < this.stepsPerFrame ? scaled : 0.7 * this.stepsPerFrame + 0.3 * scaled;
+        this.stepsPerFrame = Math.max(1, Math.min(2000, Math.floor(next)));
       }
       this.updateReadout(status);
       const finished = status.step >= status.max_steps;
+      // Drawing is a task of its own, so training and drawing never add up in one task.
+      await yieldToBrowser();
       this.draw(finished || Boolean(status.diverged));
       this.dispatchEvent(new CustomEvent('step', { detail: { step: status.step } }));
       if (status.diverged) {

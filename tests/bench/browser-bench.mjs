@@ -34,6 +34,27 @@ try {
     return out;
   }, STEPS);
   for (const line of results) console.log(`browser ${line}`);
+
+  // Responsiveness: the longest main-thread task while each lab trains in the real page on
+  // the CPU backend (after the first half second, which includes creating the lab).
+  const ids = await page.evaluate(async () => (await import('./www/engine.js')).loadEngine().then((e) => e.catalog.map((l) => l.id)));
+  for (const id of ids) {
+    const lab = await openLab(browser, `#lab=${id}&backend=flex`);
+    await lab.page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask' });
+    });
+    await lab.page.click('button.play');
+    await lab.page.waitForTimeout(500);
+    await lab.page.evaluate(() => (window.__longTasks = []));
+    await lab.page.waitForTimeout(3000);
+    const longest = await lab.page.evaluate(() => Math.max(0, ...window.__longTasks));
+    const readout = await lab.page.locator('.readout').textContent();
+    console.log(`browser ${id} page: longest main-thread task while training ${longest.toFixed(0)} ms (tasks over 50 ms are reported; 0 = none) — ${readout}`);
+    await lab.page.close();
+  }
 } finally {
   await browser.close();
 }

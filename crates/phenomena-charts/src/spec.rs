@@ -165,6 +165,27 @@ impl Series {
             colors: Vec::new(),
         }
     }
+    /// A greyscale picture as cells: `pixels` (0 = white, 1 = black) row-major, `columns` wide,
+    /// its top-left cell at (x0, y0 − 1) in data units, one unit a pixel, rows going down.
+    pub fn image(pixels: &[f32], columns: usize, x0: f64, y0: f64) -> Self {
+        let mut points = Vec::with_capacity(pixels.len());
+        let mut colors = Vec::with_capacity(pixels.len());
+        for (p, v) in pixels.iter().enumerate() {
+            let (col, row) = ((p % columns) as f64, (p / columns) as f64);
+            points.push((x0 + col + 0.5, y0 - row - 0.5));
+            let g = (255.0 * (1.0 - v.clamp(0.0, 1.0) as f64)) as u8;
+            colors.push(Color(g, g, g));
+        }
+        Self::colored(
+            "",
+            Mark::Cells {
+                width: 1.0,
+                height: 1.0,
+            },
+            points,
+            colors,
+        )
+    }
     /// Points with a colour each, drawn as `mark`.
     pub fn colored(
         name: impl Into<String>,

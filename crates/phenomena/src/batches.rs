@@ -50,7 +50,13 @@ mod tests {
     fn every_example_appears_once_per_epoch() {
         let mut b = Batches::new(4, (0..12).collect(), rng(0, Stream::Split), &Device::flex());
         let mut seen: Vec<i64> = (0..3)
-            .flat_map(|_| b.next_batch().into_data().try_to_vec::<i64>().unwrap())
+            .flat_map(|_| {
+                b.next_batch()
+                    .into_data()
+                    .convert::<i64>()
+                    .try_to_vec::<i64>()
+                    .unwrap()
+            })
             .collect();
         seen.sort();
         assert_eq!(seen, (0..12).collect::<Vec<i64>>());

@@ -271,6 +271,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A series as (x, y) points, empty when it is not recorded (yet).
+    pub fn points(&self, name: &str) -> Vec<(f64, f64)> {
+        self.series
+            .get(name)
+            .map(|s| s.x.iter().copied().zip(s.y.iter().copied()).collect())
+            .unwrap_or_default()
+    }
+
     /// The run as tidy CSV (`series,x,y`), preceded by one `#` comment line with the lab,
     /// version, seed, backend, step and every parameter, so a file always says what made it.
     pub fn to_csv(&self) -> String {

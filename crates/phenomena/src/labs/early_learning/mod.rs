@@ -634,14 +634,6 @@ impl Lab for EarlyLearningLab {
     }
 }
 
-fn points(snapshot: &Snapshot, name: &str) -> Vec<(f64, f64)> {
-    snapshot
-        .series
-        .get(name)
-        .map(|s| s.x.iter().copied().zip(s.y.iter().copied()).collect())
-        .unwrap_or_default()
-}
-
 fn styled(name: String, color: Color, dashed: bool, pts: Vec<(f64, f64)>) -> ChartSeries {
     if dashed {
         ChartSeries::dashed(name, color, pts)
@@ -662,7 +654,7 @@ fn fractions_chart(snapshot: &Snapshot) -> ChartSpec {
                 format!("{label}: {what}"),
                 color,
                 i == 1,
-                points(snapshot, &format!("{run}.{metric}")),
+                snapshot.points(&format!("{run}.{metric}")),
             ));
         }
     }
@@ -687,12 +679,12 @@ fn accuracy_chart(snapshot: &Snapshot) -> ChartSpec {
         series.push(ChartSeries::line(
             format!("{label}: test"),
             color,
-            points(snapshot, &format!("{run}.test_accuracy")),
+            snapshot.points(&format!("{run}.test_accuracy")),
         ));
         series.push(ChartSeries::dashed(
             format!("{label}: clean training examples"),
             color,
-            points(snapshot, &format!("{run}.clean_train_accuracy")),
+            snapshot.points(&format!("{run}.clean_train_accuracy")),
         ));
     }
     ChartSpec {
@@ -724,7 +716,7 @@ fn agreement_chart(snapshot: &Snapshot) -> ChartSpec {
         series: vec![ChartSeries::line(
             "CE + ELR",
             palette::BLUE,
-            points(snapshot, "elr.target_agreement"),
+            snapshot.points("elr.target_agreement"),
         )],
         notes: vec![],
     }
@@ -804,19 +796,13 @@ fn digits_chart(
     truth: &[usize],
     predictions: &[Vec<usize>],
 ) -> ChartSpec {
-    let mut cells = Vec::new();
-    let mut colors = Vec::new();
+    let mut series = Vec::new();
     let mut annotations = Vec::new();
     // Two rows of four images, each 8 × 8 cells with two lines of labels under it.
     for (k, image) in pixels.chunks(DIGIT_PIXELS).enumerate() {
         let x0 = (k % 4) as f64 * 11.0;
         let y0 = if k < 4 { 13.0 } else { 0.0 };
-        for (p, v) in image.iter().enumerate() {
-            let (col, row) = ((p % 8) as f64, (p / 8) as f64);
-            cells.push((x0 + col + 0.5, y0 + 8.0 - row - 0.5));
-            let g = (255.0 * (1.0 - *v as f64)) as u8;
-            colors.push(Color(g, g, g));
-        }
+        series.push(ChartSeries::image(image, 8, x0, y0 + 8.0));
         let pred = |r: usize| {
             predictions
                 .get(r)
@@ -844,15 +830,7 @@ fn digits_chart(
             .into(),
         x: Axis::hidden(-1.0, 44.0),
         y: Axis::hidden(-4.5, 21.5),
-        series: vec![ChartSeries::colored(
-            "",
-            Mark::Cells {
-                width: 1.0,
-                height: 1.0,
-            },
-            cells,
-            colors,
-        )],
+        series,
         notes: vec![],
         annotations,
     }

@@ -511,14 +511,6 @@ impl Lab for FrozenSubspaceLab {
     }
 }
 
-fn points(snapshot: &Snapshot, name: &str) -> Vec<(f64, f64)> {
-    snapshot
-        .series
-        .get(name)
-        .map(|s| s.x.iter().copied().zip(s.y.iter().copied()).collect())
-        .unwrap_or_default()
-}
-
 impl FrozenSubspaceLab {
     fn error_chart(&self, snapshot: &Snapshot) -> ChartSpec {
         let theory_eg = self
@@ -547,17 +539,17 @@ impl FrozenSubspaceLab {
             series: vec![
                 ChartSeries::line("E_g theory", palette::BLACK, theory_eg),
                 ChartSeries::dashed("E_t theory", palette::GREY, theory_et),
-                ChartSeries::dots("E_g linear", palette::BLUE, points(snapshot, "linear.E_g")),
-                ChartSeries::dots("E_t linear", palette::SKY, points(snapshot, "linear.E_t")),
+                ChartSeries::dots("E_g linear", palette::BLUE, snapshot.points("linear.E_g")),
+                ChartSeries::dots("E_t linear", palette::SKY, snapshot.points("linear.E_t")),
                 ChartSeries::line(
                     "E_g network",
                     palette::ORANGE,
-                    points(snapshot, "network.E_g"),
+                    snapshot.points("network.E_g"),
                 ),
                 ChartSeries::dashed(
                     "E_t network",
                     palette::ORANGE,
-                    points(snapshot, "network.E_t"),
+                    snapshot.points("network.E_t"),
                 ),
             ],
             notes: vec![],
@@ -688,12 +680,12 @@ fn projection_chart(snapshot: &Snapshot) -> ChartSpec {
             ChartSeries::line(
                 "‖w‖ in data span",
                 palette::BLUE,
-                points(snapshot, "linear.span_norm"),
+                snapshot.points("linear.span_norm"),
             ),
             ChartSeries::line(
                 "‖w‖ in null space",
                 palette::VERMILLION,
-                points(snapshot, "linear.null_norm"),
+                snapshot.points("linear.null_norm"),
             ),
         ],
         notes: vec![],

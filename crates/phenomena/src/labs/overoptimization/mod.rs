@@ -561,14 +561,6 @@ impl Lab for OveroptimizationLab {
     }
 }
 
-fn points(snapshot: &Snapshot, name: &str) -> Vec<(f64, f64)> {
-    snapshot
-        .series
-        .get(name)
-        .map(|s| s.x.iter().copied().zip(s.y.iter().copied()).collect())
-        .unwrap_or_default()
-}
-
 impl OveroptimizationLab {
     fn gold_vs_kl_chart(&self, snapshot: &Snapshot) -> ChartSpec {
         let gold0 = Responses::expect(&self.responses.reference, &self.responses.gold);
@@ -695,7 +687,7 @@ fn reward_gap_chart(snapshot: &Snapshot) -> ChartSpec {
     let mut series = Vec::new();
     for (run, label, color) in RUNS {
         let relative = |name: &str| -> Vec<(f64, f64)> {
-            let pts = points(snapshot, &format!("{run}.{name}"));
+            let pts = snapshot.points(&format!("{run}.{name}"));
             let start = pts.first().map(|p| p.1).unwrap_or(0.0);
             pts.into_iter().map(|(x, y)| (x, y - start)).collect()
         };
@@ -732,12 +724,12 @@ fn log_ratio_chart(snapshot: &Snapshot) -> ChartSpec {
         series.push(ChartSeries::line(
             format!("{label}: chosen"),
             color,
-            points(snapshot, &format!("{run}.chosen_log_ratio")),
+            snapshot.points(&format!("{run}.chosen_log_ratio")),
         ));
         series.push(ChartSeries::dashed(
             format!("{label}: rejected"),
             color,
-            points(snapshot, &format!("{run}.rejected_log_ratio")),
+            snapshot.points(&format!("{run}.rejected_log_ratio")),
         ));
     }
     ChartSpec {
@@ -776,7 +768,7 @@ fn over_steps_chart(
             .zip([5.0, 3.0, 1.5])
             .map(|((run, label, color), width)| {
                 let mut s =
-                    ChartSeries::line(*label, *color, points(snapshot, &format!("{run}.{metric}")));
+                    ChartSeries::line(*label, *color, snapshot.points(&format!("{run}.{metric}")));
                 s.mark = phenomena_charts::Mark::Line {
                     width,
                     dashed: false,

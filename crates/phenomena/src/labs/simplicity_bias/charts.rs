@@ -1,0 +1,334 @@
+//! The simplicity-bias charts: every run's curves as mean ± band over seeds, USEFUL's split,
+//! and the dominoes grid.
+
+use phenomena_charts::{Axis, ChartSpec, Color, Mark, Series as ChartSeries, palette};
+
+use super::model::Arch;
+use super::{RUNS, SimplicityBiasLab};
+use crate::lab::Snapshot;
+use crate::labs::early_learning::data::DIGIT_PIXELS;
+
+/// The mean line of a series and, with several seeds, its ± std band.
+pub(super) fn with_band(
+    snapshot: &Snapshot,
+    name: &str,
+    label: String,
+    color: Color,
+    dashed: bool,
+    seeds: usize,
+) -> Vec<ChartSeries> {
+    let mut out = Vec::new();
+    if seeds > 1
+        && let (Some(m), Some(s)) = (
+            snapshot.series.get(name),
+            snapshot.series.get(&format!("{name}.std")),
+        )
+    {
+        let lower: Vec<f64> = m.y.iter().zip(&s.y).map(|(a, b)| a - b).collect();
+        let upper: Vec<f64> = m.y.iter().zip(&s.y).map(|(a, b)| a + b).collect();
+        out.push(ChartSeries::band(color, &m.x, &lower, &upper));
+    }
+    let pts = snapshot.points(name);
+    out.push(if dashed {
+        ChartSeries::dashed(label, color, pts)
+    } else {
+        ChartSeries::line(label, color, pts)
+    });
+    out
+}
+
+pub(super) fn per_run_chart(
+    snapshot: &Snapshot,
+    id: &str,
+    metric: &str,
+    title: &str,
+    caption: &str,
+    seeds: usize,
+) -> ChartSpec {
+    ChartSpec {
+        id: id.into(),
+        annotations: Vec::new(),
+        title: title.into(),
+        caption: caption.into(),
+        x: Axis::log("step of the run"),
+        y: Axis::linear("accuracy").with_range(0.4, 1.0),
+        series: RUNS
+            .iter()
+            .flat_map(|(run, label, color)| {
+                with_band(
+                    snapshot,
+                    &format!("{run}.{metric}"),
+                    label.to_string(),
+                    *color,
+                    false,
+                    seeds,
+                )
+            })
+            .collect(),
+        notes: vec![],
+    }
+}
+
+pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+    let mut series = Vec::new();
+    for (run, label, color) in RUNS {
+        series.extend(with_band(
+            snapshot,
+            &format!("{run}.s_randomized"),
+            format!("{label}: S-randomized"),
+            color,
+            false,
+            seeds,
+        ));
+        series.extend(with_band(
+            snapshot,
+            &format!("{run}.sc_randomized"),
+            format!("{label}: Sᶜ-randomized"),
+            color,
+            true,
+            seeds,
+        ));
+    }
+    ChartSpec {
+        id: "randomized".into(),
+        annotations: Vec::new(),
+        title: "Accuracy with the simple or the other features shuffled".into(),
+        caption: "S-randomized (solid): the simple feature is permuted across test examples, so \
+                  only the others carry the label. Sᶜ-randomized (dashed): everything but the \
+                  simple feature is permuted. Near 0.5 solid and 1.0 dashed means the network \
+                  uses the simple feature alone."
+            .into(),
+        x: Axis::log("step of the run"),
+        y: Axis::linear("accuracy").with_range(0.4, 1.0),
+        series,
+        notes: vec![],
+    }
+}
+
+pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+    let mut series = Vec::new();
+    for (run, label, color) in RUNS {
+        series.extend(with_band(
+            snapshot,
+            &format!("{run}.align_slow"),
+            format!("{label}: slow v_d"),
+            color,
+            false,
+            seeds,
+        ));
+        series.push(ChartSeries::dashed(
+            format!("{label}: fast v_e"),
+            color,
+            snapshot.points(&format!("{run}.align_fast")),
+        ));
+    }
+    let mut notes = Vec::new();
+    let mut line = Vec::new();
+    for (run, label, _) in RUNS {
+        if let (Some(step), Some(n)) = (
+            snapshot.scalars.get(&format!("{run}.slow_alignment_step")),
+            snapshot.scalars.get(&format!("{run}.seeds_aligned")),
+        ) {
+            line.push(format!("{label} {n:.0}/{seeds} (mean step {step:.0})"));
+        }
+    }
+    if !line.is_empty() {
+        notes.push(format!("slow alignment > 0.5: {}", line.join(", ")));
+    }
+    ChartSpec {
+        id: "alignment".into(),
+        annotations: Vec::new(),
+        title: "Alignment of the filters with the fast and the slow feature".into(),
+        caption: "max_j |⟨w_j, v⟩| for the fast feature v_e (dashed) and the slow one v_d (solid, \
+                  with a ± std band over seeds). Every run picks up v_e first; the question is \
+                  whether v_d is ever learned."
+            .into(),
+        x: Axis::log("step of the run"),
+        y: Axis::linear("alignment").from_zero(),
+        series,
+        notes,
+    }
+}
+
+pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+    let mut series = Vec::new();
+    for (run, label, color) in RUNS {
+        series.extend(with_band(
+            snapshot,
+            &format!("{run}.accuracy_without_fast"),
+            format!("{label}: without fast feature"),
+            color,
+            false,
+            seeds,
+        ));
+        series.push(ChartSeries::dashed(
+            format!("{label}: with it"),
+            color,
+            snapshot.points(&format!("{run}.accuracy_with_fast")),
+        ));
+    }
+    ChartSpec {
+        id: "fast-split".into(),
+        annotations: Vec::new(),
+        title: "Test accuracy with and without the fast feature".into(),
+        caption: "Examples carrying the fast feature (dashed) are easy for every run. Those \
+                  without it (solid) can only be classified through the slow feature: this is \
+                  where learning it pays."
+            .into(),
+        x: Axis::log("step of the run"),
+        y: Axis::linear("accuracy").with_range(0.4, 1.0),
+        series,
+        notes: vec![],
+    }
+}
+
+impl SimplicityBiasLab {
+    pub(super) fn split_chart(&self, snapshot: &Snapshot) -> ChartSpec {
+        let (Some(out), Some(slow), Some(fast)) = (
+            snapshot.series.get("split.outputs"),
+            snapshot.series.get("split.slow"),
+            snapshot.series.get("split.has_fast"),
+        ) else {
+            return ChartSpec {
+                id: "useful-split".into(),
+                annotations: Vec::new(),
+                title: "USEFUL's split (after the clustering step)".into(),
+                caption: format!(
+                    "At step {} USEFUL clusters GD's outputs per class and upsamples the \
+                     slow cluster; the split appears here then.",
+                    self.cluster_step
+                ),
+                x: Axis::linear("GD's output at the clustering step"),
+                y: Axis::linear("class"),
+                series: vec![],
+                notes: vec![],
+            };
+        };
+        // Spread each class vertically by a deterministic jitter so the points do not overlap.
+        let pts: Vec<(f64, f64)> = out
+            .x
+            .iter()
+            .zip(&out.y)
+            .enumerate()
+            .map(|(i, (o, c))| (*o, c + 0.35 * (((i * 37) % 100) as f64 / 100.0 - 0.5)))
+            .collect();
+        let colors = slow
+            .y
+            .iter()
+            .map(|s| {
+                if *s > 0.5 {
+                    palette::VERMILLION
+                } else {
+                    palette::BLUE
+                }
+            })
+            .collect();
+        let mut series = vec![ChartSeries::colored(
+            "slow cluster (red) / fast cluster (blue)",
+            Mark::Dots { radius: 2.5 },
+            pts.clone(),
+            colors,
+        )];
+        if matches!(self.arch, Arch::Patch { .. }) {
+            series.push(ChartSeries {
+                name: "no fast feature (truth)".into(),
+                color: palette::BLACK,
+                mark: Mark::Rings { radius: 5.0 },
+                points: pts
+                    .iter()
+                    .zip(&fast.y)
+                    .filter(|(_, f)| **f < 0.5)
+                    .map(|(p, _)| *p)
+                    .collect(),
+                colors: Vec::new(),
+            });
+        }
+        let mut notes = Vec::new();
+        if let (Some(p), Some(r), Arch::Patch { .. }) = (
+            snapshot.scalars.get("useful.split_purity"),
+            snapshot.scalars.get("useful.split_recall"),
+            self.arch,
+        ) {
+            notes.push(format!(
+                "slow clusters without the fast feature (purity): {:.2}; of those examples found \
+                 (recall): {:.2} — mean over {} seeds",
+                p,
+                r,
+                self.worlds.len()
+            ));
+        }
+        ChartSpec {
+            id: "useful-split".into(),
+            annotations: Vec::new(),
+            title: "USEFUL's split of the training set".into(),
+            caption: format!(
+                "GD's output for each training example at step {} (first seed), one row per \
+                 class. Per class, 2-means splits the outputs; the cluster with the higher loss \
+                 (red) is upsampled for USEFUL's retraining. Rings mark the examples that truly \
+                 lack the fast feature.",
+                self.cluster_step
+            ),
+            x: Axis::linear("GD's output (logit) at the clustering step"),
+            y: Axis::linear("class (jittered)").with_range(-0.5, 1.5),
+            series,
+            notes,
+        }
+    }
+
+    pub(super) fn dominoes_chart(&self) -> Option<ChartSpec> {
+        let (_, pixels, labels) = self.worlds[0].shown.as_ref()?;
+        let mut series = Vec::new();
+        let mut annotations = Vec::new();
+        let running: Vec<&str> = RUNS
+            .iter()
+            .zip(&self.worlds[0].runs)
+            .filter(|(_, r)| r.is_some())
+            .map(|((_, label, _), _)| *label)
+            .collect();
+        // Two rows of three; each domino drawn with its easy digit on the left and its hard
+        // digit on the right, two lines of labels under it.
+        for (k, image) in pixels.chunks(2 * DIGIT_PIXELS).enumerate() {
+            let x0 = (k % 3) as f64 * 19.0;
+            let y0 = if k < 3 { 13.0 } else { 0.0 };
+            let (easy, hard) = image.split_at(DIGIT_PIXELS);
+            series.push(ChartSeries::image(easy, 8, x0, y0 + 8.0));
+            series.push(ChartSeries::image(hard, 8, x0 + 8.5, y0 + 8.0));
+            let preds: Vec<String> = running
+                .iter()
+                .enumerate()
+                .map(|(r, name)| {
+                    let pred = self
+                        .shown_predictions
+                        .get(r)
+                        .and_then(|p| p.get(k))
+                        .map(|z| if *z > 0.0 { "1" } else { "0" })
+                        .unwrap_or("–");
+                    format!("{name} {pred}")
+                })
+                .collect();
+            let (first, second) = preds.split_at(preds.len().min(2));
+            annotations.push((
+                x0 + 8.25,
+                y0 - 0.3,
+                format!("label {} · {}", labels[k], first.join(" · ")),
+            ));
+            if !second.is_empty() {
+                annotations.push((x0 + 8.25, y0 - 2.0, second.join(" · ")));
+            }
+        }
+        Some(ChartSpec {
+            id: "dominoes".into(),
+            title: "Test dominoes with the easy half randomized".into(),
+            caption: "Left half: a 0 or 1 drawn at random; right half: the 3 (label 0) or 5 \
+                      (label 1) that carries the label (in training the halves are stacked; they \
+                      are drawn side by side here). A run that reads the easy half predicts from the top \
+                      digit and gets about half of these wrong."
+                .into(),
+            x: Axis::hidden(-1.0, 57.0),
+            y: Axis::hidden(-4.0, 21.5),
+            series,
+            notes: vec![],
+            annotations,
+        })
+    }
+}
