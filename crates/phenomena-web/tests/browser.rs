@@ -106,107 +106,104 @@ async fn dpo_overoptimizes_and_rpo_does_not_in_the_browser_on_flex() {
     assert!(last("rpo.gold") >= 1.8 && last("rpo.ood_mass") < 0.05);
 }
 
-#[wasm_bindgen_test]
-async fn overoptimization_gives_the_same_curves_on_webgpu_and_flex() {
-    ensure_constructors();
-    let gpu = webgpu().await;
-    let raw: BTreeMap<String, String> = [("steps", "25"), ("policy", "1"), ("hidden", "8")]
+fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        .collect()
+}
+
+/// Runs `lab` with `params` to its end on WebGPU and on flex and checks that the named series
+/// agree within `tolerance` (absolute, or relative for values above one).
+async fn same_on_both_backends(
+    lab: &str,
+    params: &[(&str, &str)],
+    series: &[&str],
+    tolerance: f64,
+) {
+    ensure_constructors();
+    let gpu = webgpu().await;
     let mut curves = Vec::new();
     for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
         let (mut session, _) =
-            Session::create("overoptimization", None, &raw, backend, &device).expect("lab builds");
-        session.step(25);
-        let s = session.refresh().await.expect("metrics read back");
+            Session::create(lab, None, &raw(params), backend, &device).expect("lab builds");
+        // Step and read back until the run ends (some labs pause for a read-back).
+        for _ in 0..8 {
+            if session.steps_done() >= session.max_steps() {
+                break;
+            }
+            session.step(session.max_steps());
+            session.refresh().await.expect("metrics read back");
+        }
+        assert_eq!(
+            session.steps_done(),
+            session.max_steps(),
+            "{lab} ran to its end"
+        );
+        let s = session.refresh().await.expect("metrics read back").clone();
         curves.push(
-            ["rlhf.gold", "dpo.gold", "rpo.gold", "dpo.ood_mass"].map(|n| s.series[n].y.clone()),
+            series
+                .iter()
+                .map(|n| s.series[*n].y.clone())
+                .collect::<Vec<_>>(),
         );
     }
-    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
+    for (name, (gpu, cpu)) in series.iter().zip(curves[0].iter().zip(&curves[1])) {
+        assert_eq!(gpu.len(), cpu.len(), "{name}");
         for (x, y) in gpu.iter().zip(cpu) {
             assert!(
-                (x - y).abs() <= 1e-3 * y.abs().max(1e-2),
-                "webgpu {x} vs flex {y}"
+                (x - y).abs() <= tolerance * y.abs().max(1.0),
+                "{lab} {name}: webgpu {x} vs flex {y}"
             );
         }
     }
+}
+
+#[wasm_bindgen_test]
+async fn overoptimization_gives_the_same_curves_on_webgpu_and_flex() {
+    same_on_both_backends(
+        "overoptimization",
+        &[("steps", "25"), ("policy", "1"), ("hidden", "8")],
+        &["rlhf.gold", "dpo.gold", "rpo.gold", "dpo.ood_mass"],
+        1e-3,
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn early_learning_gives_the_same_curves_on_webgpu_and_flex() {
-    ensure_constructors();
-    let gpu = webgpu().await;
-    let raw: BTreeMap<String, String> = [("steps", "15"), ("hidden", "16"), ("dataset", "1")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut curves = Vec::new();
-    for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
-        let (mut session, _) =
-            Session::create("early-learning", None, &raw, backend, &device).expect("lab builds");
-        session.step(15);
-        let s = session.refresh().await.expect("metrics read back");
-        curves.push(
-            [
-                "ce.test_accuracy",
-                "elr.test_accuracy",
-                "elr.target_agreement",
-            ]
-            .map(|n| s.series[n].y.clone()),
-        );
-    }
-    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
-        for (x, y) in gpu.iter().zip(cpu) {
-            // Accuracies move in steps of 1/1000 test points: allow one or two flips.
-            assert!((x - y).abs() <= 2e-3, "webgpu {x} vs flex {y}");
-        }
-    }
+    // Accuracies move in steps of 1/1000 test points: allow one or two flips.
+    same_on_both_backends(
+        "early-learning",
+        &[("steps", "15"), ("hidden", "16"), ("dataset", "1")],
+        &[
+            "ce.test_accuracy",
+            "elr.test_accuracy",
+            "elr.target_agreement",
+        ],
+        2e-3,
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn simplicity_bias_gives_the_same_curves_on_webgpu_and_flex() {
-    ensure_constructors();
-    let gpu = webgpu().await;
     // The patch model (cubic filters) with SAM, through USEFUL's clustering step.
-    let raw: BTreeMap<String, String> = [
-        ("dataset", "1"),
-        ("dim", "20"),
-        ("width", "8"),
-        ("optimizer", "0"),
-        ("lr", "1"),
-        ("batch", "0"),
-        ("steps", "10"),
-        ("cluster_step", "4"),
-        ("rho", "0.3"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let mut curves = Vec::new();
-    for (backend, device) in [(Backend::WebGpu, gpu), (Backend::Flex, Device::flex())] {
-        let (mut session, _) =
-            Session::create("simplicity-bias", None, &raw, backend, &device).expect("lab builds");
-        for _ in 0..4 {
-            session.step(8);
-            session.refresh().await.expect("metrics read back");
-        }
-        let s = session.latest().expect("a snapshot").clone();
-        assert_eq!(
-            s.step, 14,
-            "GD and SAM 10 steps, USEFUL 10 steps from step 4"
-        );
-        curves.push(
-            ["gd.align_fast", "sam.align_fast", "useful.align_slow"].map(|n| s.series[n].y.clone()),
-        );
-    }
-    for (gpu, cpu) in curves[0].iter().zip(&curves[1]) {
-        for (x, y) in gpu.iter().zip(cpu) {
-            assert!(
-                (x - y).abs() <= 1e-3 * y.abs().max(1e-2),
-                "webgpu {x} vs flex {y}"
-            );
-        }
-    }
+    same_on_both_backends(
+        "simplicity-bias",
+        &[
+            ("dataset", "1"),
+            ("dim", "20"),
+            ("width", "8"),
+            ("optimizer", "0"),
+            ("lr", "1"),
+            ("batch", "0"),
+            ("steps", "10"),
+            ("cluster_step", "4"),
+            ("rho", "0.3"),
+        ],
+        &["gd.align_fast", "sam.align_fast", "useful.align_slow"],
+        1e-3,
+    )
+    .await;
 }

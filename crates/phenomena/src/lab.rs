@@ -244,6 +244,14 @@ pub struct Series {
 }
 
 impl Series {
+    /// Values against their index 0, 1, 2, … (spectra, distributions, predictions).
+    pub fn indexed(y: Vec<f64>) -> Self {
+        Self {
+            x: (0..y.len()).map(|i| i as f64).collect(),
+            y,
+        }
+    }
+
     pub fn push(&mut self, x: f64, y: f64) {
         self.x.push(x);
         self.y.push(y);
@@ -382,6 +390,12 @@ pub trait Lab {
             }
         })
     }
+}
+
+/// Whether a run that has just reached `step` of `last` records its metrics: on the log-spaced
+/// schedule, and always at its last step.
+pub fn records_at(step: u64, last: u64, per_decade: f64) -> bool {
+    is_record_step(step, per_decade) || step == last
 }
 
 /// Log-spaced recording schedule: record at every step early on, then ever more sparsely,

@@ -16,7 +16,7 @@ use phenomena_charts::{Axis, ChartSpec, Color, Mark, Series as ChartSeries, pale
 use crate::batches::Batches;
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series, Snapshot,
-    fmt_num, is_record_step,
+    fmt_num, records_at,
 };
 use data::{DIGIT_PIXELS, Dataset, NoiseKind};
 use model::{Classifier, DeviceData, Elr, METRICS, Optimizer, Run};
@@ -549,7 +549,7 @@ impl Lab for EarlyLearningLab {
                 run.step(&self.data, batch.as_ref());
             }
             self.steps += 1;
-            if is_record_step(self.steps, RECORDS_PER_DECADE) || self.steps == self.max_steps {
+            if records_at(self.steps, self.max_steps, RECORDS_PER_DECADE) {
                 self.record();
             }
         }
@@ -570,10 +570,7 @@ impl Lab for EarlyLearningLab {
             for ((run, _, _), preds) in RUNS.iter().zip(&self.view_predictions) {
                 series.insert(
                     format!("{run}.view_prediction"),
-                    Series {
-                        x: (0..preds.len()).map(|i| i as f64).collect(),
-                        y: preds.iter().map(|p| *p as f64).collect(),
-                    },
+                    Series::indexed(preds.iter().map(|p| *p as f64).collect()),
                 );
             }
             let mut scalars = BTreeMap::new();

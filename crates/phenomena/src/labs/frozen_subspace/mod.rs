@@ -17,7 +17,7 @@ use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
 
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series, Snapshot,
-    fmt_num, is_record_step,
+    fmt_num, records_at,
 };
 use data::{Dataset, Spectrum};
 use model::{DeviceData, LINEAR_METRICS, LinearStudent, NETWORK_METRICS, NetworkStudent};
@@ -443,7 +443,7 @@ impl Lab for FrozenSubspaceLab {
             self.linear.step(&self.data);
             self.network.step(&self.data);
             self.steps += 1;
-            if is_record_step(self.steps, RECORDS_PER_DECADE) || self.steps == self.max_steps {
+            if records_at(self.steps, self.max_steps, RECORDS_PER_DECADE) {
                 self.record();
             }
         }

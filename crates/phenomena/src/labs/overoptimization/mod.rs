@@ -19,7 +19,7 @@ use phenomena_charts::{Axis, ChartSpec, Color, Series as ChartSeries, palette};
 
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series, Snapshot,
-    fmt_num, is_record_step,
+    fmt_num, records_at,
 };
 use best_of_n::BestOfN;
 use data::{IN_DISTRIBUTION, Responses, fit_reward_model, preference_pairs};
@@ -470,7 +470,7 @@ impl Lab for OveroptimizationLab {
                 run.step(&self.problem);
             }
             self.steps += 1;
-            if is_record_step(self.steps, RECORDS_PER_DECADE) || self.steps == self.max_steps {
+            if records_at(self.steps, self.max_steps, RECORDS_PER_DECADE) {
                 self.record();
             }
         }
@@ -489,13 +489,7 @@ impl Lab for OveroptimizationLab {
             self.read_back().await?;
             let mut series = self.series.clone();
             for ((run, _, _), p) in RUNS.iter().zip(&self.policies) {
-                series.insert(
-                    format!("{run}.policy"),
-                    Series {
-                        x: (0..p.len()).map(|i| i as f64).collect(),
-                        y: p.clone(),
-                    },
-                );
+                series.insert(format!("{run}.policy"), Series::indexed(p.clone()));
             }
             let bon = |f: fn(&BestOfN) -> f64| Series {
                 x: self.best_of_n.iter().map(|b| b.n as f64).collect(),

@@ -18,7 +18,7 @@ use phenomena_charts::{ChartSpec, Color, palette};
 use crate::batches::Batches;
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, ParamError, ParamSpec, Params, Preset, RunSummary, Series,
-    Snapshot, fmt_num, is_record_step,
+    Snapshot, fmt_num, records_at,
 };
 use crate::labs::early_learning::model::Optimizer;
 use crate::rng::{Stream, rng};
@@ -826,7 +826,7 @@ impl Lab for SimplicityBiasLab {
                     };
                     run.step(x, y);
                     let s = run.steps;
-                    if is_record_step(s, RECORDS_PER_DECADE) || s == self.run_steps {
+                    if records_at(s, self.run_steps, RECORDS_PER_DECADE) {
                         self.record(w, r);
                     }
                 }
@@ -865,17 +865,11 @@ impl Lab for SimplicityBiasLab {
                 );
                 series.insert(
                     "split.slow".into(),
-                    Series {
-                        x: (0..slow.len()).map(|i| i as f64).collect(),
-                        y: slow.iter().map(|s| f64::from(u8::from(*s))).collect(),
-                    },
+                    Series::indexed(slow.iter().map(|s| f64::from(u8::from(*s))).collect()),
                 );
                 series.insert(
                     "split.has_fast".into(),
-                    Series {
-                        x: (0..slow.len()).map(|i| i as f64).collect(),
-                        y: w.has_fast.iter().map(|s| f64::from(u8::from(*s))).collect(),
-                    },
+                    Series::indexed(w.has_fast.iter().map(|s| f64::from(u8::from(*s))).collect()),
                 );
             }
             // Steps until the slow-feature alignment passes 0.5, per run, averaged over seeds
