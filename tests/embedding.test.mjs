@@ -16,12 +16,14 @@ after(async () => {
 
 async function open(path) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.setDefaultNavigationTimeout(120_000);
+  page.setDefaultTimeout(120_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  const response = await page.goto(BASE_URL + path);
+  const response = await page.goto(BASE_URL + path, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   return { page, errors, response };
 }
 

@@ -199,3 +199,18 @@ test('the simplicity-bias lab pauses for USEFUL\'s split and shows it', async ()
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the timeline scrubs back through the run and Play returns to the live run', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=600');
+  await page.click('button.play');
+  await waitForStep(page, 600);
+  const live = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
+  const slider = page.locator('input.timeline');
+  assert.ok(Number(await slider.getAttribute('max')) > 3);
+  await slider.fill('1');
+  await page.waitForFunction(() => document.querySelector('.readout').textContent.startsWith('viewing step'));
+  const past = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
+  assert.notEqual(past, live, 'an earlier step shows other values');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -158,6 +158,11 @@ export class PhenomenaLab extends HTMLElement {
     this.playButton = el('button', { class: 'play primary', type: 'button', 'aria-label': 'play', onclick: () => this.togglePlay() }, '▶ Play');
     this.readout = el('span', { class: 'readout', role: 'status', 'aria-live': 'off' }, 'step 0');
     this.progress = el('progress', { class: 'run-progress', max: 1, value: 0, 'aria-label': 'run progress' });
+    this.scrubber = el('input', {
+      type: 'range', class: 'timeline', min: 0, max: 0, step: 1, value: 0,
+      'aria-label': 'timeline: scrub back through this run',
+      oninput: () => this.scrub(Number(this.scrubber.value)),
+    });
     this.messages = el('div', { class: 'messages', role: 'alert', 'aria-live': 'polite' });
     this.captionBox = el('p', { class: 'preset-caption' });
     this.controls = el('form', { class: 'controls', 'aria-label': 'parameters', onsubmit: (e) => e.preventDefault() });
@@ -183,6 +188,7 @@ export class PhenomenaLab extends HTMLElement {
         el('button', { type: 'button', class: 'reset', 'aria-label': 'reset', onclick: () => this.reset() }, '↺ Reset'),
         el('label', { class: 'speed' }, 'speed ', speed),
         this.progress,
+        el('label', { class: 'timeline-label' }, 'timeline ', this.scrubber),
         this.readout,
       ),
       this.messages,
@@ -373,6 +379,7 @@ export class PhenomenaLab extends HTMLElement {
       const status = await this.handle.refresh();
       this.status = status;
       this.updateReadout(status);
+      this.updateTimeline();
       this.draw(true);
       return status;
     } catch (e) {
@@ -412,6 +419,33 @@ export class PhenomenaLab extends HTMLElement {
     if (this.warningBox.dataset.text === text) return;
     this.warningBox.dataset.text = text;
     this.warningBox.replaceChildren(...(status.warnings ?? []).map((w) => el('p', { class: 'message warn' }, w)));
+  }
+
+  /** Keeps the timeline slider at the live end of the recorded snapshots. */
+  updateTimeline() {
+    try {
+      const steps = this.handle.timeline();
+      this.timelineSteps = steps;
+      this.scrubber.max = Math.max(0, steps.length - 1);
+      this.scrubber.value = this.scrubber.max;
+    } catch {
+      // Busy reading back: the next frame updates it.
+    }
+  }
+
+  /** Shows an earlier snapshot of this run; Play (or any refresh) returns to the live one. */
+  async scrub(index) {
+    await this.stop();
+    const steps = this.timelineSteps ?? [];
+    const live = index >= steps.length - 1;
+    try {
+      this.handle.view(live ? undefined : index);
+    } catch (e) {
+      return this.fail(e);
+    }
+    this.draw(true);
+    if (!live) this.readout.textContent = `viewing step ${steps[index].toLocaleString()} of ${this.status.step.toLocaleString()} — Play returns to the live run`;
+    else this.updateReadout(this.status);
   }
 
   updateReadout(status) {
@@ -533,6 +567,7 @@ export class PhenomenaLab extends HTMLElement {
         this.stepsPerFrame = Math.max(1, Math.min(2000, Math.floor(next)));
       }
       this.updateReadout(status);
+      this.updateTimeline();
       const finished = status.step >= status.max_steps;
       // Drawing is a task of its own, so training and drawing never add up in one task.
       await yieldToBrowser();

@@ -26,12 +26,15 @@ export async function launch({ webgpu = true } = {}) {
 /** Opens the page at `hash` and waits until the lab is created; collects page errors. */
 export async function openLab(browser, hash = '', { viewport = { width: 1400, height: 1000 } } = {}) {
   const page = await browser.newPage({ viewport });
+  // A loaded 2-core machine can take a while to hand out a 28 MB module.
+  page.setDefaultNavigationTimeout(120_000);
+  page.setDefaultTimeout(120_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(BASE_URL + hash);
+  await page.goto(BASE_URL + hash, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {
     timeout: 120_000,
   });

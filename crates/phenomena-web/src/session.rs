@@ -41,7 +41,14 @@ pub struct Session {
     backend: Backend,
     history: Vec<RunSummary>,
     latest: Option<Snapshot>,
+    /// Earlier snapshots of this run, oldest first, to scrub back through.
+    timeline: Vec<Snapshot>,
+    /// The timeline entry on display instead of the latest snapshot, while scrubbing.
+    viewing: Option<usize>,
 }
+
+/// Snapshots kept per run; past this, every other older one is dropped.
+const TIMELINE_LIMIT: usize = 120;
 
 /// Earlier runs kept for charts that compare runs (bounded so a long session stays small).
 const HISTORY_LIMIT: usize = 64;
@@ -65,6 +72,8 @@ impl Session {
                 backend,
                 history: Vec::new(),
                 latest: None,
+                timeline: Vec::new(),
+                viewing: None,
             },
             notes,
         ))
@@ -88,6 +97,8 @@ impl Session {
         self.lab = lab;
         self.backend = backend;
         self.latest = None;
+        self.timeline.clear();
+        self.viewing = None;
         Ok(notes)
     }
 
@@ -107,10 +118,33 @@ impl Session {
         self.backend
     }
 
-    /// Reads back everything recorded since the last call.
+    /// Reads back everything recorded since the last call; ends any scrubbing.
     pub async fn refresh(&mut self) -> Result<&Snapshot, LabError> {
         let snapshot = self.lab.snapshot().await?;
+        self.viewing = None;
+        if self.timeline.last().is_none_or(|s| s.step < snapshot.step) {
+            self.timeline.push(snapshot.clone());
+            if self.timeline.len() > TIMELINE_LIMIT {
+                let newest = self.timeline.pop();
+                let mut i = 0;
+                self.timeline.retain(|_| {
+                    i += 1;
+                    i % 2 == 1
+                });
+                self.timeline.extend(newest);
+            }
+        }
         Ok(self.latest.insert(snapshot))
+    }
+
+    /// Steps of the snapshots kept for scrubbing, oldest first.
+    pub fn timeline_steps(&self) -> Vec<u64> {
+        self.timeline.iter().map(|s| s.step).collect()
+    }
+
+    /// Shows timeline entry `index` (None: the latest snapshot again).
+    pub fn view(&mut self, index: Option<usize>) {
+        self.viewing = index.filter(|i| *i < self.timeline.len());
     }
 
     pub fn latest(&self) -> Option<&Snapshot> {
@@ -121,9 +155,14 @@ impl Session {
         self.latest.as_ref().map(|s| &s.params)
     }
 
-    /// Chart specs for the latest snapshot (empty before the first refresh).
+    /// Chart specs for the snapshot on display: the latest, or the one scrubbed to (empty
+    /// before the first refresh).
     pub fn charts(&self) -> Vec<ChartSpec> {
-        match &self.latest {
+        let shown = match self.viewing {
+            Some(i) => self.timeline.get(i),
+            None => self.latest.as_ref(),
+        };
+        match shown {
             Some(s) => self.lab.charts(s, &self.history),
             None => Vec::new(),
         }
@@ -183,6 +222,32 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_timeline_keeps_a_bounded_record_and_scrubbing_shows_an_earlier_step() {
+        let small = raw(&[("n", "40"), ("hidden", "4"), ("steps", "400")]);
+        let (mut s, _) = Session::create(
+            "frozen-subspace",
+            None,
+            &small,
+            Backend::Flex,
+            &Device::flex(),
+        )
+        .unwrap();
+        for _ in 0..200 {
+            s.step(2);
+            phenomena::block_on(s.refresh()).unwrap();
+        }
+        let steps = s.timeline_steps();
+        assert!(steps.len() <= TIMELINE_LIMIT && steps.len() > 10);
+        assert_eq!(steps.last(), Some(&400));
+        assert!(steps.windows(2).all(|w| w[0] < w[1]));
+        s.view(Some(0));
+        let early = s.charts()[0].series[2].points.len();
+        s.view(None);
+        let late = s.charts()[0].series[2].points.len();
+        assert!(early < late, "the early view shows fewer recorded points");
     }
 
     #[test]

@@ -288,6 +288,25 @@ impl LabHandle {
         })
     }
 
+    /// Steps of the snapshots kept for scrubbing back through the run, oldest first.
+    pub fn timeline(&self) -> Result<Vec<f64>, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        Ok(session
+            .timeline_steps()
+            .into_iter()
+            .map(|s| s as f64)
+            .collect())
+    }
+
+    /// Shows timeline entry `index` in `charts`/`draw` (undefined: the latest again).
+    pub fn view(&self, index: Option<u32>) -> Result<(), JsValue> {
+        self.session
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .view(index.map(|i| i as usize));
+        Ok(())
+    }
+
     /// Id, title, caption and a text summary of each chart (for captions and screen readers).
     pub fn charts(&self) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;

@@ -611,7 +611,7 @@ impl Lab for EarlyLearningLab {
                 ..
             } => {
                 for (r, (run, label, _)) in RUNS.iter().enumerate() {
-                    let preds = self.view_predictions.get(r).cloned().unwrap_or_default();
+                    let preds = view_predictions(snapshot, r);
                     charts.push(boundary_chart(run, label, &preds, points, noisy, flipped));
                 }
             }
@@ -620,7 +620,12 @@ impl Lab for EarlyLearningLab {
                 noisy,
                 truth,
                 ..
-            } => charts.push(digits_chart(pixels, noisy, truth, &self.view_predictions)),
+            } => {
+                let preds: Vec<Vec<usize>> = (0..RUNS.len())
+                    .map(|r| view_predictions(snapshot, r))
+                    .collect();
+                charts.push(digits_chart(pixels, noisy, truth, &preds))
+            }
             View::None => {}
         }
         charts
@@ -717,6 +722,15 @@ fn agreement_chart(snapshot: &Snapshot) -> ChartSpec {
         )],
         notes: vec![],
     }
+}
+
+/// Run `r`'s predicted classes for the view (grid points or shown digits) in a snapshot.
+fn view_predictions(snapshot: &Snapshot, r: usize) -> Vec<usize> {
+    snapshot
+        .series
+        .get(&format!("{}.view_prediction", RUNS[r].0))
+        .map(|s| s.y.iter().map(|c| *c as usize).collect())
+        .unwrap_or_default()
 }
 
 fn boundary_chart(

@@ -536,7 +536,7 @@ impl Lab for OveroptimizationLab {
                 "Mass the policy puts on the long, zero-quality responses no pair ever showed. \
                  π_ref puts 1 % there. DPO moves almost all of it there; RPO does not.",
             ),
-            self.policy_chart(),
+            self.policy_chart(snapshot),
             over_steps_chart(
                 snapshot,
                 "accuracy",
@@ -625,11 +625,21 @@ impl OveroptimizationLab {
         }
     }
 
-    fn policy_chart(&self) -> ChartSpec {
+    fn policy_chart(&self, snapshot: &Snapshot) -> ChartSpec {
         let width = 0.27;
+        let policies: Vec<Vec<f64>> = RUNS
+            .iter()
+            .map(|(run, _, _)| {
+                snapshot
+                    .series
+                    .get(&format!("{run}.policy"))
+                    .map(|s| s.y.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
         let mut series: Vec<ChartSeries> = RUNS
             .iter()
-            .zip(&self.policies)
+            .zip(&policies)
             .enumerate()
             .map(|(i, ((_, label, color), p))| {
                 let offset = (i as f64 - 1.0) * width;

@@ -275,7 +275,7 @@ impl SimplicityBiasLab {
         }
     }
 
-    pub(super) fn dominoes_chart(&self) -> Option<ChartSpec> {
+    pub(super) fn dominoes_chart(&self, snapshot: &Snapshot) -> Option<ChartSpec> {
         let (_, pixels, labels) = self.worlds[0].shown.as_ref()?;
         let mut series = Vec::new();
         let mut annotations = Vec::new();
@@ -297,10 +297,10 @@ impl SimplicityBiasLab {
                 .iter()
                 .enumerate()
                 .map(|(r, name)| {
-                    let pred = self
-                        .shown_predictions
-                        .get(r)
-                        .and_then(|p| p.get(k))
+                    let pred = snapshot
+                        .series
+                        .get(&format!("shown.{r}"))
+                        .and_then(|p| p.y.get(k))
                         .map(|z| if *z > 0.0 { "1" } else { "0" })
                         .unwrap_or("–");
                     format!("{name} {pred}")

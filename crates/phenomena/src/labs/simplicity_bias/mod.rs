@@ -854,6 +854,9 @@ impl Lab for SimplicityBiasLab {
                 scalars.insert("useful.split_purity".into(), purity);
                 scalars.insert("useful.split_recall".into(), recall);
             }
+            for (r, logits) in self.shown_predictions.iter().enumerate() {
+                series.insert(format!("shown.{r}"), Series::indexed(logits.clone()));
+            }
             if let Some((slow, out)) = &self.worlds[0].split {
                 let w = &self.worlds[0];
                 series.insert(
@@ -937,7 +940,7 @@ impl Lab for SimplicityBiasLab {
                 ));
             }
         }
-        if let Some(grid) = self.dominoes_chart() {
+        if let Some(grid) = self.dominoes_chart(snapshot) {
             charts.push(grid);
         }
         charts.push(self.split_chart(snapshot));
