@@ -63,6 +63,15 @@ fn handle(root: &Path, request: tiny_http::Request) {
     let _ = request.respond(response);
 }
 
+/// Answers each request on a thread of its own, so one slow or stalled client (a closed tab
+/// still holding a 28 MB download, say) never holds up the others.
+fn answer_all(server: &Server, root: &Path) {
+    for request in server.incoming_requests() {
+        let root = root.to_path_buf();
+        thread::spawn(move || handle(&root, request));
+    }
+}
+
 pub struct Running {
     pub port: u16,
 }
@@ -76,11 +85,7 @@ pub fn spawn(root: &Path, port: u16) -> Result<Running, String> {
         .map(|a| a.port())
         .ok_or("no TCP address")?;
     let root = root.to_path_buf();
-    thread::spawn(move || {
-        for request in server.incoming_requests() {
-            handle(&root, request);
-        }
-    });
+    thread::spawn(move || answer_all(&server, &root));
     Ok(Running { port })
 }
 
@@ -89,9 +94,7 @@ pub fn serve(root: &Path, port: u16, _ready: Option<()>) -> Result<(), String> {
     let server =
         Server::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on {port}: {e}"))?;
     println!("Phenomena is served on http://127.0.0.1:{port}/ (Ctrl-C stops it)");
-    for request in server.incoming_requests() {
-        handle(root, request);
-    }
+    answer_all(&server, root);
     Ok(())
 }
 

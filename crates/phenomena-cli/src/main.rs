@@ -47,6 +47,12 @@ enum Command {
         /// Steps to time (after a short warm-up).
         #[arg(long, default_value_t = 500)]
         steps: u64,
+        /// `flex` (CPU) or, when built with `--features gpu`, `wgpu` (the machine's GPU).
+        #[arg(long, default_value = "flex")]
+        backend: String,
+        /// Override a parameter of the preset: --set hidden=1024 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
     },
 }
 
@@ -70,25 +76,60 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, String> {
         .collect()
 }
 
-/// Times `steps` steps of a lab's first preset (after a warm-up) on the native flex backend.
-fn bench(id: &str, steps: u64) -> Result<(), String> {
+fn bench_device(backend: &str) -> Result<Device, String> {
+    match backend {
+        "flex" => Ok(Device::flex()),
+        #[cfg(feature = "gpu")]
+        "wgpu" => Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("no GPU through wgpu: {e}")),
+        other => Err(format!(
+            "unknown backend `{other}`: use `flex`{}",
+            if cfg!(feature = "gpu") {
+                " or `wgpu`"
+            } else {
+                " (build with --features gpu for `wgpu`)"
+            }
+        )),
+    }
+}
+
+/// Times `steps` steps of a lab's first preset (after a warm-up) on `device`.
+fn bench(
+    id: &str,
+    steps: u64,
+    device: &Device,
+    backend: &str,
+    overrides: &BTreeMap<String, String>,
+) -> Result<(), String> {
     let info = labs::info(id).map_err(|e| e.to_string())?;
     let preset = info.presets.first().map(|p| p.id);
-    let (mut params, _) = labs::params_for(id, preset, &BTreeMap::new(), OutOfRange::Reject)
-        .map_err(|e| e.to_string())?;
+    let (mut params, _) =
+        labs::params_for(id, preset, overrides, OutOfRange::Reject).map_err(|e| e.to_string())?;
     // Plan enough steps that the timed ones all run.
     params.0.insert("steps".into(), (steps + 20) as f64);
-    let mut lab = labs::create(id, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
+    let mut lab = labs::create(id, params, device, backend).map_err(|e| e.to_string())?;
     lab.step(20);
     phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+    // Count the steps actually taken: a lab may pause for a read-back (USEFUL's clustering),
+    // which is then part of the timed work.
+    let first = lab.steps_done();
     let start = Instant::now();
-    lab.step(steps);
-    phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+    while lab.steps_done() - first < steps && lab.steps_done() < lab.max_steps() {
+        let before = lab.steps_done();
+        lab.step(steps - (before - first));
+        phenomena::block_on(lab.snapshot()).map_err(|e| e.to_string())?;
+    }
     let secs = start.elapsed().as_secs_f64();
+    let done = lab.steps_done() - first;
     println!(
-        "native {id} flex: {:.0} steps/s ({steps} steps in {secs:.2} s, preset {})",
-        steps as f64 / secs,
-        preset.unwrap_or("defaults")
+        "native {id} {backend}: {:.0} steps/s ({done} steps in {secs:.2} s, preset {}{})",
+        done as f64 / secs,
+        preset.unwrap_or("defaults"),
+        overrides
+            .iter()
+            .map(|(k, v)| format!(", {k}={v}"))
+            .collect::<String>()
     );
     Ok(())
 }
@@ -153,13 +194,20 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("wrote {} (step {})", out.display(), snapshot.step);
             Ok(())
         }
-        Command::Bench { lab, steps } => {
+        Command::Bench {
+            lab,
+            steps,
+            backend,
+            set,
+        } => {
+            let overrides = parse_sets(&set)?;
             let ids: Vec<String> = match lab {
                 Some(id) => vec![id],
                 None => labs::all().iter().map(|l| l.id.to_string()).collect(),
             };
+            let device = bench_device(&backend)?;
             for id in ids {
-                bench(&id, steps)?;
+                bench(&id, steps, &device, &backend, &overrides)?;
             }
             Ok(())
         }

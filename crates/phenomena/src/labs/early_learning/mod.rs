@@ -598,11 +598,8 @@ impl Lab for EarlyLearningLab {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
-        let mut charts = vec![
-            fractions_chart(snapshot),
-            accuracy_chart(snapshot),
-            agreement_chart(snapshot),
-        ];
+        let mut charts = vec![fractions_chart(snapshot), accuracy_chart(snapshot)];
+        // The pictures (boundaries side by side, or the digits) before the ELR detail.
         match &self.view {
             View::Boundary {
                 points,
@@ -628,6 +625,7 @@ impl Lab for EarlyLearningLab {
             }
             View::None => {}
         }
+        charts.push(agreement_chart(snapshot));
         charts
     }
 
