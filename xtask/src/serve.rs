@@ -1,9 +1,16 @@
-//! A small static file server for the playground (correct MIME types, no directory escape).
+//! A small static file server for the playground: correct MIME types, a strict
+//! Content-Security-Policy, no directory escape, and one thread and one connection per request
+//! (`Connection: close`), so no client can hold up another.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::thread;
+use std::time::Duration;
 
-use tiny_http::{Header, Response, Server};
+/// The strict policy the playground must work under, as a course site might impose: scripts
+/// only from this origin, WebAssembly compilation allowed, no eval, no inline script.
+pub const CONTENT_SECURITY_POLICY: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
 
 fn mime(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -37,38 +44,48 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     out.is_file().then_some(out)
 }
 
-/// The strict policy the playground must work under, as a course site might impose: scripts
-/// only from this origin, WebAssembly compilation allowed, no eval, no inline script.
-pub const CONTENT_SECURITY_POLICY: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
-
-fn csp() -> Header {
-    Header::from_bytes("Content-Security-Policy", CONTENT_SECURITY_POLICY).expect("header")
-}
-
-fn handle(root: &Path, request: tiny_http::Request) {
-    let response = match resolve(root, request.url()).and_then(|p| {
-        let body = std::fs::read(&p).ok()?;
-        Some((p, body))
-    }) {
-        Some((path, body)) => {
-            let content_type = Header::from_bytes("Content-Type", mime(&path)).expect("header");
-            let no_cache = Header::from_bytes("Cache-Control", "no-cache").expect("header");
-            Response::from_data(body)
-                .with_header(content_type)
-                .with_header(no_cache)
-                .with_header(csp())
-        }
-        None => Response::from_string("not found").with_status_code(404),
+/// Reads one request's head and answers it; the connection closes afterwards.
+fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(120)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // Skip the headers: nothing here depends on them.
+    let mut line = String::new();
+    while reader.read_line(&mut line)? > 2 {
+        line.clear();
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let found = match method {
+        "GET" | "HEAD" => resolve(root, url).and_then(|p| Some((std::fs::read(&p).ok()?, p))),
+        _ => None,
     };
-    let _ = request.respond(response);
+    let (status, content_type, body) = match found {
+        Some((body, path)) => ("200 OK", mime(&path), body),
+        None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    let mut out = stream;
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-cache\r\nContent-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    )?;
+    if method != "HEAD" {
+        out.write_all(&body)?;
+    }
+    out.flush()
 }
 
-/// Answers each request on a thread of its own, so one slow or stalled client (a closed tab
-/// still holding a 28 MB download, say) never holds up the others.
-fn answer_all(server: &Server, root: &Path) {
-    for request in server.incoming_requests() {
-        let root = root.to_path_buf();
-        thread::spawn(move || handle(&root, request));
+fn answer_all(listener: TcpListener, root: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let root = root.clone();
+        thread::spawn(move || {
+            let _ = handle(&root, stream);
+        });
     }
 }
 
@@ -78,29 +95,27 @@ pub struct Running {
 
 /// Serves `root` on 127.0.0.1:`port` (0 picks a free port) on a background thread.
 pub fn spawn(root: &Path, port: u16) -> Result<Running, String> {
-    let server = Server::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen: {e}"))?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or("no TCP address")?;
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let root = root.to_path_buf();
-    thread::spawn(move || answer_all(&server, &root));
+    thread::spawn(move || answer_all(listener, root));
     Ok(Running { port })
 }
 
 /// Serves `root` in the foreground until interrupted.
 pub fn serve(root: &Path, port: u16, _ready: Option<()>) -> Result<(), String> {
-    let server =
-        Server::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on {port}: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on {port}: {e}"))?;
     println!("Phenomena is served on http://127.0.0.1:{port}/ (Ctrl-C stops it)");
-    answer_all(&server, root);
+    answer_all(listener, root.to_path_buf());
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn paths_cannot_escape_the_root() {
@@ -108,5 +123,18 @@ mod tests {
         assert!(resolve(root, "/../Cargo.toml").is_none());
         assert!(resolve(root, "/Cargo.toml?x=1").is_some());
         assert_eq!(mime(Path::new("a.wasm")), "application/wasm");
+    }
+
+    #[test]
+    fn answers_with_the_file_its_type_and_the_policy() {
+        let running = spawn(Path::new(env!("CARGO_MANIFEST_DIR")), 0).unwrap();
+        let mut s = TcpStream::connect(("127.0.0.1", running.port)).unwrap();
+        s.write_all(b"GET /Cargo.toml HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200 OK"));
+        assert!(reply.contains("Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'"));
+        assert!(reply.contains("name = \"xtask\""));
     }
 }
