@@ -339,6 +339,13 @@ pub enum LabError {
     UnknownLab(String),
 }
 
+impl LabError {
+    /// A backend failure (reading a tensor back, converting its data), with its debug text.
+    pub fn backend(error: impl fmt::Debug) -> Self {
+        LabError::Backend(format!("{error:?}"))
+    }
+}
+
 impl fmt::Display for LabError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -204,6 +204,28 @@ pub fn schema() -> Vec<ParamSpec> {
     ]
 }
 
+/// The 2-D preset: an MLP on four blobs with 30 % of labels flipped.
+const BOUNDARY_VALUES: [(&str, f64); 8] = [
+    ("dataset", 1.0),
+    ("classes", 4.0),
+    ("noise", 0.3),
+    ("hidden", 256.0),
+    ("optimizer", 1.0),
+    ("lr", 0.01),
+    ("lambda", 3.0),
+    ("steps", 3000.0),
+];
+
+/// The digits preset: an MLP on the UCI digits with 40 % of labels flipped.
+const DIGITS_VALUES: [(&str, f64); 6] = [
+    ("dataset", 2.0),
+    ("hidden", 128.0),
+    ("optimizer", 1.0),
+    ("lr", 0.003),
+    ("lambda", 3.0),
+    ("steps", 3000.0),
+];
+
 pub fn presets() -> Vec<Preset> {
     vec![
         Preset {
@@ -222,16 +244,7 @@ pub fn presets() -> Vec<Preset> {
                       them, then carves islands around them; ELR's boundary stays smooth because \
                       its targets remember what the network predicted early.",
             citation: CITATION,
-            values: &[
-                ("dataset", 1.0),
-                ("classes", 4.0),
-                ("noise", 0.3),
-                ("hidden", 256.0),
-                ("optimizer", 1.0),
-                ("lr", 0.01),
-                ("lambda", 3.0),
-                ("steps", 3000.0),
-            ],
+            values: &BOUNDARY_VALUES,
         },
         Preset {
             id: "lambda-too-strong",
@@ -260,14 +273,7 @@ pub fn presets() -> Vec<Preset> {
                       CE; ELR keeps test accuracy up. The images below are mislabeled training \
                       digits with their noisy label and each run's prediction.",
             citation: CITATION,
-            values: &[
-                ("dataset", 2.0),
-                ("hidden", 128.0),
-                ("optimizer", 1.0),
-                ("lr", 0.003),
-                ("lambda", 3.0),
-                ("steps", 3000.0),
-            ],
+            values: &DIGITS_VALUES,
         },
     ]
 }
@@ -499,13 +505,11 @@ impl EarlyLearningLab {
                 d.convert::<i64>()
                     .try_to_vec::<i64>()
                     .map(|v| v.into_iter().map(|c| c.max(0) as usize).collect())
-                    .map_err(|e| LabError::Backend(format!("{e:?}")))
+                    .map_err(LabError::backend)
             })
             .collect::<Result<_, _>>()?;
         for ((step, _), data) in pending.iter().zip(values) {
-            let row = data
-                .try_to_vec::<f32>()
-                .map_err(|e| LabError::Backend(format!("{e:?}")))?;
+            let row = data.try_to_vec::<f32>().map_err(LabError::backend)?;
             for (r, (run, _, _)) in RUNS.iter().enumerate() {
                 for (m, metric) in METRICS.iter().enumerate() {
                     let v = row[r * METRICS.len() + m] as f64;

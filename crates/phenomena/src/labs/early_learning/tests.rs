@@ -71,30 +71,14 @@ fn elr_stops_memorization_on_at_least_eight_of_ten_seeds() {
 
 #[test]
 fn on_digits_with_forty_percent_noise_elr_beats_ce_by_five_points() {
-    let s = run(&[
-        ("dataset", 2.0),
-        ("hidden", 128.0),
-        ("optimizer", 1.0),
-        ("lr", 0.003),
-        ("lambda", 3.0),
-        ("steps", 3000.0),
-    ]);
+    let s = run(&DIGITS_VALUES);
     let (elr, ce) = (last(&s, "elr.test_accuracy"), last(&s, "ce.test_accuracy"));
     assert!(elr >= ce + 0.05, "ELR {elr} vs CE {ce}");
 }
 
 #[test]
 fn in_two_dimensions_ce_carves_islands_and_elr_does_not() {
-    let s = run(&[
-        ("dataset", 1.0),
-        ("classes", 4.0),
-        ("noise", 0.3),
-        ("hidden", 256.0),
-        ("optimizer", 1.0),
-        ("lr", 0.01),
-        ("lambda", 3.0),
-        ("steps", 3000.0),
-    ]);
+    let s = run(&BOUNDARY_VALUES);
     assert!(last(&s, "ce.memorized") > last(&s, "elr.memorized") + 0.15);
     assert_eq!(s.series["ce.view_prediction"].y.len(), GRID * GRID);
 }

@@ -328,9 +328,8 @@ impl FrozenSubspaceLab {
             .clone()
             .into_data_async()
             .await
-            .map_err(|e| LabError::Backend(format!("{e:?}")))?;
-        data.try_to_vec::<f32>()
-            .map_err(|e| LabError::Backend(format!("{e:?}")))
+            .map_err(LabError::backend)?;
+        data.try_to_vec::<f32>().map_err(LabError::backend)
     }
 
     pub fn spectrum(&self) -> &Spectrum {
@@ -360,9 +359,7 @@ impl FrozenSubspaceLab {
             .chain(NETWORK_METRICS.iter().map(|m| format!("network.{m}")))
             .collect();
         for ((step, _), data) in pending.iter().zip(values) {
-            let row = data
-                .try_to_vec::<f32>()
-                .map_err(|e| LabError::Backend(format!("{e:?}")))?;
+            let row = data.try_to_vec::<f32>().map_err(LabError::backend)?;
             let x = *step as f64;
             for (name, v) in names.iter().zip(&row) {
                 self.series

@@ -356,13 +356,11 @@ impl OveroptimizationLab {
             .map(|d| {
                 d.try_to_vec::<f32>()
                     .map(|v| v.into_iter().map(|lp| (lp as f64).exp()).collect())
-                    .map_err(|e| LabError::Backend(format!("{e:?}")))
+                    .map_err(LabError::backend)
             })
             .collect::<Result<_, _>>()?;
         for ((step, _), data) in pending.iter().zip(values) {
-            let row = data
-                .try_to_vec::<f32>()
-                .map_err(|e| LabError::Backend(format!("{e:?}")))?;
+            let row = data.try_to_vec::<f32>().map_err(LabError::backend)?;
             for (r, (run, _, _)) in RUNS.iter().enumerate() {
                 for (m, metric) in METRICS.iter().enumerate() {
                     let v = row[r * METRICS.len() + m] as f64;

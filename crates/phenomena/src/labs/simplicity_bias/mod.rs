@@ -705,7 +705,7 @@ impl SimplicityBiasLab {
         let to_f64 = |d: TensorData| -> Result<Vec<f64>, LabError> {
             d.try_to_vec::<f32>()
                 .map(|v| v.into_iter().map(|x| x as f64).collect())
-                .map_err(|e| LabError::Backend(format!("{e:?}")))
+                .map_err(LabError::backend)
         };
         let shown_values = values.split_off(values.len() - shown.len());
         self.shown_predictions = shown_values
