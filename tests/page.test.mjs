@@ -106,8 +106,16 @@ test('an unstable learning rate stops the run with a divergence message, and res
 test('the WebGPU backend trains and the badge says so', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&backend=webgpu&n=40&hidden=8&steps=12');
   assert.match(await page.locator('#backend-badge').textContent(), /WebGPU/);
+  await page.evaluate(() => {
+    window.readouts = [];
+    const readout = document.querySelector('.readout');
+    new MutationObserver(() => window.readouts.push(readout.textContent)).observe(readout, { childList: true, characterData: true, subtree: true });
+  });
   await page.click('button.play');
   await waitForStep(page, 12, 180_000);
+  const readouts = await page.evaluate(() => window.readouts);
+  assert.ok(readouts.some((t) => t.includes('compiling the training kernels')), 'the warm-up is announced');
+  assert.match(readouts.at(-1), /^step 12/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -213,4 +221,29 @@ test('the timeline scrubs back through the run and Play returns to the live run'
   assert.notEqual(past, live, 'an earlier step shows other values');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('while any lab trains on the CPU, no main-thread task takes over 50 ms', async () => {
+  for (const id of ['frozen-subspace', 'overoptimization', 'early-learning', 'simplicity-bias']) {
+    const { page, errors } = await openLab(browser, `#lab=${id}&backend=flex&steps=20000`);
+    await page.evaluate(() => {
+      window.longTasks = [];
+      // The browser reports every task over 50 ms as a "longtask" entry.
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration));
+      }).observe({ type: 'longtask' });
+    });
+    await page.click('button.play');
+    // The first frames size the work per frame; watch the three seconds after them.
+    await page.waitForTimeout(500);
+    const stepBefore = Number(await page.evaluate(() => document.querySelector('phenomena-lab').dataset.step));
+    await page.evaluate(() => (window.longTasks = []));
+    await page.waitForTimeout(3000);
+    const longTasks = await page.evaluate(() => window.longTasks);
+    const stepAfter = Number(await page.evaluate(() => document.querySelector('phenomena-lab').dataset.step));
+    assert.ok(stepAfter > stepBefore, `${id} trained during the check`);
+    assert.deepEqual(longTasks, [], `${id}: tasks over 50 ms (ms)`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });

@@ -2,7 +2,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openLab } from './support/browser.mjs';
+import { mkdirSync } from 'node:fs';
+import { launch, openLab, waitForStep, BASE_URL } from './support/browser.mjs';
 
 let browser;
 before(async () => {
@@ -82,4 +83,51 @@ test('fuzzed links loaded as pages show a lab or the gallery, never a blank page
     assert.deepEqual(errors, [], hash);
     await page.close();
   }
+});
+
+test('a GPU device lost mid-run: the run continues on the CPU from its last snapshot, with a banner', async () => {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(120_000);
+  // Keep a handle on every WebGPU device the page makes, so the test can destroy it: the
+  // browser then reports the device lost, as after a driver reset or a GPU process crash.
+  await page.addInitScript(() => {
+    window.testDevices = [];
+    const original = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await original.apply(this, args);
+      window.testDevices.push(device);
+      return device;
+    };
+  });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`${BASE_URL}#lab=overoptimization&backend=webgpu&steps=400`, { timeout: 120_000 });
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  assert.match(await page.locator('#backend-badge').textContent(), /WebGPU/);
+  const recovered = page.evaluate(
+    () => new Promise((resolve) => document.querySelector('phenomena-lab').addEventListener('recovered', (e) => resolve(e.detail), { once: true })),
+  );
+  await page.click('button.play');
+  await waitForStep(page, 15);
+  await page.evaluate(() => window.testDevices.forEach((d) => d.destroy()));
+  const detail = await recovered;
+  assert.ok(detail.step >= 15, `replayed to the last GPU snapshot (step ${detail.step})`);
+  // The CPU replay reaches the same numbers the GPU had at that step.
+  const names = Object.keys(detail.gpuScalars);
+  assert.ok(names.length > 0);
+  for (const name of names) {
+    const [g, c] = [detail.gpuScalars[name], detail.cpuScalars[name]];
+    assert.ok(Math.abs(g - c) <= 1e-3 * Math.max(1, Math.abs(g)), `${name}: GPU ${g} vs CPU ${c}`);
+  }
+  assert.match(await page.locator('#banner').textContent(), /GPU device was lost/);
+  assert.match(await page.locator('phenomena-lab .messages[role=alert]').textContent(), /continues on the CPU from that step/);
+  assert.match(await page.locator('#backend-badge').textContent(), /CPU \(flex\)/);
+  assert.match(page.url(), /backend=flex/);
+  // And it carries on training.
+  await waitForStep(page, detail.step + 20);
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/gpu-lost.png' });
+  assert.equal(await page.locator('phenomena-lab .message.error').count(), 0);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
 });

@@ -1,7 +1,7 @@
 // Boot: load the wasm engine with progress, find out whether WebGPU works, route from the
 // URL hash to a lab, and keep the hash in step with the lab's state.
 
-import { loadEngine } from './engine.js';
+import { loadEngine, onGpuLost } from './engine.js';
 import { parseHash, buildHash } from './url-state.js';
 import { renderGallery } from './gallery.js';
 import './lab-view.js';
@@ -130,11 +130,18 @@ async function main() {
       // replaceState never fires hashchange, so this does not reload the page.
       if (hash !== location.hash) history.replaceState(null, '', hash);
       showBackend(state.backend);
+      select.value = state.backend;
     },
   });
   view.addEventListener('ready', () => (document.body.dataset.state = 'ready'), { once: true });
 
   select.addEventListener('change', () => view.setBackend(select.value));
+  onGpuLost((reason) => {
+    gpuOption.disabled = true;
+    gpuOption.textContent = 'WebGPU (device lost)';
+    select.title = `The GPU device was lost (${reason}); reload the page to use it again.`;
+    showBanner(`The GPU device was lost (${reason}). Training continues on the CPU; reload the page to use the GPU again.`);
+  });
 }
 
 main().catch((e) => showFatal('The page could not start', String(e?.stack ?? e)));

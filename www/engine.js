@@ -5,6 +5,49 @@ import init, * as wasm from './pkg/phenomena_web.js';
 
 const WASM_URL = new URL('./pkg/phenomena_web_bg.wasm', import.meta.url);
 let loading = null;
+let gpuLostReason = null;
+const gpuLostListeners = new Set();
+
+/**
+ * Calls `listener(reason)` once the WebGPU device the engine uses is lost (driver reset, GPU
+ * process crash, device destroyed); at once if it already was. Returns an unsubscribe function.
+ */
+export function onGpuLost(listener) {
+  if (gpuLostReason) {
+    listener(gpuLostReason);
+    return () => {};
+  }
+  gpuLostListeners.add(listener);
+  return () => gpuLostListeners.delete(listener);
+}
+
+/** The reason the WebGPU device was lost, or null while it works. */
+export const gpuLost = () => gpuLostReason;
+
+/**
+ * Runs `start` (which creates the engine's WebGPU device) while `GPUAdapter.requestDevice` is
+ * wrapped to watch every device made: burn creates its device inside the engine, and this is
+ * the one place the page can see it and hear when it is lost.
+ */
+async function watchingDevices(start) {
+  const proto = globalThis.GPUAdapter?.prototype;
+  const original = proto?.requestDevice;
+  if (!original) return start();
+  proto.requestDevice = async function requestDevice(...args) {
+    const device = await original.apply(this, args);
+    device.lost.then((info) => {
+      gpuLostReason = `${info.reason ?? 'unknown'}: ${(info.message || 'no details').replace(/\.$/, '')}`;
+      for (const listener of gpuLostListeners) listener(gpuLostReason);
+      gpuLostListeners.clear();
+    });
+    return device;
+  };
+  try {
+    return await start();
+  } finally {
+    proto.requestDevice = original;
+  }
+}
 
 /**
  * Asks the browser for a WebGPU adapter without starting a device. Returns null when there is
@@ -56,7 +99,7 @@ export function loadEngine(onProgress = () => {}) {
   loading ??= (async () => {
     const bytes = await fetchWithProgress(onProgress);
     await init({ module_or_path: bytes });
-    const gpuProblem = await wasm.initWebGpu();
+    const gpuProblem = await watchingDevices(() => wasm.initWebGpu());
     const adapter = gpuProblem ? null : await probeAdapter();
     return {
       wasm,

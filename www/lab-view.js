@@ -10,9 +10,11 @@
 // The training loop steps the lab, reads results back asynchronously and redraws the charts.
 
 import { formatNumber } from './url-state.js';
-import { loadEngine } from './engine.js';
+import { loadEngine, onGpuLost, gpuLost } from './engine.js';
 
-const FRAME_BUDGET_MS = { slow: 0, normal: 16, fast: 35 };
+// Work per frame, in ms: the adaptive unit count aims at it and the engine stops a call
+// once it is spent, so a frame's task (work, read-back, bookkeeping) stays under 50 ms.
+const FRAME_BUDGET_MS = { slow: 0, normal: 12, fast: 25 };
 const DRAW_INTERVAL_MS = 120;
 let instances = 0;
 
@@ -30,6 +32,7 @@ function el(tag, attrs = {}, ...children) {
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -46,7 +49,7 @@ export class PhenomenaLab extends HTMLElement {
     this.uid = `lab${++instances}`;
     this.playing = false;
     this.loopDone = Promise.resolve();
-    this.stepsPerFrame = 1;
+    this.unitsPerFrame = 1;
     this.speed = 'normal';
     this.lastDraw = 0;
     this.rate = 0;
@@ -69,6 +72,8 @@ export class PhenomenaLab extends HTMLElement {
     this.render();
     for (const m of initialMessages) this.message(m, 'warn');
     this.createHandle();
+    this.unwatchGpu?.();
+    this.unwatchGpu = onGpuLost((reason) => this.recoverOnCpu(reason, this.playing));
   }
 
   connectedCallback() {
@@ -79,6 +84,7 @@ export class PhenomenaLab extends HTMLElement {
 
   disconnectedCallback() {
     this.playing = false;
+    this.unwatchGpu?.();
     this.resizeObserver?.disconnect();
     this.visibility?.disconnect();
   }
@@ -363,6 +369,8 @@ export class PhenomenaLab extends HTMLElement {
 
   async afterRestart() {
     this.rate = 0;
+    this.kernelsWarm = this.state.backend !== 'webgpu';
+    if (!this.kernelsWarm) this.showWarmup('WebGPU: compiling the first kernels…');
     const status = await this.refresh();
     if (status) {
       // The lab's resolved values become the state (preset values included).
@@ -388,10 +396,74 @@ export class PhenomenaLab extends HTMLElement {
     }
   }
 
-  fail(e) {
+  async fail(e) {
+    const wasPlaying = this.playing;
     this.playing = false;
     this.setPlayButton();
+    if (this.recovering) return;
+    if (this.state.backend === 'webgpu') {
+      // A lost device fails the pending read-back, sometimes before `device.lost` settles;
+      // whichever path recovers must know the run was playing.
+      this.interruptedWhilePlaying ||= wasPlaying;
+      for (let i = 0; i < 10 && !gpuLost(); i++) await sleep(50);
+      if (gpuLost()) return this.recoverOnCpu(gpuLost(), wasPlaying);
+    }
     this.message(`Something went wrong: ${e?.message ?? e}. Reset to try again.`, 'error');
+  }
+
+  /**
+   * The WebGPU device is gone: rebuild the run on the CPU backend from the same seed, replay it
+   * to the last snapshot read back from the GPU (the timeline is rebuilt with it), and carry on
+   * if it was playing. Emits `recovered` with the step and both snapshots' scalars.
+   */
+  async recoverOnCpu(reason, resume) {
+    if (this.recovering || this.state.backend !== 'webgpu' || !this.handle) return;
+    this.recovering = true;
+    this.playing = false;
+    await this.loopDone;
+    resume ||= this.interruptedWhilePlaying;
+    this.interruptedWhilePlaying = false;
+    const target = this.status?.step ?? 0;
+    const gpuScalars = { ...(this.status?.scalars ?? {}) };
+    this.state.backend = 'flex';
+    this.onState(this.state);
+    this.clearMessages();
+    this.message(
+      `The GPU device was lost at step ${target.toLocaleString()} (${reason}). ` +
+        'This run continues on the CPU from that step, replayed from the same seed. Reload the page to use the GPU again.',
+      'warn',
+    );
+    try {
+      this.handle.restart(this.state.params, 'flex');
+      await this.replayTo(target);
+    } catch (e) {
+      this.recovering = false;
+      this.message(`The run could not be moved to the CPU: ${e?.message ?? e}. Reset to try again.`, 'error');
+      return;
+    }
+    this.recovering = false;
+    this.dispatchEvent(
+      new CustomEvent('recovered', { detail: { step: this.status.step, gpuScalars, cpuScalars: { ...this.status.scalars } } }),
+    );
+    if (resume) this.play({ quiet: true });
+  }
+
+  /** Trains to `target` steps in short slices without drawing, then draws once. */
+  async replayTo(target) {
+    let k = 1;
+    let status = await this.handle.refresh();
+    while (status.step < target) {
+      const t0 = performance.now();
+      // A unit of work is at most a step, so this never passes the target.
+      this.handle.stepWork(Math.min(k, target - status.step), FRAME_BUDGET_MS.normal);
+      status = await this.handle.refresh();
+      const elapsed = performance.now() - t0;
+      k = Math.max(1, Math.min(2000, Math.floor((k * FRAME_BUDGET_MS.normal) / Math.max(elapsed, 0.5))));
+      this.readout.textContent = `replaying on the CPU: step ${status.step.toLocaleString()} / ${target.toLocaleString()}`;
+      this.progress.value = target ? status.step / target : 1;
+      await yieldToBrowser();
+    }
+    await this.refresh();
   }
 
   draw(force = false) {
@@ -403,6 +475,8 @@ export class PhenomenaLab extends HTMLElement {
       const charts = this.handle.charts();
       this.ensureFigures(charts);
       this.handle.draw(`${this.uid}-chart-`, window.devicePixelRatio || 1);
+      // For the benchmark: time from navigation to the first chart on screen.
+      if (!performance.getEntriesByName('phenomena:first-chart').length) performance.mark('phenomena:first-chart');
       for (const c of charts) {
         const f = this.figures.get(c.id);
         if (!f) continue;
@@ -446,6 +520,12 @@ export class PhenomenaLab extends HTMLElement {
     this.draw(true);
     if (!live) this.readout.textContent = `viewing step ${steps[index].toLocaleString()} of ${this.status.step.toLocaleString()} — Play returns to the live run`;
     else this.updateReadout(this.status);
+  }
+
+  /** WebGPU compiles each kernel the first time it runs: seconds of waiting, said as such. */
+  showWarmup(text) {
+    this.readout.textContent = text;
+    this.progress.removeAttribute('value');
   }
 
   updateReadout(status) {
@@ -541,15 +621,17 @@ export class PhenomenaLab extends HTMLElement {
       const t0 = performance.now();
       const before = this.status?.step ?? 0;
       let status;
+      if (!this.kernelsWarm) this.showWarmup('WebGPU: compiling the training kernels (the first steps take a few seconds)…');
       try {
-        const k = this.speed === 'slow' ? 1 : this.stepsPerFrame;
-        this.handle.step(k);
+        if (this.speed === 'slow') this.handle.step(1);
+        else this.handle.stepWork(this.unitsPerFrame, FRAME_BUDGET_MS[this.speed]);
         status = await this.handle.refresh();
       } catch (e) {
         this.fail(e);
         break;
       }
       const elapsed = performance.now() - t0;
+      this.kernelsWarm = true;
       this.status = status;
       windowSteps += status.step - before;
       const sinceWindow = performance.now() - windowStart;
@@ -558,13 +640,13 @@ export class PhenomenaLab extends HTMLElement {
         windowStart = performance.now();
         windowSteps = 0;
       }
-      const budget = FRAME_BUDGET_MS[this.speed] || 16;
+      const budget = FRAME_BUDGET_MS[this.speed] || FRAME_BUDGET_MS.normal;
       if (this.speed !== 'slow') {
         // Grow gently, shrink at once: a frame's work must stay well under the 50 ms that
         // makes a page feel stuck.
-        const scaled = (this.stepsPerFrame * budget) / Math.max(elapsed, 0.5);
-        const next = scaled < this.stepsPerFrame ? scaled : 0.7 * this.stepsPerFrame + 0.3 * scaled;
-        this.stepsPerFrame = Math.max(1, Math.min(2000, Math.floor(next)));
+        const scaled = (this.unitsPerFrame * budget) / Math.max(elapsed, 0.5);
+        const next = scaled < this.unitsPerFrame ? scaled : 0.7 * this.unitsPerFrame + 0.3 * scaled;
+        this.unitsPerFrame = Math.max(1, Math.min(2000, Math.floor(next)));
       }
       this.updateReadout(status);
       this.updateTimeline();

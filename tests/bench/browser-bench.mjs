@@ -40,6 +40,36 @@ try {
   }, STEPS);
   for (const line of results) console.log(`browser ${line}`);
 
+  // Width sweep: frozen-subspace's student with more and more hidden units, CPU vs WebGPU,
+  // to find the width from which WebGPU is faster here.
+  const sweep = await page.evaluate(async () => {
+    const engine = await import('./www/pkg/phenomena_web.js');
+    if (await engine.initWebGpu()) return [];
+    const rate = async (hidden, backend, steps) => {
+      const lab = engine.LabHandle.create('frozen-subspace', 'frozen', { hidden, steps: 100000 }, backend);
+      lab.step(2);
+      await lab.refresh();
+      const t0 = performance.now();
+      lab.step(steps);
+      await lab.refresh();
+      const r = steps / ((performance.now() - t0) / 1000);
+      lab.free();
+      return r;
+    };
+    const rows = [];
+    for (const hidden of [16, 128, 512, 2048]) {
+      rows.push({ hidden, flex: await rate(hidden, 'flex', 40), webgpu: await rate(hidden, 'webgpu', 6) });
+    }
+    return rows;
+  });
+  for (const r of sweep) {
+    console.log(`browser width sweep (frozen-subspace, ${r.hidden} hidden units): flex ${r.flex.toFixed(1)} steps/s, WebGPU ${r.webgpu.toFixed(1)} steps/s`);
+  }
+  const over = sweep.find((r) => r.webgpu > r.flex);
+  if (sweep.length) {
+    console.log(over ? `browser WebGPU overtakes the CPU from ${over.hidden} hidden units` : `browser WebGPU did not overtake the CPU up to ${sweep.at(-1).hidden} hidden units (the widest the lab allows)`);
+  }
+
   // Responsiveness: the longest main-thread task while each lab trains in the real page on
   // the CPU backend (after the first half second, which includes creating the lab).
   const ids = await page.evaluate(async () => (await import('./www/engine.js')).loadEngine().then((e) => e.catalog.map((l) => l.id)));
@@ -59,6 +89,28 @@ try {
     const readout = await lab.page.locator('.readout').textContent();
     console.log(`browser ${id} page: longest main-thread task while training ${longest.toFixed(0)} ms (tasks over 50 ms are reported; 0 = none) — ${readout}`);
     await lab.page.close();
+  }
+
+  // From navigation to the first chart drawn, in a fresh context (empty cache), three times.
+  for (let i = 0; i < 3; i++) {
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
+    await fresh.goto(`${process.env.PHENOMENA_URL ?? 'http://127.0.0.1:8000/'}#lab=frozen-subspace&backend=flex`, { timeout: 120_000 });
+    await fresh.waitForFunction(() => performance.getEntriesByName('phenomena:first-chart').length > 0, null, { timeout: 120_000 });
+    const timing = await fresh.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+      return {
+        firstChart: performance.getEntriesByName('phenomena:first-chart')[0].startTime,
+        wasmDownloaded: wasm ? wasm.responseEnd : NaN,
+        transferred: performance.getEntriesByType('resource').reduce((sum, r) => sum + (r.transferSize || 0), nav.transferSize || 0),
+      };
+    });
+    console.log(
+      `browser first chart (cold cache, localhost): ${timing.firstChart.toFixed(0)} ms after navigation ` +
+        `(wasm downloaded at ${timing.wasmDownloaded.toFixed(0)} ms; ${(timing.transferred / 1e6).toFixed(2)} MB transferred)`,
+    );
+    await context.close();
   }
 } finally {
   await browser.close();

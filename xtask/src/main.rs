@@ -2,7 +2,8 @@
 //! - `build`  — compile the web crate to wasm and generate its JS bindings into `www/pkg/`;
 //! - `serve`  — build, then serve the playground on http://127.0.0.1:8000 (`--port N`);
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
-//! - `bench`  — steps/s natively and in headless Chromium on both backends, and wasm size;
+//! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
+//!   main-thread task, time to the first chart, a 100 000-step memory soak, and the page size;
 //! - `thumbs` — redraw the gallery's stills (`www/thumbs/<lab>.svg`) from each lab's first
 //!   preset, trained natively to its end.
 
@@ -184,12 +185,12 @@ fn bench() -> Result<(), String> {
     ensure_node_packages()?;
     chromium()?;
     let server = serve::spawn(&root(), 0)?;
-    run(Command::new("node")
-        .arg("tests/bench/browser-bench.mjs")
-        .env(
+    for script in ["tests/bench/browser-bench.mjs", "tests/bench/soak.mjs"] {
+        run(Command::new("node").arg(script).env(
             "PHENOMENA_URL",
             format!("http://127.0.0.1:{}/", server.port),
         ))?;
+    }
     for file in ["www/pkg/phenomena_web_bg.wasm", "www/pkg/phenomena_web.js"] {
         let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
         let gz = gzip_len(&bytes);

@@ -106,6 +106,20 @@ impl Session {
         self.lab.step(k);
     }
 
+    /// At most `units` units of work (see `Lab::step_work`), stopping as soon as `clock` (in
+    /// milliseconds) has moved `budget_ms` past the start. The page's frame loop sizes `units`
+    /// from past frames; the budget catches the frames where the work per unit jumps (a unit
+    /// that records its metrics costs far more than one that does not).
+    pub fn step_work(&mut self, units: u64, budget_ms: f64, clock: impl Fn() -> f64) {
+        let start = clock();
+        for _ in 0..units {
+            self.lab.step_work(1);
+            if clock() - start >= budget_ms {
+                break;
+            }
+        }
+    }
+
     pub fn steps_done(&self) -> u64 {
         self.lab.steps_done()
     }
@@ -182,6 +196,30 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn work_stops_when_the_time_budget_is_spent() {
+        let session = |lab: &str| {
+            Session::create(lab, None, &raw(&[]), Backend::Flex, &Device::flex())
+                .unwrap()
+                .0
+        };
+        // A clock that advances 5 ms every time it is read.
+        let ticks = std::cell::Cell::new(0.0);
+        let clock = || {
+            ticks.set(ticks.get() + 5.0);
+            ticks.get()
+        };
+        let mut s = session("overoptimization");
+        s.step_work(100, 12.0, clock);
+        assert_eq!(
+            s.steps_done(),
+            3,
+            "5, 10, then 15 ms ≥ 12 ms after the start"
+        );
+        s.step_work(100, 1e9, || 0.0);
+        assert_eq!(s.steps_done(), 103, "without a deadline, every unit");
     }
 
     #[test]

@@ -240,6 +240,18 @@ impl LabHandle {
         Ok(())
     }
 
+    /// Does at most `units` units of work (steps, or for a lab with much work per step, one
+    /// run's step each), stopping once `budget_ms` have passed: the frame loop's main-thread
+    /// task stays short even when the cost per unit jumps.
+    #[wasm_bindgen(js_name = stepWork)]
+    pub fn step_work(&self, units: u32, budget_ms: f64) -> Result<(), JsValue> {
+        self.session
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .step_work(units as u64, budget_ms, js_sys::Date::now);
+        Ok(())
+    }
+
     #[wasm_bindgen(js_name = stepsDone)]
     pub fn steps_done(&self) -> Result<f64, JsValue> {
         Ok(self.session.try_borrow().map_err(|_| busy())?.steps_done() as f64)

@@ -373,6 +373,8 @@ pub struct SimplicityBiasLab {
     arch: Arch,
     worlds: Vec<World>,
     steps: u64,
+    /// The next (world, run) slot to advance within the current step: world × 4 + run.
+    cursor: usize,
     run_steps: u64,
     cluster_step: u64,
     pending: Vec<(usize, usize, u64, Tensor<1>)>,
@@ -541,6 +543,7 @@ impl SimplicityBiasLab {
             per_seed: vec![BTreeMap::new(); worlds.len()],
             worlds,
             steps: 0,
+            cursor: 0,
             pending: Vec::new(),
             shown_predictions: Vec::new(),
             diverged: None,
@@ -551,6 +554,55 @@ impl SimplicityBiasLab {
             }
         }
         Ok(lab)
+    }
+
+    /// Moves the cursor over one (world, run) slot of the current lab step, stepping that run
+    /// if it is training. `None` at a step boundary where training cannot go on (finished,
+    /// diverged, or waiting for USEFUL's split); else whether a run was stepped.
+    fn advance_cursor(&mut self) -> Option<bool> {
+        if self.cursor == 0
+            && (self.steps >= self.max_steps() || self.diverged.is_some() || self.awaiting_split())
+        {
+            return None;
+        }
+        let (w, r) = (self.cursor / RUNS.len(), self.cursor % RUNS.len());
+        let stepped = self.step_run(w, r);
+        self.cursor += 1;
+        if self.cursor == self.worlds.len() * RUNS.len() {
+            self.cursor = 0;
+            self.steps += 1;
+        }
+        Some(stepped)
+    }
+
+    /// One step of run `r` in world `w` (with its recording), if that run is training.
+    fn step_run(&mut self, w: usize, r: usize) -> bool {
+        let world = &mut self.worlds[w];
+        let Some(run) = world.runs[r].as_mut() else {
+            return false;
+        };
+        if run.steps >= self.run_steps {
+            return false;
+        }
+        let (x, y) = match (world.batches[r].as_mut(), r >= 2, &world.pool) {
+            (Some(b), _, _) => {
+                let idx = b.next_batch();
+                (
+                    world.x.clone().select(0, idx.clone()),
+                    world.y.clone().select(0, idx),
+                )
+            }
+            (None, true, Some(pool)) => (
+                world.x.clone().select(0, pool.clone()),
+                world.y.clone().select(0, pool.clone()),
+            ),
+            _ => (world.x.clone(), world.y.clone()),
+        };
+        run.step(x, y);
+        if records_at(run.steps, self.run_steps, RECORDS_PER_DECADE) {
+            self.record(w, r);
+        }
+        true
     }
 
     /// True while GD has reached the clustering step and USEFUL's split is not made yet; the
@@ -797,41 +849,19 @@ impl Lab for SimplicityBiasLab {
     }
 
     fn step(&mut self, k: u64) {
-        for _ in 0..k {
-            if self.steps >= self.max_steps() || self.diverged.is_some() || self.awaiting_split() {
-                break;
+        let target = self.steps + k;
+        while self.steps < target && self.advance_cursor().is_some() {}
+    }
+
+    /// A unit is one run's step: a lab step with 8 seeds × 4 runs, each recording its
+    /// metrics on the test sets, is too much work for one call that must stay short.
+    fn step_work(&mut self, units: u64) {
+        let mut done = 0;
+        while done < units {
+            match self.advance_cursor() {
+                None => break,
+                Some(stepped) => done += u64::from(stepped),
             }
-            for w in 0..self.worlds.len() {
-                for r in 0..4 {
-                    let world = &mut self.worlds[w];
-                    let Some(run) = world.runs[r].as_mut() else {
-                        continue;
-                    };
-                    if run.steps >= self.run_steps {
-                        continue;
-                    }
-                    let (x, y) = match (world.batches[r].as_mut(), r >= 2, &world.pool) {
-                        (Some(b), _, _) => {
-                            let idx = b.next_batch();
-                            (
-                                world.x.clone().select(0, idx.clone()),
-                                world.y.clone().select(0, idx),
-                            )
-                        }
-                        (None, true, Some(pool)) => (
-                            world.x.clone().select(0, pool.clone()),
-                            world.y.clone().select(0, pool.clone()),
-                        ),
-                        _ => (world.x.clone(), world.y.clone()),
-                    };
-                    run.step(x, y);
-                    let s = run.steps;
-                    if records_at(s, self.run_steps, RECORDS_PER_DECADE) {
-                        self.record(w, r);
-                    }
-                }
-            }
-            self.steps += 1;
         }
     }
 

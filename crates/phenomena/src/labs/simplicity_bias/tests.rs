@@ -113,3 +113,47 @@ fn every_dataset_draws_its_charts_before_and_after_the_split() {
         }
     }
 }
+
+/// The page trains in small units of work (one run's step each); the results must be those
+/// of whole steps, through USEFUL's split.
+#[test]
+fn training_in_units_of_one_runs_step_gives_the_same_run_as_whole_steps() {
+    let values = [
+        ("dataset", 1.0),
+        ("seeds", 2.0),
+        ("steps", 30.0),
+        ("cluster_step", 10.0),
+    ];
+    let device = Device::flex();
+    let mut whole = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
+    let a = crate::block_on(whole.run_to_end()).unwrap();
+    let mut units = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
+    let mut calls = 0;
+    let b = loop {
+        units.step_work(3);
+        calls += 1;
+        // The step count only moves at whole steps.
+        assert!(units.steps_done() <= 40);
+        let s = crate::block_on(units.snapshot()).unwrap();
+        if units.steps_done() >= units.max_steps() {
+            break s;
+        }
+        assert!(
+            calls < 1000,
+            "unit stepping stalled at step {}",
+            units.steps_done()
+        );
+    };
+    // 2 seeds × 4 runs × 30 steps each = 240 units, in calls of 3.
+    assert!(calls >= 240 / 3, "{calls} calls");
+    assert_eq!(a.step, b.step);
+    for (name, series) in &a.series {
+        assert_eq!(series.x, b.series[name].x, "{name}");
+        for (x, y) in series.y.iter().zip(&b.series[name].y) {
+            assert!(
+                (x - y).abs() <= 1e-6 * x.abs().max(1.0),
+                "{name}: {x} vs {y}"
+            );
+        }
+    }
+}
