@@ -103,6 +103,28 @@ test('an unstable learning rate stops the run with a divergence message, and res
   await page.close();
 });
 
+const loadedEngines = (page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((r) => new URL(r.name).pathname)
+      .filter((p) => p.endsWith('_bg.wasm')),
+  );
+
+test('a page on the CPU loads only the small CPU engine; choosing WebGPU loads the WebGPU one', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=50');
+  assert.deepEqual(await loadedEngines(page), ['/www/pkg-cpu/phenomena_web_bg.wasm']);
+  await page.selectOption('#backend', 'webgpu');
+  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu' && document.body.dataset.state === 'ready');
+  assert.match(page.url(), /backend=webgpu/);
+  assert.match(page.url(), /steps=50/, 'the parameters survive the switch');
+  assert.deepEqual(await loadedEngines(page), ['/www/pkg/phenomena_web_bg.wasm']);
+  await page.click('button.play');
+  await waitForStep(page, 50);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the WebGPU backend trains and the badge says so', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&backend=webgpu&n=40&hidden=8&steps=12');
   assert.match(await page.locator('#backend-badge').textContent(), /WebGPU/);

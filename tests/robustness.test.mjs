@@ -131,3 +131,17 @@ test('a GPU device lost mid-run: the run continues on the CPU from its last snap
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+test('two concurrent starts of WebGPU share one start', async () => {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(120_000);
+  // A page of this origin that does not load the app, so nothing has started WebGPU yet.
+  await page.goto(`${BASE_URL}README.md`, { timeout: 120_000 });
+  const answers = await page.evaluate(async () => {
+    const engine = await import('/www/pkg/phenomena_web.js');
+    await engine.default();
+    return Promise.all([engine.initWebGpu(), engine.initWebGpu()]);
+  });
+  assert.deepEqual(answers, ['', ''], 'both starts report that WebGPU works');
+  await page.close();
+});

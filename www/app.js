@@ -45,10 +45,12 @@ async function main() {
     showBanner(`Unexpected error: ${e.reason?.message ?? e.reason}`, 'error');
   });
 
+  const parsed = parseHash(location.hash);
   let loaded;
   try {
     const bar = $('load-progress');
-    loaded = await loadEngine((f) => (bar.value = f));
+    const backend = ['webgpu', 'flex'].includes(parsed.backend) ? parsed.backend : 'auto';
+    loaded = await loadEngine({ backend, onProgress: (f) => (bar.value = f) });
   } catch (e) {
     showFatal('The lab engine could not be loaded', `${e.message}\n\nThis page needs WebAssembly; try a current browser.`);
     return;
@@ -76,7 +78,6 @@ async function main() {
     );
   window.addEventListener('hashchange', () => location.reload());
 
-  const parsed = parseHash(location.hash);
   if (location.hash.replace('#', '') === '') {
     navLinks('');
     renderGallery($('main'), catalog);
@@ -135,7 +136,14 @@ async function main() {
   });
   view.addEventListener('ready', () => (document.body.dataset.state = 'ready'), { once: true });
 
-  select.addEventListener('change', () => view.setBackend(select.value));
+  select.addEventListener('change', () => {
+    if (select.value === 'webgpu' && loaded.kind !== 'webgpu') {
+      // This page runs the CPU-only engine: reload with the WebGPU one.
+      location.hash = buildHash({ lab: info.id, backend: 'webgpu', params: view.state.params });
+      return;
+    }
+    view.setBackend(select.value);
+  });
   onGpuLost((reason) => {
     gpuOption.disabled = true;
     gpuOption.textContent = 'WebGPU (device lost)';

@@ -1,10 +1,16 @@
-// Loads the wasm engine once per page (with download progress) and finds out, once, whether
-// WebGPU works here and whether its adapter is hardware or a software emulation.
+// Loads a wasm engine (with download progress) and finds out, once, whether WebGPU works
+// here and whether its adapter is hardware or a software emulation.
+//
+// There are two engines. The CPU-only one is a fraction of the size (WebGPU brings CubeCL's
+// kernel compiler and wgpu) and is what a page loads unless a lab trains on WebGPU; the
+// WebGPU engine also trains on the CPU, so once it is loaded it serves every lab.
 
-import init, * as wasm from './pkg/phenomena_web.js';
-
-const WASM_URL = new URL('./pkg/phenomena_web_bg.wasm', import.meta.url);
-let loading = null;
+const ENGINES = {
+  cpu: { glue: './pkg-cpu/phenomena_web.js', wasm: './pkg-cpu/phenomena_web_bg.wasm' },
+  webgpu: { glue: './pkg/phenomena_web.js', wasm: './pkg/phenomena_web_bg.wasm' },
+};
+const engines = {};
+let adapterProbe = null;
 let gpuLostReason = null;
 const gpuLostListeners = new Set();
 
@@ -67,8 +73,8 @@ async function probeAdapter() {
   }
 }
 
-async function fetchWithProgress(onProgress) {
-  const response = await fetch(WASM_URL);
+async function fetchWithProgress(url, onProgress) {
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`could not download the engine (${response.status})`);
   const total = Number(response.headers.get('Content-Length')) || 0;
   if (!response.body || !total) return response.arrayBuffer();
@@ -91,23 +97,39 @@ async function fetchWithProgress(onProgress) {
   return bytes;
 }
 
+/** Downloads, compiles and starts engine `kind`; the WebGPU engine also starts its device. */
+async function start(kind, onProgress) {
+  const files = ENGINES[kind];
+  const glue = await import(files.glue);
+  const bytes = await fetchWithProgress(new URL(files.wasm, import.meta.url), onProgress);
+  const exports = await glue.default({ module_or_path: bytes });
+  const gpuProblem = kind === 'webgpu' ? await watchingDevices(() => glue.initWebGpu()) : null;
+  return { wasm: glue, memory: exports.memory, catalog: glue.labCatalog(), gpuProblem };
+}
+
 /**
- * The engine: {wasm, catalog, gpuProblem ('' when WebGPU works), autoBackend}. Loaded once;
- * every caller gets the same promise. `onProgress(fraction)` sees the download.
+ * The engine for a lab that wants `backend` ('webgpu', 'flex', or 'auto': WebGPU only on a
+ * hardware adapter): {wasm, catalog, kind ('cpu' or 'webgpu'), gpuProblem ('' when WebGPU can
+ * be used, else why not), softwareGpu, autoBackend, memory}. Each engine loads once;
+ * `onProgress(fraction)` sees the download.
  */
-export function loadEngine(onProgress = () => {}) {
-  loading ??= (async () => {
-    const bytes = await fetchWithProgress(onProgress);
-    await init({ module_or_path: bytes });
-    const gpuProblem = await watchingDevices(() => wasm.initWebGpu());
-    const adapter = gpuProblem ? null : await probeAdapter();
-    return {
-      wasm,
-      catalog: wasm.labCatalog(),
-      gpuProblem,
-      softwareGpu: Boolean(adapter?.software),
-      autoBackend: adapter && !adapter.software ? 'webgpu' : 'flex',
-    };
-  })();
-  return loading;
+export async function loadEngine({ backend = 'auto', onProgress = () => {} } = {}) {
+  const adapter = await (adapterProbe ??= probeAdapter());
+  const autoBackend = adapter && !adapter.software ? 'webgpu' : 'flex';
+  const wanted = backend === 'auto' ? autoBackend : backend;
+  const kind = (wanted === 'webgpu' && adapter) || engines.webgpu ? 'webgpu' : 'cpu';
+  engines[kind] ??= start(kind, onProgress);
+  const loaded = await engines[kind];
+  let gpuProblem = loaded.gpuProblem;
+  if (kind === 'cpu') {
+    if (!navigator.gpu) gpuProblem = 'this browser has no WebGPU (navigator.gpu is missing)';
+    else gpuProblem = adapter ? '' : 'the browser offers no WebGPU adapter';
+  }
+  return {
+    ...loaded,
+    kind,
+    gpuProblem,
+    softwareGpu: Boolean(adapter?.software),
+    autoBackend: gpuProblem ? 'flex' : autoBackend,
+  };
 }

@@ -105,9 +105,10 @@ export class PhenomenaLab extends HTMLElement {
     }
     this.dataset.compact = '';
     this.textContent = 'Loading the lab…';
+    const wanted = this.getAttribute('backend');
     let loaded;
     try {
-      loaded = await loadEngine();
+      loaded = await loadEngine({ backend: ['webgpu', 'flex'].includes(wanted) ? wanted : 'auto' });
     } catch (e) {
       this.replaceChildren(el('p', { class: 'lab-error' }, `The lab engine could not be loaded: ${e.message}`));
       return;
@@ -119,7 +120,6 @@ export class PhenomenaLab extends HTMLElement {
       this.replaceChildren(el('p', { class: 'lab-error' }, `Unknown lab "${String(id).slice(0, 40)}" (known: ${known}).`));
       return;
     }
-    const wanted = this.getAttribute('backend');
     const backend = wanted === 'webgpu' && !loaded.gpuProblem ? 'webgpu' : wanted === 'flex' ? 'flex' : loaded.autoBackend;
     const controls = list('controls');
     this.configure({

@@ -1,7 +1,20 @@
 // Steps per second of each lab's default preset in headless Chromium, on flex and on WebGPU
 // (the software adapter where no GPU exists). Prints figures; asserts nothing about speed.
 
+import { spawnSync } from 'node:child_process';
 import { launch, openLab } from '../support/browser.mjs';
+
+/** numpy's steps/s per lab from benches/numpy_reference.py, or null with the reason printed. */
+function numpyRates(steps) {
+  const run = spawnSync('python3', ['benches/numpy_reference.py', '--json', '--steps', String(steps)], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.log(`numpy reference not run (needs python3 with numpy: pip install numpy): ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}`);
+    return null;
+  }
+  const { numpy, rates } = JSON.parse(run.stdout);
+  for (const [lab, rate] of Object.entries(rates)) console.log(`numpy ${lab}: ${rate.toFixed(1)} steps/s (numpy ${numpy}, natively)`);
+  return rates;
+}
 
 const STEPS = { flex: 300, webgpu: 30 };
 
@@ -9,13 +22,15 @@ const browser = await launch();
 try {
   const { page } = await openLab(browser);
   const results = await page.evaluate(async (STEPS) => {
+    // The WebGPU engine (it trains on both backends); the gallery page loaded only the CPU one.
     const engine = await import('./www/pkg/phenomena_web.js');
+    await engine.default();
     const out = [];
     const gpuProblem = await engine.initWebGpu();
     for (const info of engine.labCatalog()) {
       for (const backend of ['flex', 'webgpu']) {
         if (backend === 'webgpu' && gpuProblem) {
-          out.push(`${info.id} webgpu: unavailable (${gpuProblem})`);
+          out.push({ lab: info.id, backend, text: `${info.id} webgpu: unavailable (${gpuProblem})` });
           continue;
         }
         const lab = engine.LabHandle.create(info.id, info.presets[0].id, {}, backend);
@@ -32,18 +47,33 @@ try {
         }
         const secs = (performance.now() - t0) / 1000;
         const n = lab.stepsDone() - first;
-        out.push(`${info.id} ${backend}: ${(n / secs).toFixed(1)} steps/s (${n} steps in ${secs.toFixed(2)} s, preset ${info.presets[0].id})`);
+        out.push({
+          lab: info.id,
+          backend,
+          rate: n / secs,
+          text: `${info.id} ${backend}: ${(n / secs).toFixed(1)} steps/s (${n} steps in ${secs.toFixed(2)} s, preset ${info.presets[0].id})`,
+        });
         lab.free();
       }
     }
     return out;
   }, STEPS);
-  for (const line of results) console.log(`browser ${line}`);
+  for (const line of results) console.log(`browser ${line.text}`);
+
+  // Browser CPU against numpy natively, measured one after the other in this run.
+  const numpy = numpyRates(STEPS.flex);
+  if (numpy) {
+    for (const r of results.filter((r) => r.backend === 'flex' && numpy[r.lab])) {
+      const ratio = r.rate / numpy[r.lab];
+      console.log(`ratio ${r.lab}: browser flex / numpy = ${ratio.toFixed(2)}× (target ≥ 1.5×: ${ratio >= 1.5 ? 'met' : 'not met'})`);
+    }
+  }
 
   // Width sweep: frozen-subspace's student with more and more hidden units, CPU vs WebGPU,
   // to find the width from which WebGPU is faster here.
   const sweep = await page.evaluate(async () => {
     const engine = await import('./www/pkg/phenomena_web.js');
+    await engine.default();
     if (await engine.initWebGpu()) return [];
     const rate = async (hidden, backend, steps) => {
       const lab = engine.LabHandle.create('frozen-subspace', 'frozen', { hidden, steps: 100000 }, backend);

@@ -16,10 +16,11 @@ export const CHROMIUM_ARGS = [
   '--disable-accelerated-2d-canvas',
 ];
 
-export async function launch({ webgpu = true } = {}) {
+export async function launch({ webgpu = true, extraArgs = [] } = {}) {
+  const args = webgpu ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu');
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: webgpu ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+    args: [...args, ...extraArgs],
   });
 }
 

@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`:
-//! - `build`  — compile the web crate to wasm and generate its JS bindings into `www/pkg/`;
+//! - `build`  — compile the web crate to wasm twice, CPU-only into `www/pkg-cpu/` and with
+//!   WebGPU into `www/pkg/`, with their JS bindings;
 //! - `serve`  — build, then serve the playground on http://127.0.0.1:8000 (`--port N`);
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
 //! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
@@ -105,28 +106,40 @@ fn check_wasm_bindgen() -> Result<(), String> {
     Ok(())
 }
 
-/// Compiles the web crate and writes `www/pkg/phenomena_web{.js,_bg.wasm}`.
+/// The two engines the page can load: (features, output folder). The CPU-only one is the
+/// default download; the page loads the WebGPU one only when a lab trains on WebGPU.
+const ENGINES: [(&[&str], &str); 2] = [
+    (&["--no-default-features"], "www/pkg-cpu"),
+    (&[], "www/pkg"),
+];
+
+/// Compiles the web crate twice (CPU-only and with WebGPU) and writes each engine's
+/// `phenomena_web{.js,_bg.wasm}` into its folder.
 fn build() -> Result<(), String> {
     check_wasm_bindgen()?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "--target",
-        WASM_TARGET,
-        "-p",
-        "phenomena-web",
-    ]))?;
-    let wasm = root().join(format!("target/{WASM_TARGET}/release/phenomena_web.wasm"));
-    // Without the name section the module is a fifth smaller gzipped; panics still carry their
-    // messages, only wasm stack frames lose their function names.
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-dir", "www/pkg"])
-        .args(["--remove-name-section", "--remove-producers-section"])
-        .arg(&wasm))?;
-    let size = std::fs::metadata(root().join("www/pkg/phenomena_web_bg.wasm"))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    eprintln!("xtask: built www/pkg ({:.1} MB wasm)", size as f64 / 1e6);
+    for (features, out_dir) in ENGINES {
+        run(cargo()
+            .args([
+                "build",
+                "--release",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                "phenomena-web",
+            ])
+            .args(features))?;
+        let wasm = root().join(format!("target/{WASM_TARGET}/release/phenomena_web.wasm"));
+        // Without the name section the module is a fifth smaller gzipped; panics still carry
+        // their messages, only wasm stack frames lose their function names.
+        run(Command::new("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript", "--out-dir", out_dir])
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .arg(&wasm))?;
+        let size = std::fs::metadata(root().join(out_dir).join("phenomena_web_bg.wasm"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        eprintln!("xtask: built {out_dir} ({:.1} MB wasm)", size as f64 / 1e6);
+    }
     Ok(())
 }
 
@@ -191,16 +204,53 @@ fn bench() -> Result<(), String> {
             format!("http://127.0.0.1:{}/", server.port),
         ))?;
     }
-    for file in ["www/pkg/phenomena_web_bg.wasm", "www/pkg/phenomena_web.js"] {
+    for file in [
+        "www/pkg-cpu/phenomena_web_bg.wasm",
+        "www/pkg/phenomena_web_bg.wasm",
+    ] {
         let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
-        let gz = gzip_len(&bytes);
         println!(
             "{file}: {:.2} MB raw, {:.2} MB gzipped",
             bytes.len() as f64 / 1e6,
-            gz as f64 / 1e6
+            gzip_len(&bytes) as f64 / 1e6
+        );
+    }
+    // What a lab page transfers: the HTML, every script and style sheet of the front end, and
+    // one engine (the gallery adds its stills).
+    let front_end = page_files()?;
+    for (engine, label) in [
+        ("www/pkg-cpu", "CPU engine (the default)"),
+        ("www/pkg", "WebGPU engine"),
+    ] {
+        let mut files = front_end.clone();
+        files.push(format!("{engine}/phenomena_web.js"));
+        files.push(format!("{engine}/phenomena_web_bg.wasm"));
+        let mut total = 0;
+        for file in &files {
+            let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
+            total += gzip_len(&bytes);
+        }
+        println!(
+            "page transfer with the {label}: {:.2} MB gzipped ({} files; target ≤ 2 MB)",
+            total as f64 / 1e6,
+            files.len()
         );
     }
     Ok(())
+}
+
+/// The page's own files: index.html and every .js and .css in www/ (not the engines).
+fn page_files() -> Result<Vec<String>, String> {
+    let mut files = vec!["index.html".to_string()];
+    let dir = std::fs::read_dir(root().join("www")).map_err(|e| e.to_string())?;
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".js") || name.ends_with(".css") {
+            files.push(format!("www/{name}"));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Lab ids, read from the CLI's `list` output (lines that start a lab have no indent).

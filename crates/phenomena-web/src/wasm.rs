@@ -123,10 +123,27 @@ thread_local! {
     static WEBGPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// The one start of WebGPU: every caller shares it (two concurrent starts would register
+    /// the wgpu runtime twice, and the second fails).
+    static WEBGPU_START: RefCell<Option<Promise>> = const { RefCell::new(None) };
+}
+
 /// Initialises WebGPU once. Resolves to `""` when it works, else to the reason it does not.
 #[wasm_bindgen(js_name = initWebGpu)]
-pub async fn init_webgpu() -> String {
+pub fn init_webgpu() -> Promise {
     ensure_constructors();
+    WEBGPU_START.with(|start| {
+        start
+            .borrow_mut()
+            .get_or_insert_with(|| {
+                future_to_promise(async { Ok(JsValue::from_str(&start_webgpu().await)) })
+            })
+            .clone()
+    })
+}
+
+async fn start_webgpu() -> String {
     if let Some(result) = WEBGPU.with(|w| w.borrow().clone()) {
         return result.err().unwrap_or_default();
     }
@@ -137,17 +154,36 @@ pub async fn init_webgpu() -> String {
                 .unwrap_or(false)
         })
         .unwrap_or(false);
-    let result = if has_gpu {
-        Device::wgpu_options()
-            .init_async()
-            .await
-            .map_err(|e| format!("WebGPU could not start: {e}"))
-    } else {
+    let result = if !has_gpu {
         Err("this browser has no WebGPU (navigator.gpu is missing)".to_string())
+    } else {
+        start_device().await
     };
     let message = result.as_ref().err().cloned().unwrap_or_default();
     WEBGPU.with(|w| *w.borrow_mut() = Some(result));
     message
+}
+
+#[cfg(feature = "webgpu")]
+async fn start_device() -> Result<Device, String> {
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("WebGPU could not start: {e}"))
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn start_device() -> Result<Device, String> {
+    Err(
+        "this is the CPU-only engine; the page loads the WebGPU engine when WebGPU is chosen"
+            .into(),
+    )
+}
+
+/// Whether this module was built with the WebGPU backend.
+#[wasm_bindgen(js_name = hasWebGpu)]
+pub fn has_webgpu() -> bool {
+    cfg!(feature = "webgpu")
 }
 
 fn device_for(backend: Backend) -> Result<Device, JsValue> {
