@@ -643,10 +643,12 @@ export class PhenomenaLab extends HTMLElement {
       const budget = FRAME_BUDGET_MS[this.speed] || FRAME_BUDGET_MS.normal;
       if (this.speed !== 'slow') {
         // Grow gently, shrink at once: a frame's work must stay well under the 50 ms that
-        // makes a page feel stuck.
-        const scaled = (this.unitsPerFrame * budget) / Math.max(elapsed, 0.5);
-        const next = scaled < this.unitsPerFrame ? scaled : 0.7 * this.unitsPerFrame + 0.3 * scaled;
-        this.unitsPerFrame = Math.max(1, Math.min(2000, Math.floor(next)));
+        // makes a page feel stuck. Growth is at least one unit, or rounding down would keep a
+        // small count from ever growing.
+        const units = this.unitsPerFrame;
+        const scaled = (units * budget) / Math.max(elapsed, 0.5);
+        const next = scaled < units ? Math.floor(scaled) : Math.max(units + 1, Math.floor(0.7 * units + 0.3 * scaled));
+        this.unitsPerFrame = Math.max(1, Math.min(2000, next));
       }
       this.updateReadout(status);
       this.updateTimeline();
