@@ -34,6 +34,18 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Units of work for the next frame, from this frame's `units` and the `elapsed` ms they took:
+ * grow gently, shrink at once, so a frame's work stays well under the 50 ms that makes a page
+ * feel stuck. Growth is at least one unit, or rounding down would keep a small count from ever
+ * growing.
+ */
+function nextUnits(units, budget, elapsed) {
+  const scaled = (units * budget) / Math.max(elapsed, 0.5);
+  const next = scaled < units ? Math.floor(scaled) : Math.max(units + 1, Math.floor(0.7 * units + 0.3 * scaled));
+  return Math.max(1, Math.min(2000, next));
+}
+
 function download(name, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = el('a', { href: url, download: name });
@@ -458,7 +470,7 @@ export class PhenomenaLab extends HTMLElement {
       this.handle.stepWork(Math.min(k, target - status.step), FRAME_BUDGET_MS.normal);
       status = await this.handle.refresh();
       const elapsed = performance.now() - t0;
-      k = Math.max(1, Math.min(2000, Math.floor((k * FRAME_BUDGET_MS.normal) / Math.max(elapsed, 0.5))));
+      k = nextUnits(k, FRAME_BUDGET_MS.normal, elapsed);
       this.readout.textContent = `replaying on the CPU: step ${status.step.toLocaleString()} / ${target.toLocaleString()}`;
       this.progress.value = target ? status.step / target : 1;
       await yieldToBrowser();
@@ -641,15 +653,7 @@ export class PhenomenaLab extends HTMLElement {
         windowSteps = 0;
       }
       const budget = FRAME_BUDGET_MS[this.speed] || FRAME_BUDGET_MS.normal;
-      if (this.speed !== 'slow') {
-        // Grow gently, shrink at once: a frame's work must stay well under the 50 ms that
-        // makes a page feel stuck. Growth is at least one unit, or rounding down would keep a
-        // small count from ever growing.
-        const units = this.unitsPerFrame;
-        const scaled = (units * budget) / Math.max(elapsed, 0.5);
-        const next = scaled < units ? Math.floor(scaled) : Math.max(units + 1, Math.floor(0.7 * units + 0.3 * scaled));
-        this.unitsPerFrame = Math.max(1, Math.min(2000, next));
-      }
+      if (this.speed !== 'slow') this.unitsPerFrame = nextUnits(this.unitsPerFrame, budget, elapsed);
       this.updateReadout(status);
       this.updateTimeline();
       const finished = status.step >= status.max_steps;

@@ -85,6 +85,13 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// `cargo run --release -q -p phenomena-cli --`: add the CLI's own arguments.
+fn cli() -> Command {
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-q", "-p", "phenomena-cli", "--"]);
+    cmd
+}
+
 fn check_wasm_bindgen() -> Result<(), String> {
     let out = Command::new("wasm-bindgen")
         .arg("--version")
@@ -193,7 +200,7 @@ fn test() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
-    run(cargo().args(["run", "--release", "-p", "phenomena-cli", "--", "bench"]))?;
+    run(cli().arg("bench"))?;
     build()?;
     ensure_node_packages()?;
     chromium()?;
@@ -204,36 +211,33 @@ fn bench() -> Result<(), String> {
             format!("http://127.0.0.1:{}/", server.port),
         ))?;
     }
-    for file in [
-        "www/pkg-cpu/phenomena_web_bg.wasm",
-        "www/pkg/phenomena_web_bg.wasm",
-    ] {
-        let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
-        println!(
-            "{file}: {:.2} MB raw, {:.2} MB gzipped",
-            bytes.len() as f64 / 1e6,
-            gzip_len(&bytes) as f64 / 1e6
-        );
-    }
     // What a lab page transfers: the HTML, every script and style sheet of the front end, and
-    // one engine (the gallery adds its stills).
+    // one engine (the gallery adds its stills). Each file is gzipped once.
+    let gzipped = |file: &str| -> Result<(usize, usize), String> {
+        let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
+        Ok((bytes.len(), gzip_len(&bytes)))
+    };
     let front_end = page_files()?;
+    let mut front_end_gz = 0;
+    for file in &front_end {
+        front_end_gz += gzipped(file)?.1;
+    }
     for (engine, label) in [
         ("www/pkg-cpu", "CPU engine (the default)"),
         ("www/pkg", "WebGPU engine"),
     ] {
-        let mut files = front_end.clone();
-        files.push(format!("{engine}/phenomena_web.js"));
-        files.push(format!("{engine}/phenomena_web_bg.wasm"));
-        let mut total = 0;
-        for file in &files {
-            let bytes = std::fs::read(root().join(file)).map_err(|e| format!("{file}: {e}"))?;
-            total += gzip_len(&bytes);
-        }
+        let wasm = format!("{engine}/phenomena_web_bg.wasm");
+        let (wasm_raw, wasm_gz) = gzipped(&wasm)?;
+        let (_, glue_gz) = gzipped(&format!("{engine}/phenomena_web.js"))?;
+        println!(
+            "{wasm}: {:.2} MB raw, {:.2} MB gzipped",
+            wasm_raw as f64 / 1e6,
+            wasm_gz as f64 / 1e6
+        );
         println!(
             "page transfer with the {label}: {:.2} MB gzipped ({} files; target ≤ 2 MB)",
-            total as f64 / 1e6,
-            files.len()
+            (front_end_gz + glue_gz + wasm_gz) as f64 / 1e6,
+            front_end.len() + 2
         );
     }
     Ok(())
@@ -255,16 +259,8 @@ fn page_files() -> Result<Vec<String>, String> {
 
 /// Lab ids, read from the CLI's `list` output (lines that start a lab have no indent).
 fn lab_ids() -> Result<Vec<String>, String> {
-    let out = cargo()
-        .args([
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "phenomena-cli",
-            "--",
-            "list",
-        ])
+    let out = cli()
+        .arg("list")
         .current_dir(root())
         .output()
         .map_err(|e| e.to_string())?;
@@ -279,19 +275,7 @@ fn thumbs() -> Result<(), String> {
     std::fs::create_dir_all(root().join("www/thumbs")).map_err(|e| e.to_string())?;
     for id in lab_ids()? {
         let out = root().join("target/thumbs").join(&id);
-        run(cargo()
-            .args([
-                "run",
-                "--release",
-                "-q",
-                "-p",
-                "phenomena-cli",
-                "--",
-                "run",
-                &id,
-                "--out",
-            ])
-            .arg(&out))?;
+        run(cli().args(["run", &id, "--out"]).arg(&out))?;
         let index = std::fs::read_to_string(out.join("charts.json")).map_err(|e| e.to_string())?;
         // The first chart is the lab's headline chart.
         let first = index

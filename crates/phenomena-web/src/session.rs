@@ -198,20 +198,23 @@ mod tests {
             .collect()
     }
 
+    /// A flex session of `lab` with raw parameters, and the notes about clamped values.
+    fn flex_session(
+        lab: &str,
+        pairs: &[(&str, &str)],
+    ) -> Result<(Session, Vec<ParamError>), LabError> {
+        Session::create(lab, None, &raw(pairs), Backend::Flex, &Device::flex())
+    }
+
     #[test]
     fn work_stops_when_the_time_budget_is_spent() {
-        let session = |lab: &str| {
-            Session::create(lab, None, &raw(&[]), Backend::Flex, &Device::flex())
-                .unwrap()
-                .0
-        };
         // A clock that advances 5 ms every time it is read.
         let ticks = std::cell::Cell::new(0.0);
         let clock = || {
             ticks.set(ticks.get() + 5.0);
             ticks.get()
         };
-        let mut s = session("overoptimization");
+        let (mut s, _) = flex_session("overoptimization", &[]).unwrap();
         s.step_work(100, 12.0, clock);
         assert_eq!(
             s.steps_done(),
@@ -224,12 +227,9 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_clamped_with_a_note() {
-        let (session, notes) = Session::create(
+        let (session, notes) = flex_session(
             "frozen-subspace",
-            None,
-            &raw(&[("alpha", "99"), ("n", "40"), ("hidden", "4")]),
-            Backend::Flex,
-            &Device::flex(),
+            &[("alpha", "99"), ("n", "40"), ("hidden", "4")],
         )
         .unwrap();
         assert_eq!(notes.len(), 1);
@@ -239,40 +239,18 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        let err = Session::create(
-            "frozen-subspace",
-            None,
-            &raw(&[("alpha", "0.5abc")]),
-            Backend::Flex,
-            &Device::flex(),
-        )
-        .err()
-        .unwrap();
+        let err = flex_session("frozen-subspace", &[("alpha", "0.5abc")])
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("must be a number"));
         assert!(Backend::parse("tpu").is_err());
-        assert!(
-            Session::create(
-                "no-such-lab",
-                None,
-                &raw(&[]),
-                Backend::Flex,
-                &Device::flex()
-            )
-            .is_err()
-        );
+        assert!(flex_session("no-such-lab", &[]).is_err());
     }
 
     #[test]
     fn the_timeline_keeps_a_bounded_record_and_scrubbing_shows_an_earlier_step() {
-        let small = raw(&[("n", "40"), ("hidden", "4"), ("steps", "400")]);
-        let (mut s, _) = Session::create(
-            "frozen-subspace",
-            None,
-            &small,
-            Backend::Flex,
-            &Device::flex(),
-        )
-        .unwrap();
+        let small = [("n", "40"), ("hidden", "4"), ("steps", "400")];
+        let (mut s, _) = flex_session("frozen-subspace", &small).unwrap();
         for _ in 0..200 {
             s.step(2);
             phenomena::block_on(s.refresh()).unwrap();
@@ -290,18 +268,12 @@ mod tests {
 
     #[test]
     fn restart_keeps_the_previous_run_in_history() {
-        let small = raw(&[("n", "40"), ("hidden", "4"), ("steps", "50")]);
-        let (mut s, _) = Session::create(
-            "frozen-subspace",
-            None,
-            &small,
-            Backend::Flex,
-            &Device::flex(),
-        )
-        .unwrap();
+        let small = [("n", "40"), ("hidden", "4"), ("steps", "50")];
+        let (mut s, _) = flex_session("frozen-subspace", &small).unwrap();
         s.step(50);
         phenomena::block_on(s.refresh()).unwrap();
-        s.restart(&small, Backend::Flex, &Device::flex()).unwrap();
+        s.restart(&raw(&small), Backend::Flex, &Device::flex())
+            .unwrap();
         assert_eq!(s.history().len(), 1);
         assert_eq!(s.steps_done(), 0);
         assert!(s.charts().is_empty());

@@ -143,10 +143,8 @@ pub fn init_webgpu() -> Promise {
     })
 }
 
+/// Runs once, through `init_webgpu`'s shared promise.
 async fn start_webgpu() -> String {
-    if let Some(result) = WEBGPU.with(|w| w.borrow().clone()) {
-        return result.err().unwrap_or_default();
-    }
     let has_gpu = web_sys::window()
         .map(|w| {
             js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
@@ -178,12 +176,6 @@ async fn start_device() -> Result<Device, String> {
         "this is the CPU-only engine; the page loads the WebGPU engine when WebGPU is chosen"
             .into(),
     )
-}
-
-/// Whether this module was built with the WebGPU backend.
-#[wasm_bindgen(js_name = hasWebGpu)]
-pub fn has_webgpu() -> bool {
-    cfg!(feature = "webgpu")
 }
 
 fn device_for(backend: Backend) -> Result<Device, JsValue> {
