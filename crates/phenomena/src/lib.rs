@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod lab;
 pub mod labs;
+pub mod ops;
 pub mod rng;
 
 pub use lab::{Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, Snapshot};
