@@ -165,9 +165,9 @@ class Overoptimization:
 
     def grad(self, run, theta):
         """d loss / d θ through the logits s = log π_ref + Φθ of log π = log_softmax(s)."""
-        log_pi = self.log_pi(theta)
-        pi = np.exp(log_pi)
         if run == 0:  # RLHF: minimise β·KL(π‖π_ref) − E_π[r_proxy]
+            log_pi = self.log_pi(theta)
+            pi = np.exp(log_pi)
             v = self.beta * (log_pi - self.log_ref + 1) - self.proxy
             d_s = pi * (v - (pi * v).sum())
         else:  # DPO, and RPO = DPO + η·β·mean(−log π(y_w))
@@ -382,7 +382,7 @@ def main():
     args = parser.parse_args()
     rates = {lab: steps_per_second(lab, args.steps, args.repeat) for lab in LABS}
     if args.json:
-        print(json.dumps({"numpy": np.__version__, "rates": rates}))
+        print(json.dumps({"numpy": np.__version__, "repeat": args.repeat, "rates": rates}))
     else:
         for lab, rate in rates.items():
             print(f"numpy {lab}: {rate:.1f} steps/s ({args.steps} steps, numpy {np.__version__})")

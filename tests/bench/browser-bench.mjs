@@ -15,9 +15,9 @@ function numpyRates(steps, threads = null) {
     console.log(`numpy reference not run (needs python3 with numpy: pip install numpy): ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}`);
     return null;
   }
-  const { numpy, rates } = JSON.parse(run.stdout);
+  const { numpy, repeat, rates } = JSON.parse(run.stdout);
   const how = threads ? `OpenBLAS on ${threads} thread` : 'OpenBLAS on its default threads';
-  for (const [lab, rate] of Object.entries(rates)) console.log(`numpy ${lab}: ${rate.toFixed(1)} steps/s (numpy ${numpy}, natively, ${how}; best of 3)`);
+  for (const [lab, rate] of Object.entries(rates)) console.log(`numpy ${lab}: ${rate.toFixed(1)} steps/s (numpy ${numpy}, natively, ${how}; best of ${repeat})`);
   return rates;
 }
 

@@ -135,7 +135,12 @@ impl NetworkStudent {
     }
 
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.output(ops::tanh(x.matmul(self.w1.clone())))
+        self.output(self.hidden(x))
+    }
+
+    /// tanh(xW), the hidden layer's activations.
+    fn hidden(&self, x: Tensor<2>) -> Tensor<2> {
+        ops::tanh(x.matmul(self.w1.clone()))
     }
 
     /// ŷ = hidden·a/√h.
@@ -148,7 +153,7 @@ impl NetworkStudent {
     /// The gradients of ½Σ(y − f(x))² with respect to W and a:
     /// ∂a = hiddenᵀ·r/√h and ∂W = Xᵀ·((r·aᵀ/√h) ⊙ (1 − hidden²)), where r = ŷ − y.
     fn gradients(&self, d: &DeviceData) -> (Tensor<2>, Tensor<2>) {
-        let hidden = ops::tanh(d.x.clone().matmul(self.w1.clone()));
+        let hidden = self.hidden(d.x.clone());
         let residual =
             (self.output(hidden.clone()) - d.y.clone()).div_scalar((self.hidden as f32).sqrt());
         let grad_a = hidden.clone().transpose().matmul(residual.clone());

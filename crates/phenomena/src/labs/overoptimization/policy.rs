@@ -130,10 +130,12 @@ impl Score {
 
 /// log π_θ over the responses, [R, 1].
 fn log_policy(params: &[Tensor<2>], p: &DeviceProblem) -> Tensor<2> {
-    log_softmax(
-        p.log_ref.clone() + Score::scores(params, p.features.clone()),
-        0,
-    )
+    log_policy_from(Score::scores(params, p.features.clone()), p)
+}
+
+/// log π = log_softmax(log π_ref + s) from the scores s, [R, 1].
+fn log_policy_from(scores: Tensor<2>, p: &DeviceProblem) -> Tensor<2> {
+    log_softmax(p.log_ref.clone() + scores, 0)
 }
 
 /// Mean over pairs of log π − log π_ref for the chosen and the rejected responses.
@@ -149,7 +151,7 @@ fn loss(objective: Objective, params: &[Tensor<2>], p: &DeviceProblem) -> Tensor
     let scores = Score::scores(params, p.features.clone());
     match objective {
         Objective::Rlhf { beta } => {
-            let log_pi = log_softmax(p.log_ref.clone() + scores, 0);
+            let log_pi = log_policy_from(scores, p);
             let pi = log_pi.clone().exp();
             let reward = (pi.clone() * p.proxy.clone()).sum();
             let kl = (pi * (log_pi - p.log_ref.clone())).sum();
@@ -158,7 +160,7 @@ fn loss(objective: Objective, params: &[Tensor<2>], p: &DeviceProblem) -> Tensor
         }
         Objective::Dpo { beta } => dpo_loss(scores, p, beta),
         Objective::Rpo { beta, eta } => {
-            let log_pi = log_softmax(p.log_ref.clone() + scores.clone(), 0);
+            let log_pi = log_policy_from(scores.clone(), p);
             let nll = p.chosen_share.clone().matmul(log_pi).reshape([1]).neg();
             dpo_loss(scores, p, beta) + nll.mul_scalar(eta * beta)
         }
@@ -264,10 +266,7 @@ mod tests {
     /// DPO and RPO through log π, selecting each pair's responses: the losses as written in
     /// the papers, against which the shortcuts above are checked.
     fn loss_through_log_pi(objective: Objective, params: &[Tensor<2>], p: &DeviceProblem) -> f32 {
-        let log_pi = log_softmax(
-            p.log_ref.clone() + Score::scores(params, p.features.clone()),
-            0,
-        );
+        let log_pi = log_policy(params, p);
         let ratio = log_pi.clone() - p.log_ref.clone();
         let chosen = ratio.clone().select(0, p.chosen.clone());
         let rejected = ratio.select(0, p.rejected.clone());
