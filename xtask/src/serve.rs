@@ -1,12 +1,20 @@
 //! A small static file server for the playground: correct MIME types, a strict
 //! Content-Security-Policy, no directory escape, and one thread and one connection per request
 //! (`Connection: close`), so no client can hold up another.
+//!
+//! Course pages live on other origins and load `www/phenomena.js`, its modules, the engines
+//! and the style sheet from here, so every answer carries `Access-Control-Allow-Origin: *`
+//! (a module script or a `fetch` from another origin is refused without it) and
+//! `Cross-Origin-Resource-Policy: cross-origin` (hosts that isolate themselves with COEP).
+//! Text and wasm go out gzipped to clients that accept it: the WebGPU engine is 27 MB raw.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The strict policy the playground must work under, as a course site might impose: scripts
 /// only from this origin, WebAssembly compilation allowed, no eval, no inline script.
@@ -44,16 +52,65 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     out.is_file().then_some(out)
 }
 
+/// Whether a file of this type shrinks when gzipped (images and archives do not).
+fn compressible(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("html" | "js" | "mjs" | "wasm" | "css" | "json" | "svg" | "csv" | "md" | "txt")
+    )
+}
+
+/// Gzipped copies of served files, keyed by path and kept while the file's modification time
+/// is unchanged: compressing the 27 MB engine takes about a second, once.
+#[derive(Default, Clone)]
+struct GzipCache(Arc<Mutex<HashMap<PathBuf, (SystemTime, Arc<Vec<u8>>)>>>);
+
+impl GzipCache {
+    fn get(&self, path: &Path, body: &[u8]) -> Arc<Vec<u8>> {
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        if let Some((when, gz)) = self.0.lock().expect("cache lock").get(path)
+            && *when == modified
+        {
+            return gz.clone();
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(body).expect("in-memory gzip");
+        let gz = Arc::new(enc.finish().expect("in-memory gzip"));
+        self.0
+            .lock()
+            .expect("cache lock")
+            .insert(path.to_path_buf(), (modified, gz.clone()));
+        gz
+    }
+}
+
+/// Whether an `Accept-Encoding` header value admits gzip (and does not refuse it with q=0).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
 /// Reads one request's head and answers it; the connection closes afterwards.
-fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
+fn handle(root: &Path, gzip: &GzipCache, stream: TcpStream) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.set_write_timeout(Some(Duration::from_secs(120)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    // Skip the headers: nothing here depends on them.
+    let mut wants_gzip = false;
     let mut line = String::new();
     while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("accept-encoding")
+        {
+            wants_gzip = accepts_gzip(value.trim());
+        }
         line.clear();
     }
     let mut parts = request_line.split_whitespace();
@@ -62,16 +119,25 @@ fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
         "GET" | "HEAD" => resolve(root, url).and_then(|p| Some((std::fs::read(&p).ok()?, p))),
         _ => None,
     };
-    let (status, content_type, body) = match found {
-        Some((body, path)) => ("200 OK", mime(&path), body),
-        None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    let (status, content_type, body, encoding) = match found {
+        Some((body, path)) if wants_gzip && compressible(&path) => (
+            "200 OK",
+            mime(&path),
+            gzip.get(&path, &body),
+            "Content-Encoding: gzip\r\n",
+        ),
+        Some((body, path)) => ("200 OK", mime(&path), Arc::new(body), ""),
+        None => ("404 Not Found", "text/plain", Arc::new(b"not found".to_vec()), ""),
     };
     let mut out = stream;
     write!(
         out,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nContent-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n\
-         Connection: close\r\n\r\n",
+         {encoding}Vary: Accept-Encoding\r\nCache-Control: no-cache\r\n\
+         Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n\
+         Access-Control-Allow-Origin: *\r\nCross-Origin-Resource-Policy: cross-origin\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         Access-Control-Expose-Headers: Content-Encoding, Content-Length\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if method != "HEAD" {
@@ -81,10 +147,11 @@ fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
 }
 
 fn answer_all(listener: TcpListener, root: PathBuf) {
+    let gzip = GzipCache::default();
     for stream in listener.incoming().flatten() {
-        let root = root.clone();
+        let (root, gzip) = (root.clone(), gzip.clone());
         thread::spawn(move || {
-            let _ = handle(&root, stream);
+            let _ = handle(&root, &gzip, stream);
         });
     }
 }
@@ -136,5 +203,35 @@ mod tests {
         assert!(reply.starts_with("HTTP/1.1 200 OK"));
         assert!(reply.contains("Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'"));
         assert!(reply.contains("name = \"xtask\""));
+        // A course page on another origin may load it as a module or fetch it.
+        assert!(reply.contains("Access-Control-Allow-Origin: *"));
+        assert!(reply.contains("X-Content-Type-Options: nosniff"));
+    }
+
+    #[test]
+    fn gzips_text_for_clients_that_accept_it() {
+        use std::io::Read as _;
+        let running = spawn(&crate::root(), 0).unwrap();
+        let fetch = |accept: &str| {
+            let mut s = TcpStream::connect(("127.0.0.1", running.port)).unwrap();
+            write!(s, "GET /README.md HTTP/1.1\r\nHost: x\r\n{accept}\r\n").unwrap();
+            let mut reply = Vec::new();
+            s.read_to_end(&mut reply).unwrap();
+            let split = reply.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            let head = String::from_utf8_lossy(&reply[..split]).to_string();
+            (head, reply[split + 4..].to_vec())
+        };
+        let (head, body) = fetch("Accept-Encoding: gzip, deflate, br\r\n");
+        assert!(head.contains("Content-Encoding: gzip"), "{head}");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(text.starts_with("# Phenomena"));
+        let (plain_head, plain) = fetch("");
+        assert!(!plain_head.contains("Content-Encoding: gzip"));
+        assert_eq!(String::from_utf8(plain).unwrap(), text);
+        assert!(!accepts_gzip("gzip;q=0, identity"));
+        assert!(accepts_gzip("br, GZIP"));
     }
 }
