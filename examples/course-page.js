@@ -11,6 +11,8 @@ window.addEventListener('message', (e) => {
   const { event } = e.data;
   if (event === 'ready') status.textContent = `The framed lab (${e.data.lab}) is ready.`;
   else if (event === 'step') status.textContent = `The framed lab is at step ${e.data.step}.`;
+  else if (event === 'paused') status.textContent = `The framed lab paused at step ${e.data.step}.`;
+  else if (event === 'finished') status.textContent = `The framed lab finished its ${e.data.step} steps.`;
   else if (event === 'diverged') status.textContent = `The framed lab diverged: ${e.data.message}`;
   document.body.dataset.frameEvent = event;
 });

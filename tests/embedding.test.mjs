@@ -32,7 +32,11 @@ test('pages are served under a strict Content-Security-Policy', async () => {
   const csp = response.headers()['content-security-policy'];
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.doesNotMatch(csp, /'unsafe-eval'|'unsafe-inline'/);
-  await page.waitForFunction(() => document.querySelectorAll('phenomena-lab .charts figure').length >= 9, null, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('phenomena-lab')].reduce((n, lab) => n + (lab.shadowRoot?.querySelectorAll('.charts figure').length ?? 0), 0) >= 9,
+    null,
+    { timeout: 120_000 },
+  );
   assert.deepEqual(errors, [], 'no CSP violation or error');
   await page.close();
 });
@@ -79,7 +83,7 @@ test('the embedded frame ignores messages of the wrong shape', async () => {
   await page.waitForTimeout(500);
   assert.equal(await page.locator('phenomena-lab').getAttribute('data-step'), '0', 'nothing started');
   await page.evaluate(() => window.postMessage({ type: 'phenomena', command: 'set', params: { eta: 0.5 } }, '*'));
-  await page.waitForFunction(() => document.querySelector('input[type=number][aria-label^="η"]')?.value === '0.5');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').shadowRoot.querySelector('input[type=number][aria-label^="η"]')?.value === '0.5');
   await page.evaluate(() => window.postMessage({ type: 'phenomena', command: 'play' }, '*'));
   await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step) >= 50);
   assert.deepEqual(errors, []);

@@ -14,8 +14,8 @@ after(async () => {
   await browser?.close();
 });
 
-const canvasPixels = (page, id) =>
-  page.evaluate((id) => document.querySelector(`figure[data-chart="${id}"] canvas`).toDataURL(), id);
+// The lab's parts live in its shadow root: locators reach them, document.querySelector does not.
+const canvasPixels = (page, id) => page.locator(`figure[data-chart="${id}"] canvas`).evaluate((c) => c.toDataURL());
 
 test('the front page is a gallery of every lab, each card opening its lab', async () => {
   const { page, errors } = await openLab(browser);
@@ -36,7 +36,7 @@ test('the front page is a gallery of every lab, each card opening its lab', asyn
 
 test('the lab loads, trains when Play is pressed, and its charts change', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace');
-  assert.match(await page.locator('#backend-badge').textContent(), /CPU \(flex\)/);
+  assert.match(await page.locator('#backend-badge').textContent(), /your CPU/);
   assert.equal(await page.locator('figure.chart').count(), 4);
   const before = await canvasPixels(page, 'errors');
   await page.click('button.play');
@@ -127,10 +127,10 @@ test('a page on the CPU loads only the small CPU engine; choosing WebGPU loads t
 
 test('the WebGPU backend trains and the badge says so', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&backend=webgpu&n=40&hidden=8&steps=12');
-  assert.match(await page.locator('#backend-badge').textContent(), /WebGPU/);
+  assert.match(await page.locator('#backend-badge').textContent(), /GPU/);
   await page.evaluate(() => {
     window.readouts = [];
-    const readout = document.querySelector('.readout');
+    const readout = document.querySelector('phenomena-lab').shadowRoot.querySelector('.readout');
     new MutationObserver(() => window.readouts.push(readout.textContent)).observe(readout, { childList: true, characterData: true, subtree: true });
   });
   await page.click('button.play');
@@ -230,17 +230,26 @@ test('the simplicity-bias lab pauses for USEFUL\'s split and shows it', async ()
   await page.close();
 });
 
-test('the timeline scrubs back through the run and Play returns to the live run', async () => {
-  const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=600');
+test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=2000');
   await page.click('button.play');
-  await waitForStep(page, 600);
+  await waitForStep(page, 2000);
   const live = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
   const slider = page.locator('input.timeline');
-  assert.ok(Number(await slider.getAttribute('max')) > 3);
-  await slider.fill('1');
-  await page.waitForFunction(() => document.querySelector('.readout').textContent.startsWith('viewing step'));
+  const viewing = () => page.evaluate(() => Number(document.querySelector('phenomena-lab').dataset.viewing ?? -1));
+  // Half-way along a log(1 + step) axis from 0 to 2 000 is step ≈ 44; a slider by recorded
+  // frame put half its length on the last few hundred steps.
+  await slider.fill('500');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.viewing !== undefined);
+  const middle = await viewing();
+  assert.ok(middle >= 20 && middle <= 100, `half-way shows step ${middle}`);
+  assert.match(await page.locator('.readout').textContent(), /^viewing step/);
   const past = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
   assert.notEqual(past, live, 'an earlier step shows other values');
+  await slider.fill('100');
+  assert.ok((await viewing()) < middle, 'further left is earlier');
+  await page.click('button.play');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.viewing === undefined);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -2,12 +2,12 @@
 // (any other key=value pair fixes a parameter). The host page talks to it with postMessage:
 //   commands in:  {type: 'phenomena', command: 'play' | 'pause' | 'reset'}
 //                 {type: 'phenomena', command: 'set', params: {name: number | string}}
-//   events out:   {type: 'phenomena', event: 'ready' | 'step' | 'diverged' | 'error', …}
+//   events out:   {type: 'phenomena', event: 'ready' | 'step' | 'paused' | 'finished' | 'diverged', …}
 // Messages of any other shape are ignored.
 
 import './lab-view.js';
 
-const RESERVED = new Set(['lab', 'preset', 'hide', 'controls', 'autoplay', 'backend']);
+const RESERVED = new Set(['lab', 'preset', 'hide', 'controls', 'autoplay', 'backend', 'theme']);
 const COMMANDS = new Set(['play', 'pause', 'reset', 'set']);
 
 function post(event, detail = {}) {
@@ -33,7 +33,7 @@ export function validCommand(data) {
 function start() {
   const search = new URLSearchParams(location.hash.slice(1));
   const lab = document.createElement('phenomena-lab');
-  for (const name of ['lab', 'preset', 'hide', 'controls', 'backend']) {
+  for (const name of ['lab', 'preset', 'hide', 'controls', 'backend', 'theme']) {
     const v = search.get(name);
     if (v !== null) lab.setAttribute(name, v);
   }
@@ -52,6 +52,8 @@ function start() {
       post('step', { step: e.detail.step });
     }
   });
+  lab.addEventListener('pause', (e) => post('paused', { step: e.detail.step }));
+  lab.addEventListener('finished', (e) => post('finished', { step: e.detail.step }));
   lab.addEventListener('diverged', (e) => post('diverged', { message: e.detail.message }));
 
   window.addEventListener('message', (e) => {

@@ -73,11 +73,28 @@ async function probeAdapter() {
   }
 }
 
+/** Whether the browser offers only a software (emulated) WebGPU adapter. */
+export async function softwareAdapter() {
+  return Boolean((await (adapterProbe ??= probeAdapter()))?.software);
+}
+
+/**
+ * Fetches `url`, reporting progress as a fraction (null while unknown). A server that
+ * compresses sends the compressed length, while the stream yields decompressed bytes, so
+ * progress is only reported for uncompressed answers.
+ */
 async function fetchWithProgress(url, onProgress) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`could not download the engine (${response.status})`);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not download ${url} (${e.message}): the server is unreachable, or it does not send the Access-Control-Allow-Origin header a page on another origin needs`);
+  }
+  if (!response.ok) throw new Error(`could not download ${url} (${response.status} ${response.statusText}): is the engine built and on the server?`);
   const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body || !total) return response.arrayBuffer();
+  const encoded = Boolean(response.headers.get('Content-Encoding'));
+  if (encoded) onProgress(null);
+  if (!response.body || !total || encoded) return response.arrayBuffer();
   const reader = response.body.getReader();
   const chunks = [];
   let received = 0;
@@ -86,7 +103,7 @@ async function fetchWithProgress(url, onProgress) {
     if (done) break;
     chunks.push(value);
     received += value.length;
-    onProgress(received / total);
+    onProgress(Math.min(1, received / total));
   }
   const bytes = new Uint8Array(received);
   let offset = 0;
@@ -100,7 +117,8 @@ async function fetchWithProgress(url, onProgress) {
 /** Downloads, compiles and starts engine `kind`; the WebGPU engine also starts its device. */
 async function start(kind, onProgress) {
   const files = ENGINES[kind];
-  const glue = await import(files.glue);
+  // Resolved against this module, so a course page on another origin loads it from here.
+  const glue = await import(new URL(files.glue, import.meta.url).href);
   const bytes = await fetchWithProgress(new URL(files.wasm, import.meta.url), onProgress);
   const exports = await glue.default({ module_or_path: bytes });
   const gpuProblem = kind === 'webgpu' ? await watchingDevices(() => glue.initWebGpu()) : null;

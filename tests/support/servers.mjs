@@ -1,0 +1,59 @@
+// Small loopback HTTP servers for page tests that need a second origin: a course page of
+// its own, or a copy of the playground served the way a misconfigured host serves it.
+
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+function listen(handler) {
+  const server = createServer(handler);
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+/** Serves `pages` ({path: {body, type?}}) with `headers` on every answer. */
+export function servePages(pages, headers = {}) {
+  return listen((req, res) => {
+    const page = pages[new URL(req.url, 'http://x').pathname];
+    if (!page) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': page.type ?? 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+    res.end(page.body);
+  });
+}
+
+/** Serves the files under `root` with correct types but only the `headers` given (no CORS). */
+export function serveDirectory(root, headers = {}) {
+  const base = resolve(root);
+  return listen(async (req, res) => {
+    let path = resolve(join(base, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (path === base || req.url.endsWith('/')) path = join(path, 'index.html');
+    if (!path.startsWith(base + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(path);
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', ...headers });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+}
