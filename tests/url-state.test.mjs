@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHash, buildHash } from '../www/url-state.js';
+import { parseHash, buildHash, matchesPreset, presetValues } from '../www/url-state.js';
 
 test('a hash round-trips through build and parse', () => {
   const hash = buildHash({ lab: 'frozen-subspace', backend: 'flex', params: { alpha: 0.5, n: 200, lr: 0.1 + 0.2 } });
@@ -25,4 +25,31 @@ test('garbage never throws and malformed keys are reported', () => {
 test('long values are cut before they reach the engine', () => {
   const parsed = parseHash('#alpha=' + '9'.repeat(1000));
   assert.ok(parsed.params.alpha.length <= 64);
+});
+
+test('the preset travels in the hash', () => {
+  const hash = buildHash({ lab: 'frozen-subspace', preset: 'peak', backend: 'flex', params: { alpha: 1 } });
+  assert.equal(parseHash(hash).preset, 'peak');
+  assert.equal(parseHash(buildHash({ lab: 'frozen-subspace', preset: null, params: {} })).preset, null);
+});
+
+test('a link keeps its preset only while its values are the preset\'s', () => {
+  const info = {
+    schema: [
+      { name: 'alpha', default: 0.5 },
+      { name: 'steps', default: 4000 },
+      { name: 'seed', default: 0 },
+    ],
+    presets: [{ id: 'peak', values: [['alpha', 1], ['steps', 20000]] }],
+  };
+  assert.ok(matchesPreset(info, 'peak', { alpha: '1', steps: '20000', seed: '0' }));
+  assert.ok(matchesPreset(info, 'peak', {}), 'left-out values are the preset\'s');
+  assert.ok(matchesPreset(info, 'peak', { alpha: '1', seed: '7' }), 'the seed may differ');
+  assert.ok(matchesPreset(info, 'peak', { alpha: '1', alhpa: '3' }), 'unknown names are the engine\'s to report');
+  assert.ok(!matchesPreset(info, 'peak', { alpha: '2' }));
+  assert.ok(!matchesPreset(info, 'peak', { steps: '4000' }), 'a default the preset changed');
+  assert.ok(!matchesPreset(info, 'peak', { alpha: 'NaN' }));
+  assert.ok(!matchesPreset(info, 'peak', { alpha: '' }));
+  assert.ok(!matchesPreset(info, 'nope', {}));
+  assert.deepEqual(presetValues(info, 'peak'), { alpha: 1, steps: 20000, seed: 0 });
 });

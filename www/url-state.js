@@ -32,10 +32,14 @@ export function parseHash(hash) {
   return out;
 }
 
-/** Builds the hash for a lab state; numbers are written compactly. */
-export function buildHash({ lab, backend, params }) {
+/**
+ * Builds the hash for a lab state; numbers are written compactly. `preset` is written while the
+ * parameters are still the preset's, so a shared link keeps its caption (what to look for).
+ */
+export function buildHash({ lab, preset, backend, params }) {
   const search = new URLSearchParams();
   search.set('lab', lab);
+  if (preset) search.set('preset', preset);
   if (backend) search.set('backend', backend);
   for (const [k, v] of Object.entries(params)) {
     if (RESERVED.has(k)) continue;
@@ -48,4 +52,32 @@ export function formatNumber(v) {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(6)));
+}
+
+/** The values preset `presetId` of a lab (a catalog entry) stands for: the schema's defaults
+ * overlaid with the preset's own values, as the engine resolves them. */
+export function presetValues(info, presetId) {
+  const preset = info.presets.find((p) => p.id === presetId);
+  if (!preset) return null;
+  const values = {};
+  for (const s of info.schema) values[s.name] = s.default;
+  for (const [name, v] of preset.values) values[name] = v;
+  return values;
+}
+
+/**
+ * Whether link parameters (text, as parsed) are still preset `presetId`'s values, so the link
+ * may keep the preset and its caption. A parameter the link leaves out takes the preset's
+ * value, as in the engine; names outside the schema are the engine's to report. The seed may
+ * differ: picking a preset keeps the current seed, and every seed tells the preset's story.
+ */
+export function matchesPreset(info, presetId, params) {
+  const expected = presetValues(info, presetId);
+  if (!expected) return false;
+  return info.schema.every((s) => {
+    if (s.name === 'seed' || !(s.name in params)) return true;
+    const text = String(params[s.name]).trim();
+    const v = Number(text);
+    return text !== '' && Number.isFinite(v) && formatNumber(v) === formatNumber(expected[s.name]);
+  });
 }
