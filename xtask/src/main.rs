@@ -5,8 +5,9 @@
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
 //! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
 //!   main-thread task, time to the first chart, a 100 000-step memory soak, and the page size;
-//! - `thumbs` — redraw the gallery's stills (`www/thumbs/<lab>.svg`) from each lab's first
-//!   preset, trained natively to its end.
+//! - `thumbs` — write the gallery's catalog (`www/catalog.json`, from the registry) and redraw
+//!   its stills (`www/thumbs/<lab>.svg`) from each lab's first preset, trained natively to its
+//!   end.
 
 mod serve;
 
@@ -272,6 +273,21 @@ fn lab_ids() -> Result<Vec<String>, String> {
 }
 
 fn thumbs() -> Result<(), String> {
+    // The gallery renders from this file before the engine loads; a CLI test fails when it
+    // differs from the registry.
+    let catalog = cli()
+        .arg("catalog")
+        .current_dir(root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !catalog.status.success() {
+        return Err(format!(
+            "phenomena-cli catalog failed: {}",
+            String::from_utf8_lossy(&catalog.stderr)
+        ));
+    }
+    std::fs::write(root().join("www/catalog.json"), &catalog.stdout).map_err(|e| e.to_string())?;
+    println!("www/catalog.json");
     std::fs::create_dir_all(root().join("www/thumbs")).map_err(|e| e.to_string())?;
     for id in lab_ids()? {
         let out = root().join("target/thumbs").join(&id);

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::ShapeStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::spec::{Axis, ChartSpec, Color as SpecColor, Mark, Scale};
+use crate::spec::{Align, Axis, ChartSpec, Color as SpecColor, Mark, Scale, Theme};
 
 fn rgb(c: SpecColor) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
@@ -85,22 +85,91 @@ fn tick_label(axis: &Axis, v: f64) -> String {
 }
 
 /// The colour of point `i`: its own where the series gives one per point.
-fn point_color(s: &crate::spec::Series, i: usize) -> RGBColor {
-    rgb(s.colors.get(i).copied().unwrap_or(s.color))
+fn point_color(s: &crate::spec::Series, i: usize, theme: Theme) -> RGBColor {
+    rgb(theme.series(s.colors.get(i).copied().unwrap_or(s.color)))
 }
 
-/// Draws `spec` on `area`. `scale` multiplies font sizes and line widths (device pixel ratio).
+/// Font sizes at scale 1, in pixels.
+const TITLE_SIZE: f64 = 16.0;
+const TITLE_MIN: f64 = 13.0;
+const TEXT_SIZE: f64 = 13.0;
+const LABEL_SIZE: f64 = 12.0;
+/// Kept free at the top right of every chart: the page lays its export buttons there.
+const TITLE_RIGHT_GAP: f64 = 90.0;
+const LEFT: f64 = 10.0;
+const Y_LABELS: f64 = 62.0;
+
+/// Draws `spec` on `area` in `theme`. `scale` multiplies font sizes and line widths (device
+/// pixel ratio).
 pub fn draw<DB: DrawingBackend>(
     spec: &ChartSpec,
     area: &DrawingArea<DB, Shift>,
     scale: f64,
+    theme: Theme,
+) -> Result<(), String> {
+    draw_scaled(spec, area, scale, 1.0, theme)
+}
+
+/// plotters' SVG backend writes a font size of `size / 1.24`; exports scale their text by
+/// this much so that an SVG shows the same text sizes as the page's canvas.
+const SVG_TEXT_SCALE: f64 = 1.24;
+
+fn draw_scaled<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+    text_scale: f64,
+    theme: Theme,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let px = |v: f64| (v * scale).round().max(1.0) as u32;
-    area.fill(&WHITE).map_err(err)?;
-    let footer = footer_layout(spec, area, scale).map_err(err)?;
-    let (_, height) = area.dim_in_pixel();
-    let (plot_area, footer_area) = area.split_vertically(height.saturating_sub(footer.height));
+    let fpx = |v: f64| (v * scale * text_scale).round().max(1.0) as u32;
+    let ink = |c: SpecColor| rgb(theme.series(c));
+    area.fill(&rgb(theme.background())).map_err(err)?;
+    let (width, height) = area.dim_in_pixel();
+
+    // The title, left-aligned, shrunk and then wrapped to keep clear of the export buttons.
+    let title_room = width
+        .saturating_sub(px(LEFT + TITLE_RIGHT_GAP))
+        .max(px(60.0));
+    let mut title_size = fpx(TITLE_SIZE);
+    let mut title_lines = vec![spec.title.clone()];
+    loop {
+        let font: TextStyle = ("sans-serif", title_size).into_font().into();
+        if area.estimate_text_size(&spec.title, &font).map_err(err)?.0 <= title_room {
+            break;
+        }
+        if title_size <= fpx(TITLE_MIN) {
+            title_lines = wrap(area, &spec.title, &font, title_room).map_err(err)?;
+            break;
+        }
+        title_size -= 1;
+    }
+    let title_line = (title_size as f64 * 1.25).round() as u32;
+    let title_height = if spec.title.is_empty() {
+        px(4.0)
+    } else {
+        title_line * title_lines.len() as u32 + px(8.0)
+    };
+    let (title_area, body) = area.split_vertically(title_height);
+    let text_color = rgb(theme.text());
+    let title_font = ("sans-serif", title_size)
+        .into_font()
+        .color(&text_color)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    for (i, line) in title_lines.iter().enumerate() {
+        title_area
+            .draw_text(
+                line,
+                &title_font,
+                (px(LEFT) as i32, (px(6.0) + title_line * i as u32) as i32),
+            )
+            .map_err(err)?;
+    }
+
+    let footer = footer_layout(spec, area, scale, text_scale).map_err(err)?;
+    let body_height = height.saturating_sub(title_height);
+    let (plot_area, footer_area) = body.split_vertically(body_height.saturating_sub(footer.height));
     let has_bars = spec
         .series
         .iter()
@@ -121,52 +190,45 @@ pub fn draw<DB: DrawingBackend>(
     let (x0, x1) = plot_range(&spec.x, xs, spec.x.zero);
     let (y0, y1) = plot_range(&spec.y, ys, has_bars || spec.y.zero);
 
-    // Shrink a long title to fit a narrow chart, down to 10 px (at scale 1).
-    let (width, _) = area.dim_in_pixel();
-    let mut title_size = px(15.0);
-    while title_size > px(10.0) {
-        let font: TextStyle = ("sans-serif", title_size).into_font().into();
-        if area.estimate_text_size(&spec.title, &font).map_err(err)?.0 + px(16.0) <= width {
-            break;
-        }
-        title_size -= 1;
-    }
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&spec.title, ("sans-serif", title_size).into_font())
         .margin(px(8.0))
-        .x_label_area_size(if spec.x.hidden { 0 } else { px(36.0) })
-        .y_label_area_size(if spec.y.hidden { 0 } else { px(52.0) })
+        .margin_top(px(4.0))
+        .margin_right(px(14.0))
+        .x_label_area_size(if spec.x.hidden { 0 } else { px(42.0) })
+        .y_label_area_size(if spec.y.hidden { 0 } else { px(Y_LABELS) })
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
 
     let x_fmt = |v: &f64| tick_label(&spec.x, *v);
     let y_fmt = |v: &f64| tick_label(&spec.y, *v);
     if !(spec.x.hidden && spec.y.hidden) {
+        let text = text_color;
         chart
             .configure_mesh()
             .x_desc(spec.x.label.as_str())
             .y_desc(spec.y.label.as_str())
-            .x_labels(7)
+            .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(("sans-serif", px(11.0)))
-            .axis_desc_style(("sans-serif", px(12.0)))
-            .light_line_style(RGBColor(238, 238, 238))
-            .bold_line_style(RGBColor(215, 215, 215))
+            .label_style(("sans-serif", fpx(TEXT_SIZE)).into_font().color(&text))
+            .axis_desc_style(("sans-serif", fpx(TEXT_SIZE)).into_font().color(&text))
+            .axis_style(rgb(theme.axis()))
+            .light_line_style(rgb(theme.grid_light()))
+            .bold_line_style(rgb(theme.grid_bold()))
             .draw()
             .map_err(err)?;
     }
 
     let clip = |v: f64, lo: f64, hi: f64| v.clamp(lo, hi);
     for s in &spec.series {
-        let color = rgb(s.color);
+        let color = ink(s.color);
         let pts: Vec<Option<(f64, f64)>> = s
             .points
             .iter()
             .map(|(x, y)| Some((to_plot(&spec.x, *x)?, to_plot(&spec.y, *y)?)))
             .collect();
-        let anno = match s.mark {
+        match s.mark {
             Mark::Line { width, dashed } => {
                 let style = ShapeStyle::from(&color).stroke_width(px(width));
                 // Split at undrawable points so a NaN never joins two segments; a line that
@@ -195,42 +257,37 @@ pub fn draw<DB: DrawingBackend>(
                         }
                     }
                 }
-                let mut anno = None;
                 for seg in segments.into_iter().filter(|s| s.len() > 1) {
-                    let a = if dashed {
+                    if dashed {
                         chart
                             .draw_series(DashedLineSeries::new(seg, px(5.0), px(4.0), style))
-                            .map_err(err)?
+                            .map_err(err)?;
                     } else {
                         chart
                             .draw_series(LineSeries::new(seg, style))
-                            .map_err(err)?
-                    };
-                    anno = Some(a);
+                            .map_err(err)?;
+                    }
                 }
-                anno
             }
             Mark::Dots { radius } | Mark::Rings { radius } => {
                 let filled = matches!(s.mark, Mark::Dots { .. });
                 let inside: Vec<((f64, f64), RGBColor)> = pts
                     .into_iter()
                     .enumerate()
-                    .filter_map(|(i, p)| Some((p?, point_color(s, i))))
+                    .filter_map(|(i, p)| Some((p?, point_color(s, i, theme))))
                     .filter(|((x, y), _)| *y >= y0 && *y <= y1 && *x >= x0 && *x <= x1)
                     .collect();
                 let r = px(radius);
-                Some(
-                    chart
-                        .draw_series(inside.into_iter().map(|(p, c)| {
-                            let style = if filled {
-                                c.filled()
-                            } else {
-                                ShapeStyle::from(&c).stroke_width(px(1.5))
-                            };
-                            Circle::new(p, r, style)
-                        }))
-                        .map_err(err)?,
-                )
+                chart
+                    .draw_series(inside.into_iter().map(|(p, c)| {
+                        let style = if filled {
+                            c.filled()
+                        } else {
+                            ShapeStyle::from(&c).stroke_width(px(1.5))
+                        };
+                        Circle::new(p, r, style)
+                    }))
+                    .map_err(err)?;
             }
             Mark::Band { opacity } => {
                 let outline: Vec<(f64, f64)> = pts
@@ -238,20 +295,17 @@ pub fn draw<DB: DrawingBackend>(
                     .flatten()
                     .map(|(x, y)| (x, clip(y, y0, y1)))
                     .collect();
-                if outline.len() < 3 {
-                    None
-                } else {
-                    Some(
-                        chart
-                            .draw_series(std::iter::once(Polygon::new(
-                                outline,
-                                color.mix(opacity).filled(),
-                            )))
-                            .map_err(err)?,
-                    )
+                if outline.len() >= 3 {
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(
+                            outline,
+                            color.mix(opacity).filled(),
+                        )))
+                        .map_err(err)?;
                 }
             }
             Mark::Cells { width, height } => {
+                // Cells are pictures and heatmaps: their colours are data, kept as given.
                 let cells: Vec<Rectangle<(f64, f64)>> = s
                     .points
                     .iter()
@@ -263,11 +317,29 @@ pub fn draw<DB: DrawingBackend>(
                                 (x - width / 2.0, y - height / 2.0),
                                 (x + width / 2.0, y + height / 2.0),
                             ],
-                            point_color(s, i).filled(),
+                            rgb(s.colors.get(i).copied().unwrap_or(s.color)).filled(),
                         )
                     })
                     .collect();
-                Some(chart.draw_series(cells).map_err(err)?)
+                chart.draw_series(cells).map_err(err)?;
+            }
+            Mark::Frames { width, height } => {
+                let frames: Vec<Rectangle<(f64, f64)>> = s
+                    .points
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
+                    .map(|(i, (x, y))| {
+                        Rectangle::new(
+                            [
+                                (x - width / 2.0, y - height / 2.0),
+                                (x + width / 2.0, y + height / 2.0),
+                            ],
+                            ShapeStyle::from(&point_color(s, i, theme)).stroke_width(px(2.5)),
+                        )
+                    })
+                    .collect();
+                chart.draw_series(frames).map_err(err)?;
             }
             Mark::Bars { width } => {
                 let bars: Vec<Rectangle<(f64, f64)>> = s
@@ -284,35 +356,72 @@ pub fn draw<DB: DrawingBackend>(
                         )
                     })
                     .collect();
-                Some(chart.draw_series(bars).map_err(err)?)
+                chart.draw_series(bars).map_err(err)?;
             }
-        };
-        let _ = anno;
-    }
-    if spec.series.iter().all(|s| s.points.is_empty()) {
-        let (w, h) = area.dim_in_pixel();
-        area.draw_text(
-            "waiting for data…",
-            &("sans-serif", px(13.0))
-                .into_font()
-                .color(&RGBColor(120, 120, 120)),
-            (w as i32 / 2 - px(50.0) as i32, h as i32 / 2),
-        )
-        .map_err(err)?;
-    }
-    let label_font = ("sans-serif", px(10.0))
-        .into_font()
-        .color(&RGBColor(30, 30, 30))
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    for (x, y, text) in &spec.annotations {
-        if let (Some(x), Some(y)) = (to_plot(&spec.x, *x), to_plot(&spec.y, *y)) {
-            let at = chart.backend_coord(&(x, y));
-            plot_area.draw_text(text, &label_font, at).map_err(err)?;
         }
     }
-    draw_footer(spec, &footer_area, &footer, scale).map_err(err)?;
+    if spec.series.iter().all(|s| s.points.is_empty()) {
+        let muted = rgb(theme.muted());
+        let (w, h) = plot_area.dim_in_pixel();
+        plot_area
+            .draw_text(
+                "waiting for data…",
+                &("sans-serif", fpx(TEXT_SIZE))
+                    .into_font()
+                    .color(&muted)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+                (w as i32 / 2, h as i32 / 2),
+            )
+            .map_err(err)?;
+    }
+    for label in &spec.annotations {
+        if let (Some(x), Some(y)) = (to_plot(&spec.x, label.x), to_plot(&spec.y, label.y)) {
+            let h = match label.align {
+                Align::Left => HPos::Left,
+                Align::Center => HPos::Center,
+                Align::Right => HPos::Right,
+            };
+            let color = label.color.map(ink).unwrap_or(text_color);
+            let font = ("sans-serif", fpx(LABEL_SIZE))
+                .into_font()
+                .color(&color)
+                .pos(Pos::new(h, VPos::Top));
+            chart
+                .draw_series(std::iter::once(Text::new(label.text.clone(), (x, y), font)))
+                .map_err(err)?;
+        }
+    }
+    draw_footer(spec, &footer_area, &footer, scale, text_scale, theme).map_err(err)?;
     area.present().map_err(err)?;
     Ok(())
+}
+
+/// Breaks `text` at spaces into lines no wider than `room` pixels (a single word wider than
+/// that keeps a line of its own).
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle,
+    room: u32,
+) -> Result<Vec<String>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && area.estimate_text_size(&candidate, font)?.0 > room {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 /// Where the legend entries and notes go under the plot.
@@ -320,13 +429,16 @@ struct Footer {
     /// (series index, x, row) of each legend entry.
     entries: Vec<(usize, i32, i32)>,
     rows: i32,
+    /// The notes, wrapped to the chart's width.
+    note_lines: Vec<String>,
     height: u32,
 }
 
-const ROW: f64 = 15.0;
-const NOTE_ROW: f64 = 14.0;
+const ROW: f64 = 19.0;
+const NOTE_ROW: f64 = 17.0;
 
-/// Lays the legend out in rows under the plot, so it never covers the data.
+/// Lays the legend out in rows under the plot, so it never covers the data, and wraps the
+/// notes so that none runs out of the chart.
 ///
 /// Drawn by hand rather than with plotters' series labels so that every text size is asked
 /// of the backend (which the page answers cheaply with canvas `measureText`).
@@ -334,15 +446,17 @@ fn footer_layout<DB: DrawingBackend>(
     spec: &ChartSpec,
     area: &DrawingArea<DB, Shift>,
     scale: f64,
+    text_scale: f64,
 ) -> Result<Footer, DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |v: f64| (v * scale).round().max(1.0) as i32;
+    let fpx = |v: f64| (v * scale * text_scale).round().max(1.0) as i32;
     let (width, _) = area.dim_in_pixel();
-    let font: TextStyle = ("sans-serif", px(11.0) as u32).into_font().into();
-    let (left, right) = (px(52.0), width as i32 - px(8.0));
+    let font: TextStyle = ("sans-serif", fpx(TEXT_SIZE) as u32).into_font().into();
+    let (left, right) = (px(LEFT), width as i32 - px(8.0));
     let mut entries = Vec::new();
     let (mut x, mut row) = (left, 0);
     for (i, s) in spec.series.iter().enumerate() {
-        if s.name.is_empty() {
+        if s.name.is_empty() || s.unlisted {
             continue;
         }
         let w = px(22.0) + area.estimate_text_size(&s.name, &font)?.0 as i32 + px(14.0);
@@ -354,10 +468,15 @@ fn footer_layout<DB: DrawingBackend>(
         x += w;
     }
     let rows = if entries.is_empty() { 0 } else { row + 1 };
-    let height = px(ROW) * rows + px(NOTE_ROW) * spec.notes.len() as i32 + px(4.0);
+    let mut note_lines = Vec::new();
+    for note in &spec.notes {
+        note_lines.extend(wrap(area, note, &font, (right - left).max(1) as u32)?);
+    }
+    let height = fpx(ROW) * rows + fpx(NOTE_ROW) * note_lines.len() as i32 + px(4.0);
     Ok(Footer {
         entries,
         rows,
+        note_lines,
         height: height as u32,
     })
 }
@@ -367,14 +486,18 @@ fn draw_footer<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     footer: &Footer,
     scale: f64,
+    text_scale: f64,
+    theme: Theme,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |v: f64| (v * scale).round().max(1.0) as i32;
-    let font: TextStyle = ("sans-serif", px(11.0) as u32).into_font().into();
+    let fpx = |v: f64| (v * scale * text_scale).round().max(1.0) as i32;
+    let font: TextStyle = ("sans-serif", fpx(TEXT_SIZE) as u32).into_font().into();
     let swatch = px(18.0);
+    let (text_color, muted) = (rgb(theme.text()), rgb(theme.muted()));
     for &(i, x, row) in &footer.entries {
         let e = &spec.series[i];
-        let color = rgb(e.color);
-        let cy = px(ROW) * row + px(ROW) / 2;
+        let color = rgb(theme.series(e.color));
+        let cy = fpx(ROW) * row + fpx(ROW) / 2;
         match e.mark {
             Mark::Dots { .. } => area.draw(&Circle::new(
                 (x + swatch / 2, cy),
@@ -387,6 +510,10 @@ fn draw_footer<DB: DrawingBackend>(
                     color.mix(0.55).filled(),
                 ))?
             }
+            Mark::Frames { .. } => area.draw(&Rectangle::new(
+                [(x + 2, cy - px(5.0)), (x + swatch - 2, cy + px(5.0))],
+                ShapeStyle::from(&color).stroke_width(px(2.0) as u32),
+            ))?,
             Mark::Rings { .. } => area.draw(&Circle::new(
                 (x + swatch / 2, cy),
                 px(3.5) as u32,
@@ -408,17 +535,17 @@ fn draw_footer<DB: DrawingBackend>(
         }
         let text_style = font
             .clone()
-            .color(&RGBColor(40, 40, 40))
+            .color(&text_color)
             .pos(Pos::new(HPos::Left, VPos::Center));
         area.draw_text(&e.name, &text_style, (x + swatch + px(4.0), cy))?;
     }
     let note_font = font
         .clone()
-        .color(&RGBColor(70, 70, 70))
+        .color(&muted)
         .pos(Pos::new(HPos::Left, VPos::Top));
-    for (i, note) in spec.notes.iter().enumerate() {
-        let y = px(ROW) * footer.rows + px(NOTE_ROW) * i as i32 + px(1.0);
-        area.draw_text(note, &note_font, (px(52.0), y))?;
+    for (i, note) in footer.note_lines.iter().enumerate() {
+        let y = fpx(ROW) * footer.rows + fpx(NOTE_ROW) * i as i32 + px(1.0);
+        area.draw_text(note, &note_font, (px(LEFT), y))?;
     }
     Ok(())
 }
@@ -428,7 +555,8 @@ pub fn to_svg(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Strin
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw(spec, &root, 1.0)?;
+        // Exported files go into papers and slides: always light.
+        draw_scaled(spec, &root, 1.0, SVG_TEXT_SCALE, Theme::Light)?;
     }
     Ok(out)
 }
@@ -492,6 +620,51 @@ mod tests {
     fn an_empty_chart_says_it_waits_for_data() {
         let s = spec(vec![], Axis::linear("x"));
         assert!(to_svg(&s, 300, 200).unwrap().contains("waiting for data"));
+    }
+
+    fn svg(spec: &ChartSpec, width: u32, height: u32, theme: Theme) -> String {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+            draw(spec, &root, 1.0, theme).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn dark_theme_paints_a_dark_background_and_svg_export_stays_light() {
+        let s = spec(
+            vec![Series::line(
+                "a",
+                palette::BLACK,
+                vec![(1.0, 1.0), (2.0, 2.0)],
+            )],
+            Axis::linear("x"),
+        );
+        let dark = svg(&s, 380, 274, Theme::Dark);
+        assert!(dark.contains("#181A1E"), "dark background");
+        assert!(
+            !dark.contains("#141414"),
+            "black lines are lightened on dark"
+        );
+        let light = to_svg(&s, 380, 274).unwrap();
+        assert!(light.contains("#FFFFFF") && light.contains("#141414"));
+    }
+
+    #[test]
+    fn long_notes_and_titles_wrap_instead_of_running_out_of_the_chart() {
+        let mut s = spec(vec![], Axis::linear("x"));
+        s.title = "A rather long chart title that cannot fit beside the export buttons".into();
+        s.notes = vec![
+            "slow alignment > 0.5: GD 2/8 (mean step 400), SAM 2/8 (mean step 410), USEFUL 6/8 \
+             (mean step 200)"
+                .into(),
+        ];
+        let out = svg(&s, 380, 274, Theme::Light);
+        let texts = out.matches("<text").count();
+        // Title on two lines, the note on at least two, plus the placeholder.
+        assert!(texts >= 5, "{texts} text elements:\n{out}");
+        assert!(out.contains("A rather long chart"), "{out}");
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub enum Mark {
     Rings { radius: f64 },
     /// A shaded band: the points run along the upper edge, then back along the lower one.
     Band { opacity: f64 },
+    /// Rectangle outlines `width` × `height` (x and y units) centred on each point, to frame
+    /// marked cells (a wrong prediction's picture).
+    Frames { width: f64, height: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +106,10 @@ pub struct Series {
     /// One colour per point (heatmaps, class-coloured scatters); empty: all in `color`.
     #[serde(default)]
     pub colors: Vec<Color>,
+    /// Left out of the legend (a companion line that the legend would only repeat, like the
+    /// dashed twin of a run whose meaning a note gives); still named for text summaries.
+    #[serde(default)]
+    pub unlisted: bool,
 }
 
 impl Series {
@@ -116,6 +123,7 @@ impl Series {
             },
             points,
             colors: Vec::new(),
+            unlisted: false,
         }
     }
     pub fn dashed(name: impl Into<String>, color: Color, points: Vec<(f64, f64)>) -> Self {
@@ -128,6 +136,7 @@ impl Series {
             },
             points,
             colors: Vec::new(),
+            unlisted: false,
         }
     }
     pub fn dots(name: impl Into<String>, color: Color, points: Vec<(f64, f64)>) -> Self {
@@ -137,6 +146,7 @@ impl Series {
             mark: Mark::Dots { radius: 2.5 },
             points,
             colors: Vec::new(),
+            unlisted: false,
         }
     }
     pub fn bars(
@@ -151,7 +161,13 @@ impl Series {
             mark: Mark::Bars { width },
             points,
             colors: Vec::new(),
+            unlisted: false,
         }
+    }
+    /// Leaves the series out of the legend.
+    pub fn unlisted(mut self) -> Self {
+        self.unlisted = true;
+        self
     }
     /// A band between `lower` and `upper` at the same x values (mean ± spread).
     pub fn band(color: Color, x: &[f64], lower: &[f64], upper: &[f64]) -> Self {
@@ -163,6 +179,7 @@ impl Series {
             mark: Mark::Band { opacity: 0.18 },
             points,
             colors: Vec::new(),
+            unlisted: false,
         }
     }
     /// A greyscale picture as cells: `pixels` (0 = white, 1 = black) row-major, `columns` wide,
@@ -199,6 +216,7 @@ impl Series {
             mark,
             points,
             colors,
+            unlisted: false,
         }
     }
 }
@@ -215,26 +233,199 @@ pub struct ChartSpec {
     pub series: Vec<Series>,
     /// Short text lines drawn under the plot (fitted values, masses).
     pub notes: Vec<String>,
-    /// Text placed at data coordinates (x, y, text), e.g. labels under small images.
+    /// Text placed at data coordinates, e.g. labels under small images.
     #[serde(default)]
-    pub annotations: Vec<(f64, f64, String)>,
+    pub annotations: Vec<Label>,
+}
+
+/// Which point of a [`Label`]'s text sits at its (x, y): the top edge's left end, middle or
+/// right end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Align {
+    Left,
+    #[default]
+    Center,
+    Right,
+}
+
+/// Text at data coordinates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
+    /// `None`: the theme's text colour.
+    #[serde(default)]
+    pub color: Option<Color>,
+    #[serde(default)]
+    pub align: Align,
+}
+
+impl Label {
+    pub fn new(x: f64, y: f64, text: impl Into<String>) -> Self {
+        Self {
+            x,
+            y,
+            text: text.into(),
+            color: None,
+            align: Align::Center,
+        }
+    }
+    pub fn colored(mut self, color: Color) -> Self {
+        self.color = Some(color);
+        self
+    }
+    pub fn aligned(mut self, align: Align) -> Self {
+        self.align = align;
+        self
+    }
+}
+
+/// Colours of everything that is not data, for a light or a dark page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn background(self) -> Color {
+        match self {
+            Theme::Light => Color(255, 255, 255),
+            Theme::Dark => Color(24, 26, 30),
+        }
+    }
+    /// Titles, tick labels, legend text.
+    pub fn text(self) -> Color {
+        match self {
+            Theme::Light => Color(30, 30, 30),
+            Theme::Dark => Color(228, 230, 234),
+        }
+    }
+    /// Notes and placeholders.
+    pub fn muted(self) -> Color {
+        match self {
+            Theme::Light => Color(80, 80, 80),
+            Theme::Dark => Color(180, 184, 190),
+        }
+    }
+    pub fn axis(self) -> Color {
+        match self {
+            Theme::Light => Color(60, 60, 60),
+            Theme::Dark => Color(170, 174, 180),
+        }
+    }
+    pub fn grid_light(self) -> Color {
+        match self {
+            Theme::Light => Color(238, 238, 238),
+            Theme::Dark => Color(40, 43, 48),
+        }
+    }
+    pub fn grid_bold(self) -> Color {
+        match self {
+            Theme::Light => Color(215, 215, 215),
+            Theme::Dark => Color(62, 66, 72),
+        }
+    }
+    /// A series colour as drawn: unchanged on light; on dark, dark colours (black lines,
+    /// the deep blue) are lightened in proportion to how dark they are, so every palette
+    /// colour stays readable while keeping its hue.
+    pub fn series(self, c: Color) -> Color {
+        match self {
+            Theme::Light => c,
+            Theme::Dark => {
+                let luma = 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+                let k = ((130.0 - luma) / 130.0).clamp(0.0, 1.0) * 0.9;
+                let lift = |v: u8| (v as f64 + (255.0 - v as f64) * k).round() as u8;
+                Color(lift(c.0), lift(c.1), lift(c.2))
+            }
+        }
+    }
 }
 
 impl ChartSpec {
-    /// A text summary for screen readers and tests: each series' last point.
+    /// A text summary for screen readers and tests: each named series' last point, values
+    /// to three significant digits and whole numbers (steps) without decimals.
     pub fn text_summary(&self) -> String {
         let mut parts = vec![self.title.clone()];
         for s in &self.series {
+            if s.name.is_empty() {
+                continue;
+            }
             if let Some((x, y)) = s
                 .points
                 .iter()
                 .rev()
                 .find(|(x, y)| x.is_finite() && y.is_finite())
             {
-                parts.push(format!("{}: {:.4} at {} {:.4}", s.name, y, self.x.label, x));
+                parts.push(format!(
+                    "{}: {} at {} {}",
+                    s.name,
+                    readable(*y),
+                    self.x.label,
+                    readable(*x)
+                ));
             }
         }
         parts.extend(self.notes.iter().cloned());
         parts.join(". ")
+    }
+}
+
+/// A number as a reader would say it: integers whole, others to three significant digits.
+pub fn readable(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == v.round() && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{v:.2e}");
+    }
+    let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_print_steps_whole_and_values_to_three_digits() {
+        let spec = ChartSpec {
+            id: "t".into(),
+            title: "Loss".into(),
+            caption: String::new(),
+            x: Axis::log("step"),
+            y: Axis::linear("loss"),
+            series: vec![Series::line(
+                "train",
+                palette::BLUE,
+                vec![(1.0, 1.0), (4000.0, 0.123456)],
+            )],
+            notes: vec![],
+            annotations: vec![],
+        };
+        assert_eq!(spec.text_summary(), "Loss. train: 0.123 at step 4000");
+        assert_eq!(readable(12.3456), "12.3");
+        assert_eq!(readable(-0.5), "-0.5");
+        assert_eq!(readable(2.0e-5), "2.00e-5");
+    }
+
+    #[test]
+    fn dark_theme_lightens_dark_colours_and_keeps_bright_ones() {
+        let luma = |c: Color| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+        assert!(luma(Theme::Dark.series(palette::BLACK)) > 150.0);
+        assert!(luma(Theme::Dark.series(palette::BLUE)) > luma(palette::BLUE));
+        assert_eq!(Theme::Dark.series(palette::YELLOW), palette::YELLOW);
+        assert_eq!(Theme::Light.series(palette::BLACK), palette::BLACK);
     }
 }

@@ -4,7 +4,9 @@
 //! - `run LAB --preset P --out DIR [--set k=v]...` — trains the run to its planned length and
 //!   writes `series.csv`, `run.json`, one SVG per chart (the page's chart code) and
 //!   `charts.json` (the charts' ids, titles and captions, in page order);
-//! - `bench [LAB]` — steps per second on the native flex backend.
+//! - `bench [LAB]` — steps per second on the native flex backend;
+//! - `catalog` — the gallery's lab list as JSON (`cargo xtask thumbs` writes it to
+//!   `www/catalog.json`, so the front page shows without loading the engine).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -39,6 +41,9 @@ enum Command {
         /// Output folder (created if missing).
         #[arg(long)]
         out: PathBuf,
+        /// Pixel size of the SVGs, e.g. 380x274 (the page's narrowest canvas).
+        #[arg(long, default_value = "720x440", value_parser = parse_size)]
+        svg_size: (u32, u32),
     },
     /// Print training steps per second on the native flex backend.
     Bench {
@@ -54,6 +59,46 @@ enum Command {
         #[arg(long = "set", value_name = "NAME=VALUE")]
         set: Vec<String>,
     },
+    /// Print the gallery's catalog: each lab's id, title, summary and citation, as JSON.
+    Catalog,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT"))?;
+    let parse = |v: &str| {
+        v.parse::<u32>()
+            .ok()
+            .filter(|v| (100..=4000).contains(v))
+            .ok_or_else(|| format!("`{v}` is not a size between 100 and 4000"))
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
+/// What the gallery shows of each lab, from the registry: the page reads it from
+/// `www/catalog.json` before (or without) loading the engine, which holds the full schema.
+#[derive(serde::Serialize)]
+struct CatalogEntry {
+    id: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    citation: &'static str,
+}
+
+fn catalog_json() -> String {
+    let labs: Vec<CatalogEntry> = labs::all()
+        .iter()
+        .map(|l| CatalogEntry {
+            id: l.id,
+            title: l.title,
+            summary: l.summary,
+            citation: l.citation,
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&labs).expect("plain strings serialize");
+    text.push('\n');
+    text
 }
 
 fn main() -> ExitCode {
@@ -160,6 +205,7 @@ fn run(cli: Cli) -> Result<(), String> {
             preset,
             set,
             out,
+            svg_size: (width, height),
         } => {
             let raw = parse_sets(&set)?;
             let (params, _) = labs::params_for(&lab, preset.as_deref(), &raw, OutOfRange::Reject)
@@ -177,7 +223,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let history = lab.summary(&snapshot).into_iter().collect::<Vec<_>>();
             let charts = lab.charts(&snapshot, &history);
             for chart in &charts {
-                let svg = phenomena_charts::to_svg(chart, 720, 440)?;
+                let svg = phenomena_charts::to_svg(chart, width, height)?;
                 write(&format!("{}.svg", chart.id), &svg)?;
             }
             let index: Vec<serde_json::Value> = charts
@@ -209,6 +255,10 @@ fn run(cli: Cli) -> Result<(), String> {
             for id in ids {
                 bench(&id, steps, &device, &backend, &overrides)?;
             }
+            Ok(())
+        }
+        Command::Catalog => {
+            print!("{}", catalog_json());
             Ok(())
         }
     }

@@ -58,3 +58,24 @@ fn cli_rejects_out_of_range_parameters_with_the_range() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("[0.05, 4]"), "{err}");
 }
+
+#[test]
+fn www_catalog_json_is_what_the_registry_gives() {
+    // The gallery renders from www/catalog.json without the engine; it must list exactly the
+    // registry's labs, or the front page and the labs disagree.
+    let output = Command::new(env!("CARGO_BIN_EXE_phenomena-cli"))
+        .arg("catalog")
+        .output()
+        .expect("cli runs");
+    assert!(output.status.success());
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/catalog.json");
+    let stored = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        stored == generated,
+        "www/catalog.json is stale: run `cargo xtask thumbs` (or `cargo run -p phenomena-cli -- \
+         catalog > www/catalog.json`)"
+    );
+    let labs: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(labs.as_array().unwrap().len(), labs::all().len());
+}

@@ -238,11 +238,19 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        let err = flex_session("frozen-subspace", &[("alpha", "0.5abc")])
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("must be a number"));
+    fn garbage_is_dropped_with_a_note_not_a_panic() {
+        let (mut session, notes) = flex_session(
+            "frozen-subspace",
+            &[("alpha", "0.5abc"), ("alhpa", "1"), ("n", "40")],
+        )
+        .unwrap();
+        let messages: Vec<&str> = notes.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("did you mean `alpha`")));
+        assert!(messages.iter().any(|m| m.contains("using the default")));
+        phenomena::block_on(session.refresh()).unwrap();
+        let params = session.params().unwrap();
+        assert_eq!(params.get("n"), 40.0, "the good value is kept");
         assert!(Backend::parse("tpu").is_err());
         assert!(flex_session("no-such-lab", &[]).is_err());
     }

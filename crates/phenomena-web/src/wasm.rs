@@ -210,6 +210,29 @@ struct ChartInfo {
     summary: String,
 }
 
+/// Draws one chart onto a canvas at pixel ratio `dpr` (clamped to [0.5, 8] so that a
+/// print-resolution export stays sharp and a bad value cannot ask for absurd sizes).
+fn draw_on(
+    chart: &phenomena_charts::ChartSpec,
+    canvas: web_sys::HtmlCanvasElement,
+    dpr: f64,
+    dark: bool,
+) -> Result<(), JsValue> {
+    let backend = MeasuredCanvas::new(canvas)
+        .ok_or_else(|| js_err(format!("the canvas for `{}` has no 2-D context", chart.id)))?;
+    let theme = if dark {
+        phenomena_charts::Theme::Dark
+    } else {
+        phenomena_charts::Theme::Light
+    };
+    let dpr = if dpr.is_finite() {
+        dpr.clamp(0.5, 8.0)
+    } else {
+        1.0
+    };
+    phenomena_charts::draw(chart, &backend.into_drawing_area(), dpr, theme).map_err(js_err)
+}
+
 /// One lab on the page. Methods that await hold the session only for their own duration;
 /// a call that arrives meanwhile gets a "busy" error rather than a panic.
 #[wasm_bindgen]
@@ -363,26 +386,42 @@ impl LabHandle {
         to_js(&list)
     }
 
-    /// Draws every chart onto the canvas whose id is `prefix + chart id`, at pixel ratio `dpr`.
-    pub fn draw(&self, prefix: &str, dpr: f64) -> Result<(), JsValue> {
+    /// Draws every chart onto its canvas: `canvases` maps chart ids to `HTMLCanvasElement`s
+    /// (charts without one are skipped), at pixel ratio `dpr`, in the dark theme when `dark`.
+    /// Taking the canvases rather than looking them up by id lets the page keep them in a
+    /// shadow root.
+    pub fn draw(&self, canvases: &js_sys::Object, dpr: f64, dark: bool) -> Result<(), JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        let document = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| js_err("no document"))?;
         for chart in session.charts() {
-            let id = format!("{prefix}{}", chart.id);
-            let Some(element) = document.get_element_by_id(&id) else {
+            let value = js_sys::Reflect::get(canvases, &JsValue::from_str(&chart.id))
+                .unwrap_or(JsValue::UNDEFINED);
+            if value.is_undefined() || value.is_null() {
                 continue;
-            };
-            let canvas: web_sys::HtmlCanvasElement = element
+            }
+            let canvas: web_sys::HtmlCanvasElement = value
                 .dyn_into()
-                .map_err(|_| js_err(format!("#{id} is not a canvas")))?;
-            let backend = MeasuredCanvas::new(canvas)
-                .ok_or_else(|| js_err(format!("#{id} has no 2-D context")))?;
-            phenomena_charts::draw(&chart, &backend.into_drawing_area(), dpr.clamp(0.5, 4.0))
-                .map_err(js_err)?;
+                .map_err(|_| js_err(format!("canvases.{} is not a canvas", chart.id)))?;
+            draw_on(&chart, canvas, dpr, dark)?;
         }
         Ok(())
+    }
+
+    /// Draws chart `id` onto `canvas` (print-resolution PNG export draws onto a large one).
+    #[wasm_bindgen(js_name = drawChart)]
+    pub fn draw_chart(
+        &self,
+        id: &str,
+        canvas: web_sys::HtmlCanvasElement,
+        dpr: f64,
+        dark: bool,
+    ) -> Result<(), JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        let chart = session
+            .charts()
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| js_err(format!("no chart `{id}`")))?;
+        draw_on(&chart, canvas, dpr, dark)
     }
 
     /// One chart as an SVG document (the same spec the canvas shows).

@@ -35,6 +35,33 @@ pub struct ParamSpec {
     pub source: &'static str,
     /// For a choice: the label of each value 0, 1, …; empty for a number.
     pub options: &'static [&'static str],
+    /// When the parameter matters only for some settings of another one (a data set's own
+    /// knobs), the condition under which it applies; `None`: it always applies. The page
+    /// hides a control whose condition fails on the current values.
+    pub visible_when: Option<Condition>,
+}
+
+/// "Parameter `param` has one of `values`": serialized as
+/// `{"param": "dataset", "values": [0, 2]}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Condition {
+    pub param: &'static str,
+    pub values: &'static [f64],
+}
+
+impl Condition {
+    /// Applies when `param` has one of `values`.
+    pub const fn when(param: &'static str, values: &'static [f64]) -> Option<Self> {
+        Some(Self { param, values })
+    }
+
+    /// Whether the condition holds for a set of values.
+    pub fn holds(&self, params: &Params) -> bool {
+        params
+            .0
+            .get(self.param)
+            .is_some_and(|v| self.values.iter().any(|w| (v - w).abs() < 1e-9))
+    }
 }
 
 impl ParamSpec {
@@ -51,7 +78,13 @@ impl ParamSpec {
         help: "",
         source: "",
         options: &[],
+        visible_when: None,
     };
+
+    /// Whether the parameter applies under `params` (see [`ParamSpec::visible_when`]).
+    pub fn applies(&self, params: &Params) -> bool {
+        self.visible_when.is_none_or(|c| c.holds(params))
+    }
 }
 
 /// A validated, complete set of parameter values, keyed by name.
@@ -96,24 +129,48 @@ pub enum OutOfRange {
 
 /// Builds a complete parameter set from raw text values (URL hash, CLI flags).
 ///
-/// Missing names take their defaults. Unknown names, non-numeric and non-finite values are
-/// errors; out-of-range values are clamped or refused depending on `mode`. On success the
-/// second element lists the adjustments made (each a message naming the parameter and range).
+/// Missing names take their defaults. In [`OutOfRange::Reject`] mode unknown names,
+/// non-numeric, non-finite and out-of-range values are errors. In [`OutOfRange::Clamp`] mode
+/// (links and controls) one bad entry must not cost the user every other value of a shared
+/// link, so an unknown name or an unreadable value is dropped, an out-of-range value is moved
+/// to the nearest bound, and each change is reported. On success the second element lists
+/// those notes, each naming its parameter; a link with many unknown names gets at most
+/// [`MAX_NAMED`] of them named and one note counting the rest.
 pub fn resolve_params(
     schema: &[ParamSpec],
     raw: &BTreeMap<String, String>,
     mode: OutOfRange,
 ) -> Result<(Params, Vec<ParamError>), Vec<ParamError>> {
     let mut values = BTreeMap::new();
-    let mut errors = Vec::new();
+    let mut problems = Vec::new();
     let mut notes = Vec::new();
-    for name in raw.keys() {
-        if !schema.iter().any(|p| p.name == name) {
-            errors.push(ParamError {
-                name: name.clone(),
-                message: format!("unknown parameter `{name}`"),
-            });
-        }
+    let unknown: Vec<&String> = raw
+        .keys()
+        .filter(|name| !schema.iter().any(|p| p.name == name.as_str()))
+        .collect();
+    for name in unknown.iter().take(MAX_NAMED) {
+        let shown = truncate(name, 40);
+        let hint = closest_name(schema, name)
+            .map(|close| format!(" (did you mean `{close}`?)"))
+            .unwrap_or_default();
+        let message = match mode {
+            OutOfRange::Reject => format!("unknown parameter `{shown}`{hint}"),
+            OutOfRange::Clamp => format!("unknown parameter `{shown}` ignored{hint}"),
+        };
+        problems.push(ParamError {
+            name: name.to_string(),
+            message,
+        });
+    }
+    if unknown.len() > MAX_NAMED {
+        let more = unknown.len() - MAX_NAMED;
+        problems.push(ParamError {
+            name: String::new(),
+            message: format!(
+                "and {more} more unknown parameter{} ignored",
+                if more == 1 { "" } else { "s" }
+            ),
+        });
     }
     for spec in schema {
         let value = match raw.get(spec.name) {
@@ -121,16 +178,24 @@ pub fn resolve_params(
             Some(text) => match text.trim().parse::<f64>() {
                 Ok(v) if v.is_finite() => v,
                 _ => {
-                    errors.push(ParamError {
+                    let message = format!(
+                        "{} (`{}`) must be a number in [{}, {}], got `{}`",
+                        spec.label,
+                        spec.name,
+                        fmt_num(spec.min),
+                        fmt_num(spec.max),
+                        truncate(text, 40)
+                    );
+                    let message = match mode {
+                        OutOfRange::Reject => message,
+                        OutOfRange::Clamp => {
+                            values.insert(spec.name.to_string(), spec.default);
+                            format!("{message}; using the default {}", fmt_num(spec.default))
+                        }
+                    };
+                    problems.push(ParamError {
                         name: spec.name.into(),
-                        message: format!(
-                            "{} (`{}`) must be a number in [{}, {}], got `{}`",
-                            spec.label,
-                            spec.name,
-                            fmt_num(spec.min),
-                            fmt_num(spec.max),
-                            truncate(text, 40)
-                        ),
+                        message,
                     });
                     continue;
                 }
@@ -148,7 +213,7 @@ pub fn resolve_params(
             );
             match mode {
                 OutOfRange::Reject => {
-                    errors.push(ParamError {
+                    problems.push(ParamError {
                         name: spec.name.into(),
                         message,
                     });
@@ -165,11 +230,56 @@ pub fn resolve_params(
         }
         values.insert(spec.name.to_string(), v);
     }
-    if errors.is_empty() {
-        Ok((Params(values), notes))
-    } else {
-        Err(errors)
+    match mode {
+        OutOfRange::Reject if !problems.is_empty() => Err(problems),
+        _ => {
+            problems.extend(notes);
+            Ok((Params(values), problems))
+        }
     }
+}
+
+/// How many unknown names one message list names before it only counts the rest.
+pub const MAX_NAMED: usize = 3;
+
+/// The declared name closest to a misspelt one, if it is within two edits.
+fn closest_name(schema: &[ParamSpec], name: &str) -> Option<&'static str> {
+    // A junk name hundreds of characters long cannot be within two edits of a short one;
+    // skipping it keeps a hostile link cheap.
+    if name.chars().count() > 64 {
+        return None;
+    }
+    schema
+        .iter()
+        .map(|p| (edit_distance(&name.to_lowercase(), p.name), p.name))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance, counting an adjacent swap (`alhpa` for `alpha`) as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Default values of every parameter in a schema.
@@ -439,6 +549,7 @@ mod tests {
             help: "",
             source: "",
             options: &[],
+            visible_when: None,
         }]
     }
 
@@ -475,19 +586,100 @@ mod tests {
         assert_eq!(err[0].name, "alpha");
     }
 
+    fn two() -> Vec<ParamSpec> {
+        let mut s = schema();
+        s.push(ParamSpec {
+            name: "width",
+            label: "width",
+            min: 1.0,
+            max: 100.0,
+            default: 10.0,
+            ..ParamSpec::NUMBER
+        });
+        s
+    }
+
     #[test]
-    fn non_numeric_and_nan_are_errors() {
+    fn non_numeric_and_nan_are_errors_in_reject_mode() {
         for bad in ["abc", "NaN", "inf", ""] {
             let err =
-                resolve_params(&schema(), &raw(&[("alpha", bad)]), OutOfRange::Clamp).unwrap_err();
+                resolve_params(&schema(), &raw(&[("alpha", bad)]), OutOfRange::Reject).unwrap_err();
             assert!(err[0].message.contains("must be a number"), "{bad}");
         }
     }
 
     #[test]
-    fn unknown_names_are_errors() {
-        let err = resolve_params(&schema(), &raw(&[("beta", "1")]), OutOfRange::Clamp).unwrap_err();
-        assert!(err[0].message.contains("unknown parameter"));
+    fn a_bad_value_falls_back_to_its_default_and_keeps_the_other_values() {
+        for bad in ["abc", "NaN", "Infinity", "-inf", ""] {
+            let (p, notes) = resolve_params(
+                &two(),
+                &raw(&[("alpha", bad), ("width", "42")]),
+                OutOfRange::Clamp,
+            )
+            .unwrap();
+            assert_eq!(p.get("alpha"), 0.5, "{bad}");
+            assert_eq!(p.get("width"), 42.0, "{bad}");
+            assert_eq!(notes.len(), 1);
+            assert_eq!(notes[0].name, "alpha");
+            assert!(
+                notes[0].message.contains(&format!("got `{bad}`"))
+                    && notes[0].message.ends_with("using the default 0.5"),
+                "{}",
+                notes[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_errors_in_reject_mode() {
+        let err =
+            resolve_params(&schema(), &raw(&[("beta", "1")]), OutOfRange::Reject).unwrap_err();
+        assert!(err[0].message.contains("unknown parameter `beta`"));
+    }
+
+    #[test]
+    fn an_unknown_name_is_dropped_with_a_suggestion_and_the_rest_kept() {
+        let (p, notes) = resolve_params(
+            &two(),
+            &raw(&[("alhpa", "2"), ("width", "42")]),
+            OutOfRange::Clamp,
+        )
+        .unwrap();
+        assert_eq!(p.get("alpha"), 0.5);
+        assert_eq!(p.get("width"), 42.0);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes[0].message,
+            "unknown parameter `alhpa` ignored (did you mean `alpha`?)"
+        );
+        let (_, notes) =
+            resolve_params(&two(), &raw(&[("zzzzzz", "2")]), OutOfRange::Clamp).unwrap();
+        assert_eq!(notes[0].message, "unknown parameter `zzzzzz` ignored");
+    }
+
+    #[test]
+    fn many_unknown_names_give_a_short_list() {
+        let junk: Vec<(String, String)> = (0..300)
+            .map(|i| (format!("junk{i:03}"), "1".to_string()))
+            .collect();
+        let mut map: BTreeMap<String, String> = junk.into_iter().collect();
+        map.insert("width".into(), "7".into());
+        let (p, notes) = resolve_params(&two(), &map, OutOfRange::Clamp).unwrap();
+        assert_eq!(p.get("width"), 7.0);
+        assert_eq!(notes.len(), MAX_NAMED + 1);
+        assert_eq!(
+            notes[MAX_NAMED].message,
+            "and 297 more unknown parameters ignored"
+        );
+        let err = resolve_params(&two(), &map, OutOfRange::Reject).unwrap_err();
+        assert_eq!(err.len(), MAX_NAMED + 1);
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("alhpa", "alpha"), 1);
+        assert_eq!(edit_distance("alph", "alpha"), 1);
+        assert_eq!(edit_distance("lr", "alpha"), 4);
     }
 
     #[test]

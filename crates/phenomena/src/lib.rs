@@ -7,7 +7,9 @@ pub mod labs;
 pub mod ops;
 pub mod rng;
 
-pub use lab::{Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, Snapshot};
+pub use lab::{
+    Condition, Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, Snapshot,
+};
 
 /// Runs a future to completion on the current thread (native tools and tests only; the
 /// browser awaits instead).

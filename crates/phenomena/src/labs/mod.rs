@@ -85,3 +85,132 @@ pub fn params_for(
     merged.extend(raw.iter().map(|(k, v)| (k.clone(), v.clone())));
     resolve_params(&info.schema, &merged, mode).map_err(LabError::Params)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first `*word*`-style emphasis in `text`: the page renders plain text, so markdown
+    /// asterisks would show literally.
+    fn emphasis(text: &str) -> Option<String> {
+        let chars: Vec<char> = text.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if *c != '*'
+                || chars
+                    .get(i + 1)
+                    .is_none_or(|n| n.is_whitespace() || *n == '*')
+            {
+                continue;
+            }
+            if let Some(len) = chars[i + 1..].iter().take(60).position(|c| *c == '*') {
+                let inner: String = chars[i + 1..i + 1 + len].iter().collect();
+                if !inner.ends_with(char::is_whitespace) && !inner.contains('\n') {
+                    return Some(format!("*{inner}*"));
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_emphasis_check_finds_asterisks() {
+        assert_eq!(emphasis("the *true* label"), Some("*true*".into()));
+        assert_eq!(emphasis("a * b and c * d"), None);
+    }
+
+    #[test]
+    fn no_text_or_chart_shows_markdown_emphasis() {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for lab in all() {
+            for (what, text) in [
+                ("title", lab.title),
+                ("summary", lab.summary),
+                ("notes", lab.notes),
+                ("citation", lab.citation),
+            ] {
+                texts.push((format!("{} {what}", lab.id), text.into()));
+            }
+            for p in &lab.schema {
+                for text in [p.label, p.help, p.source].iter().chain(p.options) {
+                    texts.push((format!("{} param {}", lab.id, p.name), text.to_string()));
+                }
+            }
+            for preset in &lab.presets {
+                texts.push((
+                    format!("{} preset {}", lab.id, preset.id),
+                    preset.caption.into(),
+                ));
+                texts.push((
+                    format!("{} preset {}", lab.id, preset.id),
+                    preset.title.into(),
+                ));
+                let params = preset.params(&lab.schema);
+                let mut run = create(lab.id, params, &Device::flex(), "flex").unwrap();
+                run.step(3);
+                let snapshot = crate::block_on(run.snapshot()).unwrap();
+                for chart in run.charts(&snapshot, &[]) {
+                    let at = format!("{} {} chart {}", lab.id, preset.id, chart.id);
+                    texts.push((at.clone(), chart.title.clone()));
+                    texts.push((at.clone(), chart.caption.clone()));
+                    texts.extend(chart.notes.iter().map(|n| (at.clone(), n.clone())));
+                    texts.extend(chart.series.iter().map(|s| (at.clone(), s.name.clone())));
+                }
+            }
+        }
+        for (at, text) in texts {
+            assert_eq!(emphasis(&text), None, "{at}: {text}");
+        }
+    }
+
+    #[test]
+    fn every_visibility_condition_names_a_choice_of_the_same_lab() {
+        for lab in all() {
+            for p in &lab.schema {
+                let Some(c) = p.visible_when else { continue };
+                let other = lab
+                    .schema
+                    .iter()
+                    .find(|o| o.name == c.param && o.name != p.name)
+                    .unwrap_or_else(|| panic!("{}: `{}` depends on `{}`", lab.id, p.name, c.param));
+                assert!(other.integer && other.visible_when.is_none());
+                assert!(!c.values.is_empty());
+                assert!(c.values.iter().all(|v| *v >= other.min && *v <= other.max));
+                // Every preset's own parameters apply to it.
+                for preset in &lab.presets {
+                    let params = preset.params(&lab.schema);
+                    for (name, _) in preset.values {
+                        let spec = lab.schema.iter().find(|s| s.name == *name).unwrap();
+                        assert!(spec.applies(&params), "{} {}: {name}", lab.id, preset.id);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_slabs_preset_hides_the_patch_model_controls() {
+        let lab = info(simplicity_bias::ID).unwrap();
+        let slabs = lab.presets.iter().find(|p| p.id == "slabs").unwrap();
+        let params = slabs.params(&lab.schema);
+        let shown: Vec<&str> = lab
+            .schema
+            .iter()
+            .filter(|p| p.applies(&params))
+            .map(|p| p.name)
+            .collect();
+        assert!(shown.contains(&"slabs") && shown.contains(&"dim"));
+        for hidden in ["beta_fast", "beta_slow", "alpha"] {
+            assert!(!shown.contains(&hidden), "{hidden}");
+        }
+        let json = serde_json::to_value(&lab.schema).unwrap();
+        let slabs_spec = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "slabs");
+        assert_eq!(
+            slabs_spec.unwrap()["visible_when"],
+            serde_json::json!({"param": "dataset", "values": [0.0]})
+        );
+    }
+}

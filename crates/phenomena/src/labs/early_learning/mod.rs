@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 
 use burn::prelude::*;
 use burn::tensor::Transaction;
-use phenomena_charts::{Axis, ChartSpec, Color, Mark, Series as ChartSeries, palette};
+use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
 
 use crate::batches::Batches;
 use crate::lab::{
-    Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series, Snapshot,
-    fmt_num, records_at,
+    Condition, Lab, LabError, LabInfo, LocalFuture, ParamSpec, Params, Preset, RunSummary, Series,
+    Snapshot, fmt_num, records_at,
 };
 use data::{DIGIT_PIXELS, Dataset, NoiseKind};
 use model::{Classifier, DeviceData, Elr, METRICS, Optimizer, Run};
@@ -83,7 +83,7 @@ pub fn schema() -> Vec<ParamSpec> {
             step: 1.0,
             integer: true,
             options: &["symmetric (to another class)", "asymmetric (k → k + 1)"],
-            help: "Symmetric noise moves a label to a random *other* class (never the true one); \
+            help: "Symmetric noise moves a label to a random other class (never the true one); \
                    asymmetric noise moves class k to k + 1.",
             source: "",
             ..n
@@ -176,6 +176,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: true,
             help: "Number of classes of the synthetic data sets (the digits have 10).",
             source: "",
+            visible_when: Condition::when("dataset", &[0.0, 1.0]),
             ..n
         },
         ParamSpec {
@@ -231,9 +232,10 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "linear",
             title: "memorization in a linear model",
-            caption: "For the mislabeled examples, CE first predicts the *true* label (green, solid) \
-                      — early learning — then memorizes the wrong one (red, solid) and test \
-                      accuracy falls. ELR (dashed) tracks CE early, then never memorizes.",
+            caption: "In the chart of the mislabeled examples, CE (solid lines there) first \
+                      predicts the true label (green) — early learning — then memorizes the wrong \
+                      one (red), and its test accuracy falls. ELR (dashed lines there) tracks CE \
+                      early, then never memorizes.",
             citation: CITATION,
             values: &[],
         },
@@ -784,6 +786,7 @@ fn boundary_chart(
             .map(|(p, _)| *p)
             .collect(),
         colors: Vec::new(),
+        unlisted: false,
     };
     let mut series = heat;
     series.push(dots);
@@ -811,38 +814,38 @@ fn digits_chart(
 ) -> ChartSpec {
     let mut series = Vec::new();
     let mut annotations = Vec::new();
-    // Two rows of four images, each 8 × 8 cells with two lines of labels under it.
+    // Two rows of four images, each 8 × 8 cells with three lines of labels under it: the
+    // given label (true digit), then each run's prediction, a wrong one red and crossed.
     for (k, image) in pixels.chunks(DIGIT_PIXELS).enumerate() {
         let x0 = (k % 4) as f64 * 11.0;
-        let y0 = if k < 4 { 13.0 } else { 0.0 };
+        let y0 = if k < 4 { 14.0 } else { 0.0 };
         series.push(ChartSeries::image(image, 8, x0, y0 + 8.0));
-        let pred = |r: usize| {
-            predictions
-                .get(r)
-                .and_then(|p| p.get(k))
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "–".into())
-        };
-        annotations.push((
+        annotations.push(Label::new(
             x0 + 4.0,
-            y0 - 0.4,
-            format!("label {} · true {}", noisy[k], truth[k]),
+            y0 - 0.2,
+            format!("{} (true {})", noisy[k], truth[k]),
         ));
-        annotations.push((
-            x0 + 4.0,
-            y0 - 2.3,
-            format!("CE {} · ELR {}", pred(0), pred(1)),
-        ));
+        for (r, name) in ["CE", "ELR"].into_iter().enumerate() {
+            let y = y0 - 1.9 - 1.7 * r as f64;
+            annotations.push(match predictions.get(r).and_then(|p| p.get(k)) {
+                Some(c) if *c != truth[k] => {
+                    Label::new(x0 + 4.0, y, format!("{name} {c} ✗")).colored(palette::VERMILLION)
+                }
+                Some(c) => Label::new(x0 + 4.0, y, format!("{name} {c}")),
+                None => Label::new(x0 + 4.0, y, format!("{name} –")),
+            });
+        }
     }
     ChartSpec {
         id: "digits".into(),
         title: "Mislabeled training digits".into(),
-        caption: "A few training images whose label was flipped: the label the networks were \
-                  given, the true digit, and what each run predicts now. Memorizing means \
-                  predicting the given label."
+        caption: "A few training images whose label was flipped. Under each: the label the \
+                  networks were given (the true digit in brackets), then what each run predicts \
+                  now; a prediction that is not the true digit is red and marked ✗. Memorizing \
+                  means predicting the given label."
             .into(),
         x: Axis::hidden(-1.0, 44.0),
-        y: Axis::hidden(-4.5, 21.5),
+        y: Axis::hidden(-5.5, 22.5),
         series,
         notes: vec![],
         annotations,

@@ -48,6 +48,7 @@ pub fn schema() -> Vec<ParamSpec> {
                    after long training diverges.",
             source: "Advani & Saxe, α = P/N",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "n",
@@ -62,6 +63,7 @@ pub fn schema() -> Vec<ParamSpec> {
                    more closely but trains slower.",
             source: "Advani & Saxe, N",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "snr",
@@ -75,6 +77,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Signal-to-noise ratio of the teacher: σ_w̄² = 1 and label noise σ_ε² = 1/SNR.",
             source: "Advani & Saxe, SNR",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "init_scale",
@@ -89,6 +92,7 @@ pub fn schema() -> Vec<ParamSpec> {
                    null space of the data stays there forever and adds to the error.",
             source: "Advani & Saxe, σ_w0",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "lr",
@@ -102,6 +106,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Gradient-descent step on ½Σ(y − ŷ)². Stable below 2/λ₊ = 2/(1 + √α)².",
             source: "discrete-time gradient descent",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "hidden",
@@ -115,6 +120,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Width of the one-hidden-layer tanh student trained beside the linear one.",
             source: "Advani & Saxe §6, nonlinear students",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "steps",
@@ -128,6 +134,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "The run stops after this many gradient steps.",
             source: "",
             options: &[],
+            visible_when: None,
         },
         ParamSpec {
             name: "seed",
@@ -141,6 +148,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "One seed fixes the data, the teacher, the noise and both initializations.",
             source: "",
             options: &[],
+            visible_when: None,
         },
     ]
 }
@@ -152,7 +160,9 @@ pub fn presets() -> Vec<Preset> {
             title: "α = 0.5 (frozen subspace)",
             caption: "With half as many examples as weights, the null-space part of w (red, \
                       chart 3) never moves: gradient descent cannot see it, so its error stays \
-                      in E_g forever. The simulated errors sit on the theory lines, and the \
+                      in E_g forever. The simulated E_g follows the theory's shape; with seed 0 it \
+                      ends 9 % above the theory line for the linear model and within 2 % for the \
+                      wide network (one seed at N = 200 scatters by several percent). The \
                       eigenvalue histogram follows Marchenko–Pastur with half the mass at zero.",
             citation: CITATION,
             values: &[("alpha", 0.5), ("init_scale", 0.5)],
@@ -631,9 +641,17 @@ impl FrozenSubspaceLab {
             sim_best.push((a, run.values["best_E_g"]));
             sim_end.push((a, run.values["final_E_g"]));
         }
+        // The theory may diverge (α = 1) and is clipped, but every run's dot stays in view.
+        let highest_run = sim_best
+            .iter()
+            .chain(&sim_end)
+            .map(|(_, e)| *e)
+            .filter(|e| e.is_finite())
+            .fold(0.0, f64::max);
         let y_max = (self.problem.asymptotic_generalization_error().min(4.0))
             .max(self.problem.weight_var_plus_noise() * 1.1)
-            .max(2.0);
+            .max(2.0)
+            .max(highest_run * 1.08);
         ChartSpec {
             id: "alpha".into(),
             annotations: Vec::new(),

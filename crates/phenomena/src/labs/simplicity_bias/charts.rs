@@ -1,12 +1,40 @@
 //! The simplicity-bias charts: every run's curves as mean ± band over seeds, USEFUL's split,
 //! and the dominoes grid.
 
-use phenomena_charts::{Axis, ChartSpec, Color, Mark, Series as ChartSeries, palette};
+use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
 
 use super::model::Arch;
-use super::{RUNS, SimplicityBiasLab};
+use super::{DRAW_ORDER, RUNS, SimplicityBiasLab};
 use crate::lab::Snapshot;
 use crate::labs::early_learning::data::DIGIT_PIXELS;
+
+/// Run `r`'s line: solid or dashed, `width` wide.
+fn run_line(
+    label: String,
+    color: Color,
+    dashed: bool,
+    width: f64,
+    points: Vec<(f64, f64)>,
+) -> ChartSeries {
+    let mut line = if dashed {
+        ChartSeries::dashed(label, color, points)
+    } else {
+        ChartSeries::line(label, color, points)
+    };
+    line.mark = Mark::Line {
+        width: if dashed { width * 0.8 } else { width },
+        dashed,
+    };
+    line
+}
+
+/// The runs in drawing order with their colours and line widths.
+fn runs_in_order() -> impl Iterator<Item = (&'static str, &'static str, Color, f64)> {
+    DRAW_ORDER.iter().map(|&(r, width)| {
+        let (key, label, color) = RUNS[r];
+        (key, label, color, width)
+    })
+}
 
 /// The mean line of a series and, with several seeds, its ± std band.
 pub(super) fn with_band(
@@ -14,7 +42,7 @@ pub(super) fn with_band(
     name: &str,
     label: String,
     color: Color,
-    dashed: bool,
+    (dashed, width): (bool, f64),
     seeds: usize,
 ) -> Vec<ChartSeries> {
     let mut out = Vec::new();
@@ -28,12 +56,7 @@ pub(super) fn with_band(
         let upper: Vec<f64> = m.y.iter().zip(&s.y).map(|(a, b)| a + b).collect();
         out.push(ChartSeries::band(color, &m.x, &lower, &upper));
     }
-    let pts = snapshot.points(name);
-    out.push(if dashed {
-        ChartSeries::dashed(label, color, pts)
-    } else {
-        ChartSeries::line(label, color, pts)
-    });
+    out.push(run_line(label, color, dashed, width, snapshot.points(name)));
     out
 }
 
@@ -52,15 +75,14 @@ pub(super) fn per_run_chart(
         caption: caption.into(),
         x: Axis::log("step of the run"),
         y: Axis::linear("accuracy").with_range(0.4, 1.0),
-        series: RUNS
-            .iter()
-            .flat_map(|(run, label, color)| {
+        series: runs_in_order()
+            .flat_map(|(run, label, color, width)| {
                 with_band(
                     snapshot,
                     &format!("{run}.{metric}"),
                     label.to_string(),
-                    *color,
-                    false,
+                    color,
+                    (false, width),
                     seeds,
                 )
             })
@@ -71,23 +93,23 @@ pub(super) fn per_run_chart(
 
 pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for (run, label, color, width) in runs_in_order() {
         series.extend(with_band(
             snapshot,
             &format!("{run}.s_randomized"),
-            format!("{label}: S-randomized"),
+            label.to_string(),
             color,
-            false,
+            (false, width),
             seeds,
         ));
-        series.extend(with_band(
+        series.extend(unlisted(with_band(
             snapshot,
             &format!("{run}.sc_randomized"),
             format!("{label}: Sᶜ-randomized"),
             color,
-            true,
+            (true, width),
             seeds,
-        ));
+        )));
     }
     ChartSpec {
         id: "randomized".into(),
@@ -101,39 +123,52 @@ pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
         x: Axis::log("step of the run"),
         y: Axis::linear("accuracy").with_range(0.4, 1.0),
         series,
-        notes: vec![],
+        notes: vec!["solid: S-randomized; dashed: Sᶜ-randomized".into()],
     }
+}
+
+/// Keeps a companion line (and its band) out of the legend.
+fn unlisted(series: Vec<ChartSeries>) -> Vec<ChartSeries> {
+    series.into_iter().map(ChartSeries::unlisted).collect()
 }
 
 pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for (run, label, color, width) in runs_in_order() {
         series.extend(with_band(
             snapshot,
             &format!("{run}.align_slow"),
-            format!("{label}: slow v_d"),
+            label.to_string(),
             color,
-            false,
+            (false, width),
             seeds,
         ));
-        series.push(ChartSeries::dashed(
-            format!("{label}: fast v_e"),
-            color,
-            snapshot.points(&format!("{run}.align_fast")),
-        ));
+        series.push(
+            run_line(
+                format!("{label}: fast v_e"),
+                color,
+                true,
+                width,
+                snapshot.points(&format!("{run}.align_fast")),
+            )
+            .unlisted(),
+        );
     }
-    let mut notes = Vec::new();
+    let mut notes = vec!["solid: slow feature v_d; dashed: fast feature v_e".to_string()];
     let mut line = Vec::new();
     for (run, label, _) in RUNS {
         if let (Some(step), Some(n)) = (
             snapshot.scalars.get(&format!("{run}.slow_alignment_step")),
             snapshot.scalars.get(&format!("{run}.seeds_aligned")),
         ) {
-            line.push(format!("{label} {n:.0}/{seeds} (mean step {step:.0})"));
+            line.push(format!("{label} {n:.0}/{seeds} (step {step:.0})"));
         }
     }
     if !line.is_empty() {
-        notes.push(format!("slow alignment > 0.5: {}", line.join(", ")));
+        notes.push(format!(
+            "seeds with slow alignment > 0.5 (mean step): {}",
+            line.join(", ")
+        ));
     }
     ChartSpec {
         id: "alignment".into(),
@@ -152,20 +187,25 @@ pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
 
 pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for (run, label, color, width) in runs_in_order() {
         series.extend(with_band(
             snapshot,
             &format!("{run}.accuracy_without_fast"),
-            format!("{label}: without fast feature"),
+            label.to_string(),
             color,
-            false,
+            (false, width),
             seeds,
         ));
-        series.push(ChartSeries::dashed(
-            format!("{label}: with it"),
-            color,
-            snapshot.points(&format!("{run}.accuracy_with_fast")),
-        ));
+        series.push(
+            run_line(
+                format!("{label}: with the fast feature"),
+                color,
+                true,
+                width,
+                snapshot.points(&format!("{run}.accuracy_with_fast")),
+            )
+            .unlisted(),
+        );
     }
     ChartSpec {
         id: "fast-split".into(),
@@ -178,7 +218,7 @@ pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
         x: Axis::log("step of the run"),
         y: Axis::linear("accuracy").with_range(0.4, 1.0),
         series,
-        notes: vec![],
+        notes: vec!["solid: without the fast feature; dashed: with it".into()],
     }
 }
 
@@ -241,6 +281,7 @@ impl SimplicityBiasLab {
                     .map(|(p, _)| *p)
                     .collect(),
                 colors: Vec::new(),
+                unlisted: false,
             });
         }
         let mut notes = Vec::new();
@@ -279,50 +320,43 @@ impl SimplicityBiasLab {
         let (_, pixels, labels) = self.worlds[0].shown.as_ref()?;
         let mut series = Vec::new();
         let mut annotations = Vec::new();
-        let running: Vec<&str> = RUNS
-            .iter()
-            .zip(&self.worlds[0].runs)
-            .filter(|(_, r)| r.is_some())
-            .map(|((_, label, _), _)| *label)
-            .collect();
         // Two rows of three; each domino drawn with its easy digit on the left and its hard
-        // digit on the right, two lines of labels under it.
+        // digit on the right; under it the label, then one prediction per run in the order of
+        // RUNS at fixed places, a wrong one red and crossed.
         for (k, image) in pixels.chunks(2 * DIGIT_PIXELS).enumerate() {
             let x0 = (k % 3) as f64 * 19.0;
             let y0 = if k < 3 { 13.0 } else { 0.0 };
             let (easy, hard) = image.split_at(DIGIT_PIXELS);
             series.push(ChartSeries::image(easy, 8, x0, y0 + 8.0));
             series.push(ChartSeries::image(hard, 8, x0 + 8.5, y0 + 8.0));
-            let preds: Vec<String> = running
-                .iter()
-                .enumerate()
-                .map(|(r, name)| {
-                    let pred = snapshot
-                        .series
-                        .get(&format!("shown.{r}"))
-                        .and_then(|p| p.y.get(k))
-                        .map(|z| if *z > 0.0 { "1" } else { "0" })
-                        .unwrap_or("–");
-                    format!("{name} {pred}")
-                })
-                .collect();
-            let (first, second) = preds.split_at(preds.len().min(2));
-            annotations.push((
+            annotations.push(Label::new(
                 x0 + 8.25,
-                y0 - 0.3,
-                format!("label {} · {}", labels[k], first.join(" · ")),
+                y0 - 0.2,
+                format!("label {}", labels[k]),
             ));
-            if !second.is_empty() {
-                annotations.push((x0 + 8.25, y0 - 2.0, second.join(" · ")));
+            for r in 0..RUNS.len() {
+                let x = x0 + 8.25 + (r as f64 - 1.5) * 4.4;
+                let pred = self.worlds[0].runs[r]
+                    .as_ref()
+                    .and_then(|_| running_prediction(snapshot, &self.worlds[0].runs, r, k));
+                annotations.push(match pred {
+                    Some(p) if p != labels[k] as u8 => {
+                        Label::new(x, y0 - 2.1, format!("{p}✗")).colored(palette::VERMILLION)
+                    }
+                    Some(p) => Label::new(x, y0 - 2.1, p.to_string()),
+                    None => Label::new(x, y0 - 2.1, "–"),
+                });
             }
         }
         Some(ChartSpec {
             id: "dominoes".into(),
-            title: "Test dominoes with the easy half randomized".into(),
+            title: "Dominoes, easy half randomized".into(),
             caption: "Left half: a 0 or 1 drawn at random; right half: the 3 (label 0) or 5 \
                       (label 1) that carries the label (in training the halves are stacked; they \
-                      are drawn side by side here). A run that reads the easy half predicts from the top \
-                      digit and gets about half of these wrong."
+                      are drawn side by side here). Under each domino: its label, then the \
+                      predictions of GD, SAM, USEFUL and USEFUL + SAM in that order (– before a \
+                      run starts); wrong ones are red and marked ✗. A run that reads the easy \
+                      half predicts from the left digit and gets about half of these wrong."
                 .into(),
             x: Axis::hidden(-1.0, 57.0),
             y: Axis::hidden(-4.0, 21.5),
@@ -331,4 +365,20 @@ impl SimplicityBiasLab {
             annotations,
         })
     }
+}
+
+/// Run `r`'s prediction (0 or 1) for shown domino `k`. The shown logits are kept for the
+/// running runs only, in order, so run `r` is entry `r` minus the runs before it not running.
+fn running_prediction(
+    snapshot: &Snapshot,
+    runs: &[Option<super::model::Run>],
+    r: usize,
+    k: usize,
+) -> Option<u8> {
+    let index = runs[..r].iter().filter(|run| run.is_some()).count();
+    snapshot
+        .series
+        .get(&format!("shown.{index}"))
+        .and_then(|p| p.y.get(k))
+        .map(|z| u8::from(*z > 0.0))
 }

@@ -17,8 +17,8 @@ use phenomena_charts::{ChartSpec, Color, palette};
 
 use crate::batches::Batches;
 use crate::lab::{
-    Lab, LabError, LabInfo, LocalFuture, ParamError, ParamSpec, Params, Preset, RunSummary, Series,
-    Snapshot, fmt_num, records_at,
+    Condition, Lab, LabError, LabInfo, LocalFuture, ParamError, ParamSpec, Params, Preset,
+    RunSummary, Series, Snapshot, fmt_num, records_at,
 };
 use crate::labs::early_learning::model::Optimizer;
 use crate::rng::{Stream, rng};
@@ -37,12 +37,19 @@ const RECORDS_PER_DECADE: f64 = 16.0;
 const ENSEMBLE_FLOATS: usize = 20_000_000;
 const SHOWN_DOMINOES: usize = 6;
 
+/// Each run's key, label and colour: four Okabe–Ito hues far apart (black, orange, blue,
+/// reddish purple), so no two runs read alike.
 const RUNS: [(&str, &str, Color); 4] = [
-    ("gd", "GD", palette::VERMILLION),
+    ("gd", "GD", palette::BLACK),
     ("sam", "SAM", palette::ORANGE),
     ("useful", "USEFUL", palette::BLUE),
-    ("useful_sam", "USEFUL + SAM", palette::GREEN),
+    ("useful_sam", "USEFUL + SAM", palette::PURPLE),
 ];
+
+/// The order in which the runs' lines are drawn, and their widths: USEFUL and USEFUL + SAM
+/// often coincide, so USEFUL + SAM goes first and wide and USEFUL on top of it and thin —
+/// where they overlap, both stay visible.
+const DRAW_ORDER: [(usize, f64); 4] = [(0, 2.0), (1, 2.0), (3, 4.5), (2, 1.8)];
 
 const METRICS: [&str; 8] = [
     "accuracy",
@@ -82,6 +89,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "LMS: number of coordinates (1 linear + the rest slabs). Patch model: \
                    coordinates per patch.",
             source: "Shah et al. d; USEFUL d",
+            visible_when: Condition::when("dataset", &[0.0, 1.0]),
             ..n
         },
         ParamSpec {
@@ -94,6 +102,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: true,
             help: "3 or 5 slabs per slab coordinate.",
             source: "Shah et al. LMS-k",
+            visible_when: Condition::when("dataset", &[0.0]),
             ..n
         },
         ParamSpec {
@@ -105,6 +114,7 @@ pub fn schema() -> Vec<ParamSpec> {
             default: 1.0,
             help: "Patch model: strength of the fast-learnable feature; must exceed β_d.",
             source: "USEFUL β_e",
+            visible_when: Condition::when("dataset", &[1.0]),
             ..n
         },
         ParamSpec {
@@ -116,6 +126,7 @@ pub fn schema() -> Vec<ParamSpec> {
             default: 0.4,
             help: "Patch model: strength of the slow-learnable feature, present in every example.",
             source: "USEFUL β_d",
+            visible_when: Condition::when("dataset", &[1.0]),
             ..n
         },
         ParamSpec {
@@ -126,6 +137,7 @@ pub fn schema() -> Vec<ParamSpec> {
             default: 0.9,
             help: "Patch model: probability that an example carries the fast feature.",
             source: "USEFUL α",
+            visible_when: Condition::when("dataset", &[1.0]),
             ..n
         },
         ParamSpec {
@@ -234,7 +246,10 @@ pub fn schema() -> Vec<ParamSpec> {
             default: 1500.0,
             log: true,
             integer: true,
-            help: "Steps of every run (USEFUL's count from its restart).",
+            help: "Steps of every run. USEFUL restarts from the initial weights at the \
+                   clustering step and then takes two steps for each of the others' until it has \
+                   caught up, so every run ends at this step (unless the clustering step is past \
+                   half of it: then USEFUL finishes later, and the step counter runs on).",
             source: "",
             ..n
         },
@@ -558,8 +573,8 @@ impl SimplicityBiasLab {
 
     /// Moves the cursor over one (world, run) slot of the current lab step, stepping that run
     /// if it is training. `None` at a step boundary where training cannot go on (finished,
-    /// diverged, or waiting for USEFUL's split); else whether a run was stepped.
-    fn advance_cursor(&mut self) -> Option<bool> {
+    /// diverged, or waiting for USEFUL's split); else how many run steps were taken.
+    fn advance_cursor(&mut self) -> Option<u64> {
         if self.cursor == 0
             && (self.steps >= self.max_steps() || self.diverged.is_some() || self.awaiting_split())
         {
@@ -575,8 +590,26 @@ impl SimplicityBiasLab {
         Some(stepped)
     }
 
+    /// Steps run `r` in world `w` (with its recording), if that run is training; returns how
+    /// many steps it took. USEFUL's runs restart at the clustering step, so while they trail
+    /// the lab's clock they take two steps per slot (the same steps in the same order, only
+    /// sooner) and finish with GD and SAM.
+    fn step_run(&mut self, w: usize, r: usize) -> u64 {
+        let mut taken = 0;
+        while taken < 2 {
+            let behind = self.worlds[w].runs[r]
+                .as_ref()
+                .is_some_and(|run| run.steps < self.steps + 1);
+            if (taken > 0 && !behind) || !self.step_run_once(w, r) {
+                break;
+            }
+            taken += 1;
+        }
+        taken
+    }
+
     /// One step of run `r` in world `w` (with its recording), if that run is training.
-    fn step_run(&mut self, w: usize, r: usize) -> bool {
+    fn step_run_once(&mut self, w: usize, r: usize) -> bool {
         let world = &mut self.worlds[w];
         let Some(run) = world.runs[r].as_mut() else {
             return false;
@@ -860,7 +893,7 @@ impl Lab for SimplicityBiasLab {
         while done < units {
             match self.advance_cursor() {
                 None => break,
-                Some(stepped) => done += u64::from(stepped),
+                Some(stepped) => done += stepped,
             }
         }
     }
@@ -869,8 +902,12 @@ impl Lab for SimplicityBiasLab {
         self.steps
     }
 
+    /// The lab's clock at which every run has finished: USEFUL starts at the clustering step
+    /// `c` and catches up at two steps per step, which takes `c` steps; when `2c` exceeds the
+    /// run length `n` it finishes `⌈n / 2⌉` steps after the restart instead.
     fn max_steps(&self) -> u64 {
-        self.run_steps + self.cluster_step
+        let (n, c) = (self.run_steps, self.cluster_step);
+        n.max(c + n.div_ceil(2))
     }
 
     fn snapshot(&mut self) -> LocalFuture<'_, Result<Snapshot, LabError>> {
@@ -973,7 +1010,11 @@ impl Lab for SimplicityBiasLab {
         if let Some(grid) = self.dominoes_chart(snapshot) {
             charts.push(grid);
         }
-        charts.push(self.split_chart(snapshot));
+        // Only the patch model knows which examples lack the fast feature, so only there can
+        // the chart show whether USEFUL's split found them.
+        if matches!(self.arch, Arch::Patch { .. }) {
+            charts.push(self.split_chart(snapshot));
+        }
         charts
     }
 

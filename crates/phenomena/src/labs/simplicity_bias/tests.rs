@@ -91,7 +91,8 @@ fn an_ensemble_too_big_for_the_device_is_refused_with_the_limit() {
 
 #[test]
 fn every_dataset_draws_its_charts_before_and_after_the_split() {
-    for (dataset, count) in [(0.0, 3), (1.0, 3), (2.0, 4)] {
+    // USEFUL's split chart only on the patch model, the dominoes grid only on dominoes.
+    for (dataset, count) in [(0.0, 2), (1.0, 3), (2.0, 3)] {
         let mut lab = SimplicityBiasLab::new(
             params(&[
                 ("dataset", dataset),
@@ -156,4 +157,54 @@ fn training_in_units_of_one_runs_step_gives_the_same_run_as_whole_steps() {
             );
         }
     }
+}
+
+/// The step counter the page shows ends at the steps asked for: USEFUL, restarted at the
+/// clustering step, catches up by taking two steps per step, and every run trains all of
+/// its steps. Past half the run, the clustering step makes the lab run longer.
+#[test]
+fn every_run_trains_the_steps_asked_for_and_the_lab_ends_there() {
+    for (steps, cluster, expected_end) in [(40.0, 10.0, 40), (40.0, 20.0, 40), (40.0, 30.0, 50)] {
+        let mut lab = SimplicityBiasLab::new(
+            params(&[
+                ("dataset", 1.0),
+                ("dim", 10.0),
+                ("steps", steps),
+                ("cluster_step", cluster),
+            ]),
+            &Device::flex(),
+            "flex",
+        )
+        .unwrap();
+        assert_eq!(lab.max_steps(), expected_end, "cluster step {cluster}");
+        let end = crate::block_on(lab.run_to_end()).unwrap();
+        assert_eq!(end.step, expected_end);
+        for run in lab.worlds[0].runs.iter() {
+            assert_eq!(run.as_ref().unwrap().steps, steps as u64);
+        }
+        for (key, _, _) in RUNS {
+            let x = &end.series[&format!("{key}.accuracy")].x;
+            assert_eq!(x.last(), Some(&steps), "{key} records its last step");
+        }
+    }
+}
+
+#[test]
+fn the_useful_pair_is_drawn_wide_under_thin_in_distinct_colours() {
+    let colors: Vec<Color> = RUNS.iter().map(|r| r.2).collect();
+    for (i, a) in colors.iter().enumerate() {
+        for b in &colors[i + 1..] {
+            let d = (a.0 as f64 - b.0 as f64).abs()
+                + (a.1 as f64 - b.1 as f64).abs()
+                + (a.2 as f64 - b.2 as f64).abs();
+            assert!(d > 150.0, "{a:?} and {b:?} are too alike");
+        }
+    }
+    let order: Vec<usize> = DRAW_ORDER.iter().map(|d| d.0).collect();
+    let (useful, pair) = (
+        order.iter().position(|r| *r == 2).unwrap(),
+        order.iter().position(|r| *r == 3).unwrap(),
+    );
+    assert!(pair < useful, "USEFUL + SAM first, USEFUL on top");
+    assert!(DRAW_ORDER[pair].1 > 2.0 * DRAW_ORDER[useful].1);
 }
