@@ -72,12 +72,14 @@ test('every parameter lives in the URL and a reload reproduces it', async () => 
   await page.close();
 });
 
-test('a malformed link shows a message and falls back to defaults', async () => {
-  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=banana&%%%&=&steps=1e99x');
+test('a malformed link names each bad entry and uses the default there', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=banana&%%%&=&steps=1e99x&n=60');
   const text = await page.locator('.messages[role=alert]').textContent();
-  assert.match(text, /could not be used/);
-  assert.match(text, /must be a number/);
+  assert.match(text, /ignored a malformed entry "%%%"/);
+  assert.match(text, /\(alpha\) must be a number .* got banana; using the default 0\.5/);
+  assert.match(text, /\(steps\) must be a number/);
   assert.equal(await page.locator('input[type=number][aria-label^="α"]').inputValue(), '0.5');
+  assert.equal(await page.locator('.control[data-param="n"] input[type=number]').inputValue(), '60', 'the good value is kept');
   assert.equal(await page.locator('figure.chart').count(), 4);
   assert.deepEqual(errors, []);
   await page.close();
@@ -216,18 +218,28 @@ test('the early-learning lab shows decision regions in 2-D and images for digits
   await digits.page.close();
 });
 
-test('the simplicity-bias lab pauses for USEFUL\'s split and shows it', async () => {
+test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split and shows it', async () => {
   const { page, errors } = await openLab(browser, '#lab=simplicity-bias&preset=slabs&steps=120&cluster_step=20');
+  // Controls and charts of the patch model do not apply to LMS.
+  assert.equal(await page.locator('.control[data-param="beta_fast"]').isHidden(), true);
+  assert.equal(await page.locator('figure[data-chart="useful-split"]').count(), 0);
   await page.click('button.play');
-  await waitForStep(page, 140);
-  const split = await page.locator('figure[data-chart="useful-split"] .sr-only').textContent();
-  assert.match(split, /slow cluster/);
+  await waitForStep(page, 120);
+  assert.match(await page.locator('.readout').textContent(), /^step 120 \/ 120/);
   const randomized = await page.locator('figure[data-chart="randomized"] .sr-only').textContent();
-  assert.match(randomized, /GD: S-randomized: 0\.[45]/);
+  assert.match(randomized, /GD: 0\.[45]\d* at step/);
   mkdirSync('target/screenshots', { recursive: true });
   await page.screenshot({ path: 'target/screenshots/simplicity-bias.png', fullPage: true });
-  assert.deepEqual(errors, []);
   await page.close();
+
+  const patch = await openLab(browser, '#lab=simplicity-bias&preset=useful&steps=80&cluster_step=20&seeds=1');
+  assert.equal(await patch.page.locator('.control[data-param="beta_fast"]').isHidden(), false);
+  await patch.page.click('button.play');
+  await waitForStep(patch.page, 80);
+  const split = await patch.page.locator('figure[data-chart="useful-split"] .sr-only').textContent();
+  assert.match(split, /slow cluster/);
+  assert.deepEqual([...errors, ...patch.errors], []);
+  await patch.page.close();
 });
 
 test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { BASE_URL, launch, openLab, waitForStep } from './support/browser.mjs';
 
 let browser;
@@ -180,5 +180,16 @@ test('a <phenomena-lab> without a lab attribute says so', async () => {
   const alert = page.locator('phenomena-lab').nth(1).locator('[role=alert]');
   await alert.waitFor();
   assert.match(await alert.textContent(), /no lab attribute/);
+  await page.close();
+});
+
+test('a chart exported as PNG is drawn at print resolution, not at its size on screen', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&steps=50');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('figure.chart button.png').first().click()]);
+  const png = readFileSync(await download.path());
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.equal(`${width}x${height}`, '1920x1382');
+  assert.match(download.suggestedFilename(), /^phenomena-frozen-subspace-seed0-step0-\w+\.png$/);
+  assert.deepEqual(errors, []);
   await page.close();
 });

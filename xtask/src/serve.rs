@@ -63,7 +63,10 @@ fn compressible(path: &Path) -> bool {
 /// Gzipped copies of served files, keyed by path and kept while the file's modification time
 /// is unchanged: compressing the 27 MB engine takes about a second, once.
 #[derive(Default, Clone)]
-struct GzipCache(Arc<Mutex<HashMap<PathBuf, (SystemTime, Arc<Vec<u8>>)>>>);
+struct GzipCache(Arc<Mutex<HashMap<PathBuf, Gzipped>>>);
+
+/// A file's modification time and its gzipped bytes.
+type Gzipped = (SystemTime, Arc<Vec<u8>>);
 
 impl GzipCache {
     fn get(&self, path: &Path, body: &[u8]) -> Arc<Vec<u8>> {
@@ -127,7 +130,12 @@ fn handle(root: &Path, gzip: &GzipCache, stream: TcpStream) -> std::io::Result<(
             "Content-Encoding: gzip\r\n",
         ),
         Some((body, path)) => ("200 OK", mime(&path), Arc::new(body), ""),
-        None => ("404 Not Found", "text/plain", Arc::new(b"not found".to_vec()), ""),
+        None => (
+            "404 Not Found",
+            "text/plain",
+            Arc::new(b"not found".to_vec()),
+            "",
+        ),
     };
     let mut out = stream;
     write!(
