@@ -291,7 +291,10 @@ fn thumbs() -> Result<(), String> {
     std::fs::create_dir_all(root().join("www/thumbs")).map_err(|e| e.to_string())?;
     for id in lab_ids()? {
         let out = root().join("target/thumbs").join(&id);
-        run(cli().args(["run", &id, "--out"]).arg(&out))?;
+        // Drawn at the size the gallery shows them, so their text is as legible as a chart's.
+        run(cli()
+            .args(["run", &id, "--svg-size", "480x294", "--out"])
+            .arg(&out))?;
         let index = std::fs::read_to_string(out.join("charts.json")).map_err(|e| e.to_string())?;
         // The first chart is the lab's headline chart.
         let first = index

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::ShapeStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::spec::{Align, Axis, ChartSpec, Color as SpecColor, Mark, Scale, Theme};
+use crate::spec::{Align, Axis, ChartSpec, Color as SpecColor, Mark, Scale, Series, Theme};
 
 fn rgb(c: SpecColor) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
@@ -306,39 +306,15 @@ fn draw_scaled<DB: DrawingBackend>(
             }
             Mark::Cells { width, height } => {
                 // Cells are pictures and heatmaps: their colours are data, kept as given.
-                let cells: Vec<Rectangle<(f64, f64)>> = s
-                    .points
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
-                    .map(|(i, (x, y))| {
-                        Rectangle::new(
-                            [
-                                (x - width / 2.0, y - height / 2.0),
-                                (x + width / 2.0, y + height / 2.0),
-                            ],
-                            rgb(s.colors.get(i).copied().unwrap_or(s.color)).filled(),
-                        )
-                    })
-                    .collect();
+                let cells = cells(s, (width, height), |i| {
+                    rgb(s.colors.get(i).copied().unwrap_or(s.color)).filled()
+                });
                 chart.draw_series(cells).map_err(err)?;
             }
             Mark::Frames { width, height } => {
-                let frames: Vec<Rectangle<(f64, f64)>> = s
-                    .points
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
-                    .map(|(i, (x, y))| {
-                        Rectangle::new(
-                            [
-                                (x - width / 2.0, y - height / 2.0),
-                                (x + width / 2.0, y + height / 2.0),
-                            ],
-                            ShapeStyle::from(&point_color(s, i, theme)).stroke_width(px(2.5)),
-                        )
-                    })
-                    .collect();
+                let frames = cells(s, (width, height), |i| {
+                    ShapeStyle::from(&point_color(s, i, theme)).stroke_width(px(2.5))
+                });
                 chart.draw_series(frames).map_err(err)?;
             }
             Mark::Bars { width } => {
@@ -559,6 +535,29 @@ pub fn to_svg(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Strin
         draw_scaled(spec, &root, 1.0, SVG_TEXT_SCALE, Theme::Light)?;
     }
     Ok(out)
+}
+
+/// A `width` × `height` rectangle centred on each finite point of `s`, styled by its index:
+/// the cells of a picture or heatmap, or their frames.
+fn cells(
+    s: &Series,
+    (width, height): (f64, f64),
+    style: impl Fn(usize) -> ShapeStyle,
+) -> Vec<Rectangle<(f64, f64)>> {
+    s.points
+        .iter()
+        .enumerate()
+        .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
+        .map(|(i, &(x, y))| {
+            Rectangle::new(
+                [
+                    (x - width / 2.0, y - height / 2.0),
+                    (x + width / 2.0, y + height / 2.0),
+                ],
+                style(i),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

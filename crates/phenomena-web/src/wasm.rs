@@ -415,24 +415,13 @@ impl LabHandle {
         dpr: f64,
         dark: bool,
     ) -> Result<(), JsValue> {
-        let session = self.session.try_borrow().map_err(|_| busy())?;
-        let chart = session
-            .charts()
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| js_err(format!("no chart `{id}`")))?;
-        draw_on(&chart, canvas, dpr, dark)
+        draw_on(&self.chart(id)?, canvas, dpr, dark)
     }
 
     /// One chart as an SVG document (the same spec the canvas shows).
     #[wasm_bindgen(js_name = chartSvg)]
     pub fn chart_svg(&self, id: &str, width: u32, height: u32) -> Result<String, JsValue> {
-        let session = self.session.try_borrow().map_err(|_| busy())?;
-        let chart = session
-            .charts()
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| js_err(format!("no chart `{id}`")))?;
+        let chart = self.chart(id)?;
         phenomena_charts::to_svg(&chart, width.clamp(100, 4000), height.clamp(100, 4000))
             .map_err(js_err)
     }
@@ -457,5 +446,17 @@ impl LabHandle {
             .and_then(|s| s.series.get(name))
             .ok_or_else(|| js_err(format!("no series `{name}`")))?;
         Ok(s.x.iter().zip(&s.y).flat_map(|(x, y)| [*x, *y]).collect())
+    }
+}
+
+impl LabHandle {
+    /// The spec of chart `id` of the snapshot on view.
+    fn chart(&self, id: &str) -> Result<phenomena_charts::ChartSpec, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        session
+            .charts()
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| js_err(format!("no chart `{id}`")))
     }
 }
