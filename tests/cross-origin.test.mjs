@@ -92,6 +92,8 @@ test('a course page on another origin embeds two labs and a frame from the playg
   // The frame reports ready, takes "play" from the course page's script and reports steps.
   await page.locator('#frame').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /\bstep\b/.test(document.body.dataset.frameEvents ?? ''));
+  // Its 40 steps done, the frame says so.
+  await page.waitForFunction(() => /\bfinished\b/.test(document.body.dataset.frameEvents ?? ''));
   assert.match(await page.evaluate(() => document.body.dataset.frameEvents), /^ready/);
   assert.ok((await stepOf(page, 'dpo')) >= 60);
   mkdirSync('target/screenshots', { recursive: true });
