@@ -4,8 +4,8 @@
 //!   classes with the same margin; networks use the linear one and ignore the slabs.
 //! - The patch model of the USEFUL paper (Nguyen et al. 2024): a fast-learnable feature present
 //!   with probability α, a slow-learnable one always, and noise patches orthogonal to both.
-//! - Digit dominoes: an easy digit pair (0 vs 1) stacked over a hard one (3 vs 5), both agreeing
-//!   with the label.
+//! - Digit dominoes: an easy digit (0 vs 1) joined to a hard one (3 vs 5) in one input (drawn
+//!   side by side), both agreeing with the label.
 //!
 //! Labels are y ∈ {0, 1}; models output one logit, trained with the logistic loss.
 

@@ -74,7 +74,7 @@ pub fn schema() -> Vec<ParamSpec> {
             options: &["LMS (linear + slabs)", "patch model", "digit dominoes"],
             help: "LMS: one linear coordinate and slab coordinates with equal margins (Shah et \
                    al.). Patch model: a fast feature in most examples and a slow one in all \
-                   (USEFUL). Dominoes: a 0-vs-1 digit stacked over a 3-vs-5 digit.",
+                   (USEFUL). Dominoes: a 0-vs-1 digit beside a 3-vs-5 digit.",
             source: "",
             ..n
         },
@@ -323,8 +323,8 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "dominoes",
             title: "dominoes: the easy half decides",
-            caption: "Each image stacks a 0-or-1 digit over a 3-or-5 digit, both agreeing with the \
-                      label in training. Randomize the easy half at test time and accuracy drops \
+            caption: "Each image pairs a 0-or-1 digit (left) with a 3-or-5 digit (right), both \
+                      agreeing with the label in training. Randomize the easy half at test time and accuracy drops \
                       near chance: the network read the easy digit and ignored the hard one.",
             citation: CITATION,
             values: &[
