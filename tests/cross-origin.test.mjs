@@ -31,7 +31,11 @@ function coursePage(host) {
 <html lang="en"><head><meta charset="utf-8"><title>Course notes</title><link rel="icon" href="data:,">
 <script src="${host}/www/phenomena.js" defer></script>
 <script src="/course.js" defer></script>
-<style>body { font-family: serif; max-width: 900px; margin: 0 auto; } button { text-transform: uppercase; }</style>
+<style>
+  body { font-family: serif; max-width: 900px; margin: 0 auto; } button { text-transform: uppercase; }
+  /* A rule that matches the <phenomena-lab> element itself, which inheritance carries inside. */
+  * { letter-spacing: 0.2em; color: #600; background-color: #fffbe6; }
+</style>
 </head><body>
 <h1>Week 7</h1>
 <phenomena-lab id="dpo" lab="overoptimization" preset="dpo-drifts" controls="eta,steps" params="steps=60" hide="notes" autoplay></phenomena-lab>
@@ -89,6 +93,11 @@ test('a course page on another origin embeds two labs and a frame from the playg
   assert.equal(await frozen.locator('.controls').isHidden(), true);
   // The course page's CSS does not reach inside.
   assert.equal(await dpo.locator('button.play').evaluate((b) => getComputedStyle(b).textTransform), 'none');
+  const look = await dpo.locator('.lab-title').evaluate((h) => {
+    const s = getComputedStyle(h);
+    return { spacing: s.letterSpacing, color: s.color, background: getComputedStyle(h.closest('.lab-root')).backgroundColor };
+  });
+  assert.deepEqual(look, { spacing: 'normal', color: 'rgb(29, 34, 40)', background: 'rgb(246, 247, 249)' });
   // The frame reports ready, takes "play" from the course page's script and reports steps.
   await page.locator('#frame').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /\bstep\b/.test(document.body.dataset.frameEvents ?? ''));

@@ -90,7 +90,7 @@ function contrast(a, b) {
 
 const colours = (locator) =>
   locator.evaluate((lab) => {
-    const s = getComputedStyle(lab);
+    const s = getComputedStyle(lab.shadowRoot.querySelector('.lab-root'));
     const caption = getComputedStyle(lab.shadowRoot.querySelector('.summary'));
     return { fg: s.color, bg: s.backgroundColor, muted: caption.color };
   });

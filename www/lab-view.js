@@ -14,7 +14,7 @@
 // CSS (say, uppercase buttons) cannot reach inside; everything it loads is resolved against
 // this module's URL, never the host page's, so it works from another origin.
 
-import { formatNumber, buildHash, presetValues } from './url-state.js';
+import { formatNumber, buildHash, presetValues, matchesPreset } from './url-state.js';
 import { loadEngine, onGpuLost, gpuLost, softwareAdapter } from './engine.js';
 
 const STYLE_URL = new URL('./lab.css', import.meta.url).href;
@@ -237,7 +237,7 @@ export class PhenomenaLab extends HTMLElement {
       this.style.overflowY = 'auto';
     }
     this.dataset.compact = '';
-    this.root.replaceChildren(this.styleSheet(), el('p', { class: 'loading' }, 'Loading the lab…'));
+    this.root.replaceChildren(this.styleSheet(), el('div', { class: 'lab-root' }, el('p', { class: 'loading' }, 'Loading the lab…')));
     const wanted = this.getAttribute('backend');
     let loaded;
     try {
@@ -255,10 +255,14 @@ export class PhenomenaLab extends HTMLElement {
     }
     const backend = wanted === 'webgpu' && !loaded.gpuProblem ? 'webgpu' : wanted === 'flex' ? 'flex' : loaded.autoBackend;
     const controls = list('controls');
+    // Without a preset attribute the lab runs its defaults, which are its first preset's: say
+    // so, with that preset's caption, unless fixed values make it another run.
+    const first = info.presets[0]?.id;
+    const preset = this.getAttribute('preset') ?? (first && matchesPreset(info, first, params) ? first : null);
     this.configure({
       engine: loaded.wasm,
       info,
-      state: { preset: this.getAttribute('preset'), params, backend },
+      state: { preset, params, backend },
       options: {
         controls: controls.size ? controls : null,
         locked: new Set(Object.keys(params)),
@@ -325,8 +329,7 @@ export class PhenomenaLab extends HTMLElement {
       el('option', { value: 'fast' }, 'fast'),
     );
     const heading = this.options.embedded ? 'h2' : 'h1';
-    this.root.replaceChildren(
-      this.styleSheet(),
+    this.root.replaceChildren(this.styleSheet(), el('div', { class: 'lab-root' },
       el('section', { class: 'lab-head' },
         el(heading, { class: 'lab-title', text: info.title }),
         el('p', { class: 'summary', text: info.summary }),
@@ -353,7 +356,7 @@ export class PhenomenaLab extends HTMLElement {
         el('button', { type: 'button', class: 'copy-link', onclick: () => this.copyLink() }, 'Copy link to this run'),
       ),
       el('p', { class: 'citation' }, 'Source: ', info.citation),
-    );
+    ));
     this.figures.clear();
     this.buildControls();
     this.updatePresetUi();
