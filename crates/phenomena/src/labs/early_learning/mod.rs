@@ -234,7 +234,7 @@ pub fn presets() -> Vec<Preset> {
             title: "memorization in a linear model",
             caption: "In the chart of the mislabeled examples, CE (solid lines there) first \
                       predicts the true label (green) — early learning — then memorizes the wrong \
-                      one (red), and its test accuracy falls. ELR (dashed lines there) tracks CE \
+                      one (orange-red), and its test accuracy falls. ELR (dashed lines there) tracks CE \
                       early, then never memorizes.",
             citation: CITATION,
             values: &[],

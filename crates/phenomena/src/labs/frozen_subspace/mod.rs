@@ -158,7 +158,7 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "frozen",
             title: "α = 0.5 (frozen subspace)",
-            caption: "With half as many examples as weights, the null-space part of w (red, \
+            caption: "With half as many examples as weights, the null-space part of w (orange-red, \
                       chart 3) never moves: gradient descent cannot see it, so its error stays \
                       in E_g forever. The simulated E_g follows the theory's shape; with seed 0 it \
                       ends 9 % above the theory line for the linear model and within 2 % for the \
@@ -190,7 +190,7 @@ pub fn presets() -> Vec<Preset> {
             id: "large-init",
             title: "large init hurts",
             caption: "Large initial weights put error into the null space that training can \
-                      never remove: the red curve in chart 3 is flat and E_g stays above \
+                      never remove: the orange-red curve in chart 3 is flat and E_g stays above \
                       (1−α)(σ_w0² + σ_w̄²). Small initial weights are the cure.",
             citation: CITATION,
             values: &[("alpha", 0.5), ("init_scale", 1.5)],
@@ -686,7 +686,7 @@ fn projection_chart(snapshot: &Snapshot) -> ChartSpec {
         annotations: Vec::new(),
         title: "Where the weights move".into(),
         caption: "Norm of w inside the span of the inputs (blue) and in the null space the data \
-                  never sees (red). Gradient steps Xᵀ(y − Xw) lie in the span, so the red curve \
+                  never sees (orange-red). Gradient steps Xᵀ(y − Xw) lie in the span, so that curve \
                   is flat: that part of the initial weights is frozen."
             .into(),
         x: Axis::log("step"),

@@ -191,7 +191,7 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "dpo-drifts",
             title: "DPO drifts off the data",
-            caption: "DPO's gold reward (red) rises, peaks, then collapses while its mass moves to \
+            caption: "DPO's gold reward (orange-red) rises, peaks, then collapses while its mass moves to \
                       long responses the data never showed (OOD chart) — yet preference accuracy \
                       stays flat. RPO (blue), the same loss plus an SFT term, keeps the mass home \
                       and ends at a gold reward of 1.93 of a possible 2 (chart 1; chart 2 plots \
@@ -533,7 +533,8 @@ impl Lab for OveroptimizationLab {
                 "Probability on out-of-distribution responses",
                 "OOD mass",
                 "Mass the policy puts on the long, zero-quality responses no pair ever showed. \
-                 π_ref puts 1 % there. DPO moves almost all of it there; RPO does not.",
+                 π_ref puts 1 % there. When no pair shows them (coverage 0), DPO moves almost all of it \
+                 there and RPO does not.",
             ),
             self.policy_chart(snapshot),
             over_steps_chart(
@@ -543,8 +544,8 @@ impl Lab for OveroptimizationLab {
                 "Preference accuracy on the training pairs",
                 "accuracy",
                 "Fraction of training pairs whose chosen response the policy favours more than \
-                 π_ref does. It is about the same for every run: the failure is invisible to \
-                 the training metric.",
+                 π_ref does. With coverage 0 it stays flat for DPO while DPO's gold reward \
+                 collapses: the failure is invisible to the training metric.",
             ),
         ]
     }
@@ -600,7 +601,7 @@ impl OveroptimizationLab {
                     curve,
                 ));
                 notes.push(format!(
-                    "{name}: R = d({:.2} − {:.2}·{}) , R² = {:.2}",
+                    "{name}: R = d({:.2} − {:.2}·{}), R² = {:.2}",
                     f.alpha,
                     f.beta,
                     if f.form == Form::Rl { "log d" } else { "d" },
@@ -711,8 +712,8 @@ fn reward_gap_chart(snapshot: &Snapshot) -> ChartSpec {
         title: "Proxy reward climbs, gold reward does not".into(),
         caption: "Change since the start in the proxy reward (dashed: the Bradley–Terry reward \
                   model fitted to the pairs, which scores quality and length equally) and in the \
-                  gold reward (solid). The proxy keeps rising for RLHF and DPO while the gold \
-                  reward turns down: the gap is overoptimization."
+                  gold reward (solid). With coverage 0 the proxy keeps rising for RLHF and DPO \
+                  while the gold reward turns down: the gap is overoptimization."
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("reward − reward at start"),

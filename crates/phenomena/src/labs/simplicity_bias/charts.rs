@@ -161,7 +161,12 @@ pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
             snapshot.scalars.get(&format!("{run}.slow_alignment_step")),
             snapshot.scalars.get(&format!("{run}.seeds_aligned")),
         ) {
-            line.push(format!("{label} {n:.0}/{seeds} (step {step:.0})"));
+            // With no seed aligned the step is only a placeholder past the run's end.
+            line.push(if *n > 0.0 {
+                format!("{label} {n:.0}/{seeds} (step {step:.0})")
+            } else {
+                format!("{label} 0/{seeds}")
+            });
         }
     }
     if !line.is_empty() {
@@ -264,7 +269,7 @@ impl SimplicityBiasLab {
             })
             .collect();
         let mut series = vec![ChartSeries::colored(
-            "slow cluster (red) / fast cluster (blue)",
+            "slow cluster (orange-red) / fast cluster (blue)",
             Mark::Dots { radius: 2.5 },
             pts.clone(),
             colors,
@@ -305,7 +310,7 @@ impl SimplicityBiasLab {
             caption: format!(
                 "GD's output for each training example at step {} (first seed), one row per \
                  class. Per class, 2-means splits the outputs; the cluster with the higher loss \
-                 (red) is upsampled for USEFUL's retraining. Rings mark the examples that truly \
+                 (orange-red) is upsampled for USEFUL's retraining. Rings mark the examples that truly \
                  lack the fast feature.",
                 self.cluster_step
             ),
