@@ -77,27 +77,22 @@ function nextUnits(units, budget, elapsed) {
   return Math.max(1, Math.min(2000, next));
 }
 
-/**
- * The timeline entry nearest to slider position `tick` (0…TIMELINE_TICKS) on a log(1 + step)
- * axis: half-way along a 20 000-step run is step ≈ 140, as on the charts, not step 19 600.
- */
-export function timelineIndex(steps, tick) {
-  if (steps.length < 2) return steps.length - 1;
+/** Each snapshot's place on the slider, 0…TIMELINE_TICKS, along a log(1 + step) axis. */
+function timelineTicks(steps) {
   const lo = Math.log1p(steps[0]);
   const hi = Math.log1p(steps[steps.length - 1]);
-  const target = lo + ((hi - lo) * tick) / TIMELINE_TICKS;
-  let best = 0;
-  for (let i = 1; i < steps.length; i++) {
-    if (Math.abs(Math.log1p(steps[i]) - target) < Math.abs(Math.log1p(steps[best]) - target)) best = i;
-  }
-  return best;
+  return steps.map((s) => (hi > lo ? (TIMELINE_TICKS * (Math.log1p(s) - lo)) / (hi - lo) : TIMELINE_TICKS));
 }
 
-function timelineTick(steps, index) {
-  if (steps.length < 2) return TIMELINE_TICKS;
-  const lo = Math.log1p(steps[0]);
-  const hi = Math.log1p(steps[steps.length - 1]);
-  return hi > lo ? Math.round((TIMELINE_TICKS * (Math.log1p(steps[index]) - lo)) / (hi - lo)) : TIMELINE_TICKS;
+/**
+ * The timeline entry nearest to slider position `tick` on the log(1 + step) axis: half-way
+ * along a 20 000-step run is step ≈ 140, as on the charts, not step 19 600.
+ */
+export function timelineIndex(steps, tick) {
+  const ticks = timelineTicks(steps);
+  let best = 0;
+  for (let i = 0; i < ticks.length; i++) if (Math.abs(ticks[i] - tick) < Math.abs(ticks[best] - tick)) best = i;
+  return best;
 }
 
 function saveBlob(name, blob) {
@@ -467,9 +462,7 @@ export class PhenomenaLab extends HTMLElement {
     const params = this.status?.params ?? this.state.params;
     for (const { spec, row } of this.inputs.values()) {
       const when = spec.visible_when;
-      if (!when) continue;
-      const [name, values] = Array.isArray(when) ? when : [when.param, when.values];
-      row.hidden = !values.includes(Number(params[name]));
+      if (when) row.hidden = !when.values.includes(Number(params[when.param]));
     }
   }
 
@@ -715,7 +708,7 @@ export class PhenomenaLab extends HTMLElement {
       delete this.dataset.viewing;
     }
     // Snap the thumb to the snapshot shown.
-    this.scrubber.value = live ? TIMELINE_TICKS : timelineTick(steps, index);
+    this.scrubber.value = live ? TIMELINE_TICKS : Math.round(timelineTicks(steps)[index]);
   }
 
   /** Leaves a scrubbed-back view for the latest snapshot. */

@@ -69,23 +69,23 @@ struct GzipCache(Arc<Mutex<HashMap<PathBuf, Gzipped>>>);
 type Gzipped = (SystemTime, Arc<Vec<u8>>);
 
 impl GzipCache {
-    fn get(&self, path: &Path, body: &[u8]) -> Arc<Vec<u8>> {
-        let modified = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+    /// The file gzipped: from the cache while the file is unchanged, so a cached answer does
+    /// not read the file again.
+    fn get(&self, path: &Path) -> std::io::Result<Arc<Vec<u8>>> {
+        let modified = std::fs::metadata(path)?.modified()?;
         if let Some((when, gz)) = self.0.lock().expect("cache lock").get(path)
             && *when == modified
         {
-            return gz.clone();
+            return Ok(gz.clone());
         }
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(body).expect("in-memory gzip");
-        let gz = Arc::new(enc.finish().expect("in-memory gzip"));
+        enc.write_all(&std::fs::read(path)?)?;
+        let gz = Arc::new(enc.finish()?);
         self.0
             .lock()
             .expect("cache lock")
             .insert(path.to_path_buf(), (modified, gz.clone()));
-        gz
+        Ok(gz)
     }
 }
 
@@ -119,17 +119,28 @@ fn handle(root: &Path, gzip: &GzipCache, stream: TcpStream) -> std::io::Result<(
     let mut parts = request_line.split_whitespace();
     let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let found = match method {
-        "GET" | "HEAD" => resolve(root, url).and_then(|p| Some((std::fs::read(&p).ok()?, p))),
+        "GET" | "HEAD" => resolve(root, url).and_then(|path| {
+            let gzipped = wants_gzip && compressible(&path);
+            let body = if gzipped {
+                gzip.get(&path).ok()?
+            } else {
+                Arc::new(std::fs::read(&path).ok()?)
+            };
+            Some((body, path, gzipped))
+        }),
         _ => None,
     };
     let (status, content_type, body, encoding) = match found {
-        Some((body, path)) if wants_gzip && compressible(&path) => (
+        Some((body, path, gzipped)) => (
             "200 OK",
             mime(&path),
-            gzip.get(&path, &body),
-            "Content-Encoding: gzip\r\n",
+            body,
+            if gzipped {
+                "Content-Encoding: gzip\r\n"
+            } else {
+                ""
+            },
         ),
-        Some((body, path)) => ("200 OK", mime(&path), Arc::new(body), ""),
         None => (
             "404 Not Found",
             "text/plain",

@@ -175,13 +175,13 @@ mod tests {
                 assert!(other.integer && other.visible_when.is_none());
                 assert!(!c.values.is_empty());
                 assert!(c.values.iter().all(|v| *v >= other.min && *v <= other.max));
-                // Every preset's own parameters apply to it.
-                for preset in &lab.presets {
-                    let params = preset.params(&lab.schema);
-                    for (name, _) in preset.values {
-                        let spec = lab.schema.iter().find(|s| s.name == *name).unwrap();
-                        assert!(spec.applies(&params), "{} {}: {name}", lab.id, preset.id);
-                    }
+            }
+            // Every preset's own parameters apply to it.
+            for preset in &lab.presets {
+                let params = preset.params(&lab.schema);
+                for (name, _) in preset.values {
+                    let spec = lab.schema.iter().find(|s| s.name == *name).unwrap();
+                    assert!(spec.applies(&params), "{} {}: {name}", lab.id, preset.id);
                 }
             }
         }
