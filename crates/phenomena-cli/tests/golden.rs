@@ -1,0 +1,121 @@
+//! Golden runs: every preset of every registered lab, seed 0, trained to its end on flex,
+//! must write the same `series.csv` as the one recorded in `tests/golden/series.digest`.
+//!
+//! The fixture keeps one line per series (lab, preset, series, point count and a 64-bit
+//! FNV-1a hash of its `x,y` rows as the CSV prints them), so a refactor that changes any
+//! recorded number by one bit fails here, and the failure names the series that moved.
+//! A change that alters the numbers on purpose re-records the fixture with
+//! `PHENOMENA_BLESS=1 cargo test --release -p phenomena-cli --test golden` and says why in
+//! its commit.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use burn::prelude::Device;
+use phenomena::{OutOfRange, labs};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/series.digest");
+
+/// FNV-1a, 64 bits: small, stable across platforms, and enough to notice a changed digit.
+fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// `series points hash` lines of one run's CSV (its `#` header names the version, so it is
+/// left out).
+fn digest(csv: &str) -> Vec<String> {
+    let mut per_series: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    for line in csv.lines().skip(2) {
+        let (name, point) = line.split_once(',').expect("series,x,y rows");
+        let entry = per_series.entry(name).or_insert((0, 0xcbf2_9ce4_8422_2325));
+        entry.0 += 1;
+        entry.1 = fnv1a(point.as_bytes(), fnv1a(b"\n", entry.1));
+    }
+    per_series
+        .into_iter()
+        .map(|(name, (points, hash))| format!("{name} {points} {hash:016x}"))
+        .collect()
+}
+
+/// Every (lab, preset) the registry lists.
+fn every_preset() -> Vec<(&'static str, &'static str)> {
+    labs::all()
+        .iter()
+        .flat_map(|lab| lab.presets.iter().map(move |p| (lab.id, p.id)))
+        .collect()
+}
+
+fn run_preset(lab: &str, preset: &str) -> String {
+    let (params, _) = labs::params_for(lab, Some(preset), &BTreeMap::new(), OutOfRange::Reject)
+        .expect("presets are valid");
+    let mut run = labs::create(lab, params, &Device::flex(), "flex").expect("presets build");
+    phenomena::block_on(run.run_to_end())
+        .expect("presets run")
+        .to_csv()
+}
+
+#[test]
+fn every_preset_reproduces_its_recorded_series() {
+    let jobs = Mutex::new(every_preset());
+    let results = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((lab, preset)) = jobs.lock().unwrap().pop() {
+                    let lines = digest(&run_preset(lab, preset));
+                    results.lock().unwrap().push((lab, preset, lines));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort();
+    let measured: Vec<String> = results
+        .iter()
+        .flat_map(|(lab, preset, lines)| lines.iter().map(move |l| format!("{lab} {preset} {l}")))
+        .collect();
+
+    if std::env::var_os("PHENOMENA_BLESS").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(FIXTURE).parent().unwrap()).unwrap();
+        std::fs::write(FIXTURE, measured.join("\n") + "\n").unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(FIXTURE).expect("the golden fixture exists");
+    let stored: Vec<&str> = stored.lines().collect();
+    let key = |line: &str| line.rsplitn(3, ' ').nth(2).unwrap_or_default().to_string();
+    let differing: Vec<String> = measured
+        .iter()
+        .filter(|l| !stored.contains(&l.as_str()))
+        .map(|l| key(l))
+        .chain(
+            stored
+                .iter()
+                .filter(|l| !measured.contains(&l.to_string()))
+                .map(|l| key(l)),
+        )
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{} series differ from the golden runs (lab preset series):\n  {}",
+        differing.len(),
+        differing.join("\n  ")
+    );
+}
+
+#[test]
+fn the_digest_notices_one_changed_digit() {
+    let a = "# header\nseries,x,y\na,1,0.5\na,2,0.25\nb,1,3\n";
+    let b = "# header\nseries,x,y\na,1,0.5\na,2,0.26\nb,1,3\n";
+    let (da, db) = (digest(a), digest(b));
+    assert_eq!(da.len(), 2);
+    assert_ne!(da[0], db[0]);
+    assert_eq!(da[1], db[1]);
+    assert!(da[0].starts_with("a 2 "));
+}
