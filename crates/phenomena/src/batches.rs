@@ -48,7 +48,12 @@ mod tests {
 
     #[test]
     fn every_example_appears_once_per_epoch() {
-        let mut b = Batches::new(4, (0..12).collect(), rng(0, Stream::Split), &Device::flex());
+        let mut b = Batches::new(
+            4,
+            (0..12).collect(),
+            rng(0, Stream::BatchOrder),
+            &Device::flex(),
+        );
         let mut seen: Vec<i64> = (0..3)
             .flat_map(|_| {
                 b.next_batch()

@@ -5,24 +5,53 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-/// What a random stream is used for. Each purpose gets its own ChaCha stream.
+/// What a random stream seeds. Each purpose has its own ChaCha stream and no stream serves two
+/// purposes, so changing one thing (the batch order, a test set's size) never changes another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
-    Inputs = 1,
+    /// The random part of the training inputs (with their labels where a data set draws the
+    /// two together, example by example).
+    TrainInputs = 1,
+    /// The teacher: the target weights, the class means.
     Teacher = 2,
-    LabelNoise = 3,
-    StudentInit = 4,
+    /// Additive noise on regression targets (the frozen-subspace label noise ε).
+    TargetNoise = 3,
+    /// The linear student's initial weights.
+    LinearInit = 4,
+    /// The random part of the test inputs (with their labels where drawn together).
     TestInputs = 5,
-    NetworkInit = 6,
-    Pairs = 7,
-    Labels = 8,
-    LabelNoise2 = 9,
-    Split = 10,
+    /// First-layer weights of a network.
+    HiddenInit = 6,
+    /// Preference pairs: which responses are compared and which one is chosen.
+    PreferencePairs = 7,
+    /// Class labels of the training examples, where drawn apart from their inputs.
+    TrainLabels = 8,
+    /// Which training labels are corrupted, and into what.
+    LabelFlips = 9,
+    /// The order of the UCI digits before they are cut into training and test sets.
+    DigitsShuffle = 10,
+    /// Output-layer weights of a network.
+    OutputInit = 11,
+    /// Class labels of the test examples, where drawn apart from their inputs.
+    TestLabels = 12,
+    /// First-layer biases of a network.
+    HiddenBiasInit = 13,
+    /// Mini-batch orders; one sub-stream per pool of examples (see [`rng_indexed`]).
+    BatchOrder = 14,
+    /// The permutations that randomize features of a test set; one sub-stream per feature
+    /// block.
+    TestPermutation = 15,
 }
 
 pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
+    rng_indexed(seed, stream, 0)
+}
+
+/// Sub-stream `index` of a purpose, for a purpose used more than once in one run (two batch
+/// orders, two test permutations). Sub-stream 0 is [`rng`]'s stream.
+pub fn rng_indexed(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream as u64);
+    rng.set_stream(stream as u64 | (index << 8));
     rng
 }
 
@@ -46,9 +75,22 @@ mod tests {
 
     #[test]
     fn streams_are_independent_and_reproducible() {
-        let a = normal_vec(7, Stream::Inputs, 4, 1.0);
-        assert_eq!(a, normal_vec(7, Stream::Inputs, 4, 1.0));
+        let a = normal_vec(7, Stream::TrainInputs, 4, 1.0);
+        assert_eq!(a, normal_vec(7, Stream::TrainInputs, 4, 1.0));
         assert_ne!(a, normal_vec(7, Stream::Teacher, 4, 1.0));
-        assert_ne!(a, normal_vec(8, Stream::Inputs, 4, 1.0));
+        assert_ne!(a, normal_vec(8, Stream::TrainInputs, 4, 1.0));
+        let first = |mut r: ChaCha8Rng| r.random::<u64>();
+        assert_eq!(
+            first(rng(7, Stream::BatchOrder)),
+            first(rng_indexed(7, Stream::BatchOrder, 0))
+        );
+        assert_ne!(
+            first(rng_indexed(7, Stream::BatchOrder, 1)),
+            first(rng_indexed(7, Stream::BatchOrder, 0))
+        );
+        assert_ne!(
+            first(rng_indexed(7, Stream::BatchOrder, 1)),
+            first(rng_indexed(8, Stream::BatchOrder, 0))
+        );
     }
 }

@@ -79,8 +79,8 @@ pub fn gaussian_mixture(
     Dataset {
         dim,
         classes,
-        train: make(n_train, Stream::Labels, Stream::Inputs),
-        test: make(n_test, Stream::TestInputs, Stream::StudentInit),
+        train: make(n_train, Stream::TrainLabels, Stream::TrainInputs),
+        test: make(n_test, Stream::TestLabels, Stream::TestInputs),
     }
 }
 
@@ -105,8 +105,8 @@ pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f
     Dataset {
         dim: 2,
         classes,
-        train: make(n_train, Stream::Labels, Stream::Inputs),
-        test: make(n_test, Stream::TestInputs, Stream::StudentInit),
+        train: make(n_train, Stream::TrainLabels, Stream::TrainInputs),
+        test: make(n_test, Stream::TestLabels, Stream::TestInputs),
     }
 }
 
@@ -119,7 +119,7 @@ pub const DIGIT_PIXELS: usize = 64;
 pub fn digits(seed: u64, n_test: usize) -> Dataset {
     let rows: Vec<&[u8]> = DIGITS.chunks(DIGIT_PIXELS + 1).collect();
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.shuffle(&mut rng(seed, Stream::Split));
+    order.shuffle(&mut rng(seed, Stream::DigitsShuffle));
     let make = |idx: &[usize]| Split {
         x: idx
             .iter()
@@ -156,7 +156,7 @@ pub fn corrupt(
     kind: NoiseKind,
     seed: u64,
 ) -> Vec<usize> {
-    let mut r = rng(seed, Stream::LabelNoise2);
+    let mut r = rng(seed, Stream::LabelFlips);
     labels
         .iter()
         .map(|y| {

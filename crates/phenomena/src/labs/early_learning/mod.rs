@@ -450,7 +450,7 @@ impl EarlyLearningLab {
             Batches::new(
                 batch,
                 (0..d.n).collect(),
-                crate::rng::rng(seed, crate::rng::Stream::Split),
+                crate::rng::rng(seed, crate::rng::Stream::BatchOrder),
                 device,
             )
         });

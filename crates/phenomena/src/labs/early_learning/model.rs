@@ -93,13 +93,13 @@ impl Classifier {
         }
         let w1 = normal_vec(
             seed,
-            Stream::NetworkInit,
+            Stream::HiddenInit,
             dim * hidden,
             (2.0 / dim as f64).sqrt(),
         );
         let w2 = normal_vec(
             seed,
-            Stream::StudentInit,
+            Stream::OutputInit,
             hidden * classes,
             (1.0 / hidden as f64).sqrt(),
         );

@@ -34,9 +34,9 @@ impl Dataset {
         let teacher_var = 1.0;
         let noise_var = teacher_var / snr;
         let input_std = (1.0 / n as f64).sqrt();
-        let x = normal_vec(seed, Stream::Inputs, p * n, input_std);
+        let x = normal_vec(seed, Stream::TrainInputs, p * n, input_std);
         let teacher = normal_vec(seed, Stream::Teacher, n, teacher_var.sqrt());
-        let noise = normal_vec(seed, Stream::LabelNoise, p, noise_var.sqrt());
+        let noise = normal_vec(seed, Stream::TargetNoise, p, noise_var.sqrt());
         let x_test = normal_vec(seed, Stream::TestInputs, TEST_EXAMPLES * n, input_std);
         let y = matvec(&x, &teacher, n)
             .zip(noise)

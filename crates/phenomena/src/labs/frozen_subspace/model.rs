@@ -69,7 +69,7 @@ pub struct LinearStudent {
 impl LinearStudent {
     /// w_i ~ N(0, σ_w0²) from the student-init stream.
     pub fn new(data: &DeviceData, init_std: f64, lr: f64, seed: u64, device: &Device) -> Self {
-        let w = normal_vec(seed, Stream::StudentInit, data.n, init_std);
+        let w = normal_vec(seed, Stream::LinearInit, data.n, init_std);
         Self {
             w: matrix(&w, data.n, 1, device),
             lr: lr as f32,
@@ -122,10 +122,8 @@ impl NetworkStudent {
         seed: u64,
         device: &Device,
     ) -> Self {
-        let mut values = normal_vec(seed, Stream::NetworkInit, data.n * hidden + hidden, 1.0);
-        let out_std = init_std.max(0.1) as f32;
-        let a: Vec<f32> = values.split_off(data.n * hidden);
-        let a: Vec<f32> = a.into_iter().map(|v| v * out_std).collect();
+        let values = normal_vec(seed, Stream::HiddenInit, data.n * hidden, 1.0);
+        let a = normal_vec(seed, Stream::OutputInit, hidden, init_std.max(0.1));
         Self {
             w1: matrix(&values, data.n, hidden, device),
             a: matrix(&a, hidden, 1, device),

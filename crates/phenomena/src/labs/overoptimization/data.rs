@@ -105,7 +105,7 @@ pub fn preference_pairs(
     coverage: f64,
     seed: u64,
 ) -> Pairs {
-    let mut r = rng(seed, Stream::Pairs);
+    let mut r = rng(seed, Stream::PreferencePairs);
     let mut pairs = Pairs {
         chosen: Vec::with_capacity(count),
         rejected: Vec::with_capacity(count),

@@ -105,8 +105,8 @@ impl Score {
 
     /// A small random first layer and a zero output layer, so the policy also starts at π_ref.
     pub fn mlp(hidden: usize, seed: u64, device: &Device) -> Self {
-        let w1 = normal_vec(seed, Stream::NetworkInit, 2 * hidden, 1.0);
-        let b1 = normal_vec(seed, Stream::StudentInit, hidden, 0.5);
+        let w1 = normal_vec(seed, Stream::HiddenInit, 2 * hidden, 1.0);
+        let b1 = normal_vec(seed, Stream::HiddenBiasInit, hidden, 0.5);
         Score(vec![
             Tensor::from_data(TensorData::new(w1, [2, hidden]), device),
             Tensor::from_data(TensorData::new(b1, [1, hidden]), device),
@@ -297,7 +297,7 @@ mod tests {
         // A nonzero output layer, so the policy is away from π_ref.
         let mut params = score.tensors();
         params[2] = Tensor::from_data(
-            TensorData::new(normal_vec(9, Stream::StudentInit, 16, 1.0), [16, 1]),
+            TensorData::new(normal_vec(9, Stream::TestInputs, 16, 1.0), [16, 1]),
             &device,
         );
         for objective in [

@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 
 use crate::labs::early_learning::data::{DIGIT_PIXELS, digits};
-use crate::rng::{Stream, rng, uniform};
+use crate::rng::{Stream, rng, rng_indexed, uniform};
 
 /// A labelled set with row-major features and, for the patch model, which examples carry the
 /// fast feature.
@@ -50,9 +50,9 @@ pub struct Data {
 }
 
 /// Permutes the given feature columns across rows (one permutation for the whole block).
-fn permute_columns(split: &Split, dim: usize, columns: &[usize], seed: u64) -> Split {
+fn permute_columns(split: &Split, dim: usize, columns: &[usize], seed: u64, block: u64) -> Split {
     let mut order: Vec<usize> = (0..split.len()).collect();
-    order.shuffle(&mut rng(seed, Stream::Split));
+    order.shuffle(&mut rng_indexed(seed, Stream::TestPermutation, block));
     let mut out = split.clone();
     for (i, src) in order.iter().enumerate() {
         for c in columns {
@@ -65,8 +65,8 @@ fn permute_columns(split: &Split, dim: usize, columns: &[usize], seed: u64) -> S
 fn with_randomized(standard: Split, dim: usize, simple: &[usize], seed: u64) -> TestSets {
     let rest: Vec<usize> = (0..dim).filter(|c| !simple.contains(c)).collect();
     TestSets {
-        s_randomized: permute_columns(&standard, dim, simple, seed),
-        sc_randomized: permute_columns(&standard, dim, &rest, seed.wrapping_add(1)),
+        s_randomized: permute_columns(&standard, dim, simple, seed, 0),
+        sc_randomized: permute_columns(&standard, dim, &rest, seed, 1),
         standard,
     }
 }
@@ -105,7 +105,7 @@ pub fn lms(seed: u64, dim: usize, slabs: usize, n_train: usize, n_test: usize) -
     };
     Data {
         dim,
-        train: make(n_train, Stream::Inputs),
+        train: make(n_train, Stream::TrainInputs),
         test: with_randomized(make(n_test, Stream::TestInputs), dim, &[0], seed),
     }
 }
@@ -166,8 +166,8 @@ pub fn patches(seed: u64, m: PatchModel, n_train: usize, n_test: usize) -> Data 
         }
         split
     };
-    let train = make(n_train, Stream::Inputs, Stream::LabelNoise);
-    let standard = make(n_test, Stream::TestInputs, Stream::Teacher);
+    let train = make(n_train, Stream::TrainLabels, Stream::TrainInputs);
+    let standard = make(n_test, Stream::TestLabels, Stream::TestInputs);
     // S = the fast feature's coordinate; everything else is Sᶜ.
     Data {
         dim,
@@ -212,7 +212,7 @@ pub fn dominoes(seed: u64, n_train: usize, n_test: usize) -> Data {
     let easy_half: Vec<usize> = (0..DIGIT_PIXELS).collect();
     Data {
         dim: DOMINO_PIXELS,
-        train: make(&d.train, n_train, Stream::Inputs),
+        train: make(&d.train, n_train, Stream::TrainInputs),
         test: with_randomized(
             make(&d.test, n_test, Stream::TestInputs),
             DOMINO_PIXELS,

@@ -21,7 +21,7 @@ use crate::lab::{
     RunSummary, Series, Snapshot, fmt_num, records_at,
 };
 use crate::labs::early_learning::model::Optimizer;
-use crate::rng::{Stream, rng};
+use crate::rng::{Stream, rng_indexed};
 use charts::{alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
 use data::{Data, PatchModel, Split};
 use model::{Arch, Net, Run, example_losses, logistic_loss, slow_examples};
@@ -488,7 +488,7 @@ impl SimplicityBiasLab {
                     Batches::new(
                         batch,
                         (0..n).collect(),
-                        rng(seed + stream_offset, Stream::Split),
+                        rng_indexed(seed, Stream::BatchOrder, stream_offset),
                         device,
                     )
                 })
@@ -735,7 +735,12 @@ impl SimplicityBiasLab {
                     steps: 0,
                 });
                 world.batches[r] = (batch > 0 && batch < pool.len()).then(|| {
-                    Batches::new(batch, pool.clone(), rng(seed + 1, Stream::Split), &device)
+                    Batches::new(
+                        batch,
+                        pool.clone(),
+                        rng_indexed(seed, Stream::BatchOrder, 1),
+                        &device,
+                    )
                 });
             }
             let idx: Vec<i64> = pool.iter().map(|i| *i as i64).collect();

@@ -39,13 +39,13 @@ impl Net {
     pub fn mlp(input: usize, hidden: usize, seed: u64, device: &Device) -> Self {
         let w1 = normal_vec(
             seed,
-            Stream::NetworkInit,
+            Stream::HiddenInit,
             input * hidden,
             (2.0 / input as f64).sqrt(),
         );
         let w2 = normal_vec(
             seed,
-            Stream::StudentInit,
+            Stream::OutputInit,
             hidden,
             (1.0 / hidden as f64).sqrt(),
         );
@@ -68,7 +68,7 @@ impl Net {
         seed: u64,
         device: &Device,
     ) -> Self {
-        let w = normal_vec(seed, Stream::NetworkInit, dim * filters, scale);
+        let w = normal_vec(seed, Stream::HiddenInit, dim * filters, scale);
         Net {
             arch: Arch::Patch { patches, dim },
             params: vec![matrix(w, dim, filters, device)],
