@@ -41,12 +41,17 @@ fn digest(csv: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every (lab, preset) the registry lists.
+/// Every (lab, preset) the registry lists; `PHENOMENA_GOLDEN_LAB=<id>` checks one lab only.
 fn every_preset() -> Vec<(&'static str, &'static str)> {
     labs::all()
         .iter()
+        .filter(|lab| only_lab().is_none_or(|id| id == lab.id))
         .flat_map(|lab| lab.presets.iter().map(move |p| (lab.id, p.id)))
         .collect()
+}
+
+fn only_lab() -> Option<String> {
+    std::env::var("PHENOMENA_GOLDEN_LAB").ok()
 }
 
 fn run_preset(lab: &str, preset: &str) -> String {
@@ -81,12 +86,16 @@ fn every_preset_reproduces_its_recorded_series() {
         .collect();
 
     if std::env::var_os("PHENOMENA_BLESS").is_some() {
+        assert!(only_lab().is_none(), "re-record every lab at once");
         std::fs::create_dir_all(std::path::Path::new(FIXTURE).parent().unwrap()).unwrap();
         std::fs::write(FIXTURE, measured.join("\n") + "\n").unwrap();
         return;
     }
     let stored = std::fs::read_to_string(FIXTURE).expect("the golden fixture exists");
-    let stored: Vec<&str> = stored.lines().collect();
+    let stored: Vec<&str> = stored
+        .lines()
+        .filter(|l| only_lab().is_none_or(|id| l.starts_with(&format!("{id} "))))
+        .collect();
     let key = |line: &str| line.rsplitn(3, ' ').nth(2).unwrap_or_default().to_string();
     let differing: Vec<String> = measured
         .iter()

@@ -2,10 +2,15 @@
 //! Nothing here knows about the browser; the same code runs natively and in wasm.
 
 pub mod batches;
+pub mod digits;
+pub mod harness;
 pub mod lab;
 pub mod labs;
+pub mod mlp;
 pub mod ops;
+pub mod optim;
 pub mod rng;
+pub mod tensors;
 
 pub use lab::{
     Condition, Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, Snapshot,

@@ -2,9 +2,9 @@
 
 use burn::prelude::Device;
 
-use super::theory::Time;
+use super::theory::{Time, mp_edges};
 use super::*;
-use crate::lab::default_params;
+use crate::lab::{Lab, Params, Snapshot, default_params};
 
 fn params(values: &[(&str, f64)]) -> Params {
     let mut p = default_params(&schema());

@@ -1,0 +1,225 @@
+//! The lockstep driver: the one run loop every lab shares. It keeps the lab's clock, steps
+//! every run together, records on the log-spaced schedule, reads back, and builds snapshots;
+//! a lab supplies an [`Experiment`]: what one step does and what it records.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, Transaction};
+use phenomena_charts::ChartSpec;
+
+use super::recorder::{Divergence, DivergenceCheck, Recorder, RunHeader};
+use crate::lab::{Lab, LabError, LabInfo, LocalFuture, Params, RunSummary, Series, Snapshot};
+
+/// A lab's science: its runs, what one step of them does, and what they record.
+pub trait Experiment: Sized + 'static {
+    /// The lab's id in URLs, files and the registry.
+    const ID: &'static str;
+    /// Recorded points per decade of steps (see [`Schedule`]).
+    const RECORDS_PER_DECADE: f64;
+
+    /// What the page shows before the lab is created: schema, presets, texts.
+    fn info() -> LabInfo;
+    /// Builds every run from parameters validated against the schema.
+    fn new(params: &Params, device: &Device) -> Result<Self, LabError>;
+    /// The planned number of lab steps.
+    fn planned_steps(&self) -> u64;
+
+    /// One step of every run. Labs that split a step into units override
+    /// [`Experiment::step_unit`] instead.
+    fn step(&mut self) {}
+    /// Units of work in one lab step: 1, unless one step is too much work for one call that
+    /// must stay short (the page's frame), like an ensemble of seeds × runs.
+    fn units_per_step(&self) -> u64 {
+        1
+    }
+    /// Does unit `unit` of the current step and returns the work it took (0 for an idle
+    /// slot). A lab whose runs keep their own clocks records in here.
+    fn step_unit(&mut self, _unit: u64, _recorder: &mut Recorder) -> u64 {
+        self.step();
+        1
+    }
+    /// False while training waits for something only a read-back gives (USEFUL's split).
+    fn can_step(&self) -> bool {
+        true
+    }
+    /// Queues this step's metrics; called at step 0 and on the record schedule.
+    fn record(&self, step: u64, recorder: &mut Recorder);
+
+    /// Which recorded values mean the run has diverged.
+    fn divergence_check(&self) -> DivergenceCheck {
+        DivergenceCheck::NON_FINITE
+    }
+    /// The message shown when a run diverges: what happened and what to change.
+    fn divergence_message(&self, divergence: &Divergence) -> String;
+
+    /// Registers tensors to read back with the metrics (predictions for a picture).
+    fn register_reads(&self, tx: Transaction) -> Transaction {
+        tx
+    }
+    /// Takes the data of [`Experiment::register_reads`], in the same order.
+    fn absorb(
+        &mut self,
+        _reads: Vec<TensorData>,
+        _recorder: &mut Recorder,
+    ) -> Result<(), LabError> {
+        Ok(())
+    }
+    /// The series a snapshot carries: by default every recorded one.
+    fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        recorder.series().clone()
+    }
+    /// Adds the lab's scalars, warnings and derived values to a snapshot.
+    fn complete(&self, _snapshot: &mut Snapshot) {}
+
+    fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec>;
+    /// Headline numbers kept across resets, for labs that chart earlier runs.
+    fn summary(&self, _snapshot: &Snapshot) -> Option<RunSummary> {
+        None
+    }
+}
+
+/// The log-spaced recording schedule: every step early on, then ever more sparsely, so
+/// log-time charts get evenly spread points and memory stays bounded; always the last step.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub last: u64,
+    pub per_decade: f64,
+}
+
+impl Schedule {
+    pub fn records_at(&self, step: u64) -> bool {
+        crate::lab::records_at(step, self.last, self.per_decade)
+    }
+}
+
+/// An experiment under the shared driver: this is what the registry hands out as a [`Lab`].
+pub struct Lockstep<E: Experiment> {
+    experiment: E,
+    recorder: Recorder,
+    header: RunHeader,
+    schedule: Schedule,
+    steps: u64,
+    /// The next unit of the current step.
+    unit: u64,
+}
+
+impl<E: Experiment> Lockstep<E> {
+    pub fn new(params: Params, device: &Device, backend: &str) -> Result<Self, LabError> {
+        let experiment = E::new(&params, device)?;
+        let mut recorder = Recorder::new(experiment.divergence_check());
+        experiment.record(0, &mut recorder);
+        Ok(Self {
+            schedule: Schedule {
+                last: experiment.planned_steps(),
+                per_decade: E::RECORDS_PER_DECADE,
+            },
+            header: RunHeader {
+                lab: E::ID,
+                seed: params.get("seed") as u64,
+                params,
+                backend: backend.to_string(),
+            },
+            experiment,
+            recorder,
+            steps: 0,
+            unit: 0,
+        })
+    }
+
+    /// The registry's constructor.
+    pub fn boxed(params: Params, device: &Device, backend: &str) -> Result<Box<dyn Lab>, LabError> {
+        Ok(Box::new(Self::new(params, device, backend)?))
+    }
+
+    pub fn experiment(&self) -> &E {
+        &self.experiment
+    }
+
+    /// Does one unit of work; `None` at a step boundary where training cannot go on (the
+    /// planned end, divergence, or waiting for a read-back).
+    fn advance(&mut self) -> Option<u64> {
+        if self.unit == 0
+            && (self.steps >= self.experiment.planned_steps()
+                || self.recorder.divergence().is_some()
+                || !self.experiment.can_step())
+        {
+            return None;
+        }
+        let work = self.experiment.step_unit(self.unit, &mut self.recorder);
+        self.unit += 1;
+        if self.unit >= self.experiment.units_per_step() {
+            self.unit = 0;
+            self.steps += 1;
+            if self.schedule.records_at(self.steps) {
+                self.experiment.record(self.steps, &mut self.recorder);
+            }
+        }
+        Some(work)
+    }
+}
+
+/// A lab reads as its experiment, so tests reach the science through the lab.
+impl<E: Experiment> Deref for Lockstep<E> {
+    type Target = E;
+    fn deref(&self) -> &E {
+        &self.experiment
+    }
+}
+
+impl<E: Experiment> Lab for Lockstep<E> {
+    fn info(&self) -> LabInfo {
+        E::info()
+    }
+
+    fn step(&mut self, k: u64) {
+        let target = self.steps.saturating_add(k);
+        while self.steps < target && self.advance().is_some() {}
+    }
+
+    fn step_work(&mut self, units: u64) {
+        let mut done = 0;
+        while done < units {
+            match self.advance() {
+                None => break,
+                Some(work) => done += work,
+            }
+        }
+    }
+
+    fn steps_done(&self) -> u64 {
+        self.steps
+    }
+
+    fn max_steps(&self) -> u64 {
+        self.experiment.planned_steps()
+    }
+
+    fn snapshot(&mut self) -> LocalFuture<'_, Result<Snapshot, LabError>> {
+        Box::pin(async move {
+            let experiment = &self.experiment;
+            let reads = self
+                .recorder
+                .read_back(|tx| experiment.register_reads(tx))
+                .await?;
+            self.experiment.absorb(reads, &mut self.recorder)?;
+            let diverged = self
+                .recorder
+                .divergence()
+                .map(|d| self.experiment.divergence_message(d));
+            let series = self.experiment.snapshot_series(&self.recorder);
+            let mut snapshot = Recorder::snapshot(&self.header, self.steps, series, diverged);
+            self.experiment.complete(&mut snapshot);
+            Ok(snapshot)
+        })
+    }
+
+    fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec> {
+        self.experiment.charts(snapshot, history)
+    }
+
+    fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary> {
+        self.experiment.summary(snapshot)
+    }
+}

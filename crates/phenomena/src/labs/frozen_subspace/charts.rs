@@ -1,0 +1,196 @@
+//! The frozen-subspace lab's charts: errors over time beside the theory, the spectrum of
+//! XᵀX, where the weights move, and the error against α across runs.
+
+use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
+
+use super::experiment::FrozenSubspace;
+use super::theory::{Problem, mp_density, mp_edges};
+use crate::harness::Experiment;
+use crate::lab::{Params, RunSummary, Snapshot};
+
+pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
+    let theory_eg = lab
+        .theory
+        .over_time
+        .iter()
+        .map(|(k, g, _)| (*k, *g))
+        .collect();
+    let theory_et = lab
+        .theory
+        .over_time
+        .iter()
+        .map(|(k, _, t)| (*k, *t))
+        .collect();
+    ChartSpec {
+        id: "errors".into(),
+        annotations: Vec::new(),
+        title: "Training and generalization error".into(),
+        caption: "Dots: the linear student trained on this page; lines: the Advani–Saxe \
+                  theory for the same α, noise, initialization and learning rate; orange: the \
+                  one-hidden-layer network on the same data. E_g below its start then rising \
+                  is overtraining; the frozen subspace keeps E_g above zero forever when α < 1."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("error"),
+        series: vec![
+            ChartSeries::line("E_g theory", palette::BLACK, theory_eg),
+            ChartSeries::dashed("E_t theory", palette::GREY, theory_et),
+            ChartSeries::dots("E_g linear", palette::BLUE, snapshot.points("linear.E_g")),
+            ChartSeries::dots("E_t linear", palette::SKY, snapshot.points("linear.E_t")),
+            ChartSeries::line(
+                "E_g network",
+                palette::ORANGE,
+                snapshot.points("network.E_g"),
+            ),
+            ChartSeries::dashed(
+                "E_t network",
+                palette::ORANGE,
+                snapshot.points("network.E_t"),
+            ),
+        ],
+        notes: vec![],
+    }
+}
+
+pub fn spectrum(lab: &FrozenSubspace) -> ChartSpec {
+    let alpha = lab.problem.alpha;
+    let n = lab.data.n as f64;
+    let (lo, hi) = mp_edges(alpha);
+    let top = lab.spectrum.eigenvalues.iter().copied().fold(hi, f64::max) * 1.02;
+    let bins = 40usize;
+    let width = top / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &l in &lab.spectrum.eigenvalues {
+        let i = ((l / width) as usize).min(bins - 1);
+        counts[i] += 1;
+    }
+    // Heights as a density per input dimension, the normalization of ρ(λ).
+    let bars = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ((i as f64 + 0.5) * width, *c as f64 / (n * width)))
+        .collect();
+    let density = (0..=300)
+        .map(|i| lo + (hi - lo) * i as f64 / 300.0)
+        .map(|l| (l, mp_density(alpha, l)))
+        .collect();
+    let mut notes = vec![format!("λ₋ = {:.3}, λ₊ = {:.3}", lo, hi)];
+    if lab.spectrum.zero_count > 0 {
+        notes.push(format!(
+            "+ mass {:.2} at λ = 0 ({} frozen directions)",
+            lab.spectrum.zero_count as f64 / n,
+            lab.spectrum.zero_count
+        ));
+    }
+    ChartSpec {
+        id: "spectrum".into(),
+        annotations: Vec::new(),
+        title: "Eigenvalues of XᵀX".into(),
+        caption: "Bars: this run's eigenvalues; line: the Marchenko–Pastur density. Each \
+                  eigenvalue λ is a direction learned at rate λ; directions with λ = 0 are \
+                  never learned, and small λ amplify the label noise by 1/λ."
+            .into(),
+        x: Axis::linear("eigenvalue λ"),
+        y: Axis::linear("density"),
+        series: vec![
+            ChartSeries::bars("this run", palette::SKY, width * 0.9, bars),
+            ChartSeries::line("Marchenko–Pastur", palette::BLACK, density),
+        ],
+        notes,
+    }
+}
+
+pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) -> ChartSpec {
+    let best = lab
+        .theory
+        .over_alpha
+        .iter()
+        .map(|(a, b, _)| (*a, *b))
+        .collect();
+    let end = lab
+        .theory
+        .over_alpha
+        .iter()
+        .map(|(a, _, e)| (*a, *e))
+        .collect();
+    // Only runs with the same noise and initialization share these theory curves.
+    let comparable = |p: &Params| {
+        ["snr", "init_scale"]
+            .iter()
+            .all(|k| (p.get(k) - lab.params.get(k)).abs() < 1e-9)
+    };
+    let mut sim_best = Vec::new();
+    let mut sim_end = Vec::new();
+    let current = lab.summary(snapshot);
+    for run in history.iter().chain(current.iter()) {
+        if !comparable(&run.params) {
+            continue;
+        }
+        let a = run.values["alpha"];
+        sim_best.push((a, run.values["best_E_g"]));
+        sim_end.push((a, run.values["final_E_g"]));
+    }
+    // The theory may diverge (α = 1) and is clipped, but every run's dot stays in view.
+    let highest_run = sim_best
+        .iter()
+        .chain(&sim_end)
+        .map(|(_, e)| *e)
+        .filter(|e| e.is_finite())
+        .fold(0.0, f64::max);
+    let y_max = (lab.problem.asymptotic_generalization_error().min(4.0))
+        .max(lab.problem.weight_var_plus_noise() * 1.1)
+        .max(2.0)
+        .max(highest_run * 1.08);
+    ChartSpec {
+        id: "alpha".into(),
+        annotations: Vec::new(),
+        title: "Generalization error against α".into(),
+        caption: "Lines: theory for the best early-stopping time (green) and after \
+                  training forever (black), which diverges at α = 1. Dots: runs on this \
+                  page (the current one and earlier ones with the same SNR and initial \
+                  scale) — change α and reset to add points."
+            .into(),
+        x: Axis::linear("α = P/N").with_range(0.0, 4.1),
+        y: Axis::linear("E_g").with_range(0.0, y_max),
+        series: vec![
+            ChartSeries::line("best stopping, theory", palette::GREEN, best),
+            ChartSeries::line("t → ∞, theory", palette::BLACK, end),
+            ChartSeries::dots("best stopping, runs", palette::GREEN, sim_best),
+            ChartSeries::dots("end of run, runs", palette::VERMILLION, sim_end),
+        ],
+        notes: vec![],
+    }
+}
+
+impl Problem {
+    fn weight_var_plus_noise(&self) -> f64 {
+        self.init_var + self.teacher_var + self.noise_var
+    }
+}
+
+pub fn projection(snapshot: &Snapshot) -> ChartSpec {
+    ChartSpec {
+        id: "projection".into(),
+        annotations: Vec::new(),
+        title: "Where the weights move".into(),
+        caption: "Norm of w inside the span of the inputs (blue) and in the null space the data \
+                  never sees (orange-red). Gradient steps Xᵀ(y − Xw) lie in the span, so that curve \
+                  is flat: that part of the initial weights is frozen."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("norm").from_zero(),
+        series: vec![
+            ChartSeries::line(
+                "‖w‖ in data span",
+                palette::BLUE,
+                snapshot.points("linear.span_norm"),
+            ),
+            ChartSeries::line(
+                "‖w‖ in null space",
+                palette::VERMILLION,
+                snapshot.points("linear.null_norm"),
+            ),
+        ],
+        notes: vec![],
+    }
+}
