@@ -64,7 +64,7 @@ mod tests {
         ];
         let y = forward(&params, t(&[2.0], 1, 1))
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
         assert_eq!(y, vec![4.5]);
     }

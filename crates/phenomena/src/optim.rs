@@ -99,7 +99,7 @@ mod tests {
     }
 
     fn value(t: &Tensor<2>) -> f64 {
-        t.clone().into_data().to_vec::<f32>().unwrap()[0] as f64
+        t.clone().into_data().try_to_vec::<f32>().unwrap()[0] as f64
     }
 
     /// Two Adam steps on one weight, by hand: m_t = β₁m + (1−β₁)g, v_t = β₂v + (1−β₂)g²,

@@ -205,7 +205,7 @@ mod tests {
         let extras =
             crate::block_on(rec.read_back(|tx| tx.register(extra.clone()))).expect("reads");
         assert_eq!(extras.len(), 1);
-        assert_eq!(extras[0].to_vec::<f32>().unwrap(), vec![7.0, 8.0]);
+        assert_eq!(extras[0].try_to_vec::<f32>().unwrap(), vec![7.0, 8.0]);
         let s = rec.series();
         assert_eq!(s["gd.loss"].x, vec![0.0, 3.0]);
         assert_eq!(s["gd.loss"].y, vec![1.0, 0.5]);

@@ -3,7 +3,7 @@
 use burn::prelude::Device;
 
 use super::*;
-use crate::lab::default_params;
+use crate::lab::{Lab, Snapshot, default_params};
 
 fn run(values: &[(&str, f64)]) -> (OveroptimizationLab, Snapshot) {
     let mut params = default_params(&schema());

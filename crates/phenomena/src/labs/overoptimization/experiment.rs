@@ -1,0 +1,269 @@
+//! One run of the overoptimization lab: RLHF on the proxy, DPO and RPO trained in lockstep on
+//! the same preference pairs, with best-of-n computed exactly beside them.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, Transaction};
+use phenomena_charts::{ChartSpec, Color, palette};
+
+use super::data::{Responses, fit_reward_model, preference_pairs};
+use super::model::{DeviceProblem, METRICS, Objective, Run, Score};
+use super::theory::{BestOfN, Fit, Form, best_of_n_curve, fit};
+use super::{ID, charts, info};
+use crate::harness::{Divergence, Experiment, Recorder};
+use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
+
+/// A policy with more than this mass on one response has collapsed.
+const COLLAPSED: f64 = 0.999;
+
+/// The runs trained in lockstep: id, label, colour.
+pub const RUNS: [(&str, &str, Color); 3] = [
+    ("rlhf", "RLHF on proxy", palette::ORANGE),
+    ("dpo", "DPO", palette::VERMILLION),
+    ("rpo", "RPO", palette::BLUE),
+];
+
+pub struct Overoptimization {
+    pub(super) responses: Responses,
+    problem: DeviceProblem,
+    runs: Vec<Run>,
+    pub(super) best_of_n: Vec<BestOfN>,
+    beta: f32,
+    lr: f64,
+    max_steps: u64,
+    /// Each run's policy over the responses, as last read back.
+    policies: Vec<Vec<f64>>,
+}
+
+impl Overoptimization {
+    fn warnings(&self) -> Vec<String> {
+        RUNS.iter()
+            .zip(&self.policies)
+            .filter_map(|((_, label, _), p)| {
+                let (i, top) = p
+                    .iter()
+                    .enumerate()
+                    .fold((0, 0.0), |b, (i, v)| if *v > b.1 { (i, *v) } else { b });
+                (top > COLLAPSED).then(|| {
+                    format!(
+                        "{label}: policy collapsed — {:.1}% of its mass is on response {i}",
+                        top * 100.0
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The Gao et al. fits to best-of-n and to the RLHF run.
+    pub(super) fn fits(&self, snapshot: &Snapshot) -> (Option<Fit>, Option<Fit>) {
+        let gold0 = Responses::expect(&self.responses.reference, &self.responses.gold);
+        let relative = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+            pts.into_iter().map(|(d, g)| (d, g - gold0)).collect()
+        };
+        let bon = relative(
+            self.best_of_n
+                .iter()
+                .map(|b| (b.kl.sqrt(), b.gold))
+                .collect(),
+        );
+        let rl = relative(gold_vs_root_kl(snapshot, "rlhf"));
+        (fit(Form::BestOfN, &bon), fit(Form::Rl, &rl))
+    }
+
+    fn scalars(&self, series: &BTreeMap<String, Series>) -> BTreeMap<String, f64> {
+        let mut s = BTreeMap::new();
+        s.insert("responses".into(), self.responses.len() as f64);
+        s.insert(
+            "gold.reference".into(),
+            Responses::expect(&self.responses.reference, &self.responses.gold),
+        );
+        s.insert("gold.best_possible".into(), 2.0);
+        let peak = self
+            .best_of_n
+            .iter()
+            .max_by(|a, b| a.gold.total_cmp(&b.gold));
+        if let Some(p) = peak {
+            s.insert("best_of_n.peak_n".into(), p.n as f64);
+            s.insert("best_of_n.peak_gold".into(), p.gold);
+        }
+        for (run, _, _) in RUNS {
+            if let Some(g) = series.get(&format!("{run}.gold")) {
+                let max = g.y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                s.insert(format!("{run}.peak_gold"), max);
+            }
+        }
+        s
+    }
+}
+
+/// Gold reward against √KL along a run, for the Gao fits and chart 1.
+pub(super) fn gold_vs_root_kl(snapshot: &Snapshot, run: &str) -> Vec<(f64, f64)> {
+    let (Some(gold), Some(kl)) = (
+        snapshot.series.get(&format!("{run}.gold")),
+        snapshot.series.get(&format!("{run}.kl")),
+    ) else {
+        return Vec::new();
+    };
+    kl.y.iter()
+        .zip(&gold.y)
+        .map(|(k, g)| (k.max(0.0).sqrt(), *g))
+        .collect()
+}
+
+impl Experiment for Overoptimization {
+    const ID: &'static str = ID;
+    const RECORDS_PER_DECADE: f64 = 24.0;
+
+    fn info() -> LabInfo {
+        info()
+    }
+
+    fn new(params: &Params, device: &Device) -> Result<Self, LabError> {
+        let seed = params.get("seed") as u64;
+        let responses = Responses::new(params.usize("ood"));
+        let pairs = preference_pairs(
+            &responses,
+            params.usize("pairs"),
+            params.get("temperature"),
+            params.get("coverage"),
+            seed,
+        );
+        let psi = fit_reward_model(&responses, &pairs);
+        let proxy: Vec<f64> = responses
+            .features
+            .iter()
+            .map(|f| psi[0] * f[0] + psi[1] * f[1])
+            .collect();
+        let problem = DeviceProblem::new(&responses, &proxy, &pairs, device);
+        let beta = params.get("beta") as f32;
+        let eta = params.get("eta") as f32;
+        let lr = params.get("lr");
+        let score = || match params.usize("policy") {
+            0 => Score::linear(device),
+            _ => Score::mlp(params.usize("hidden"), seed, device),
+        };
+        let runs = vec![
+            Run::new(Objective::Rlhf { beta }, score(), lr),
+            Run::new(Objective::Dpo { beta }, score(), lr),
+            Run::new(Objective::Rpo { beta, eta }, score(), lr),
+        ];
+        Ok(Self {
+            best_of_n: best_of_n_curve(&responses, &proxy),
+            max_steps: params.get("steps") as u64,
+            responses,
+            problem,
+            runs,
+            beta,
+            lr,
+            policies: Vec::new(),
+        })
+    }
+
+    fn planned_steps(&self) -> u64 {
+        self.max_steps
+    }
+
+    fn step(&mut self) {
+        for run in &mut self.runs {
+            run.step(&self.problem);
+        }
+    }
+
+    fn record(&self, step: u64, recorder: &mut Recorder) {
+        let metrics = self
+            .runs
+            .iter()
+            .map(|r| r.metrics(&self.problem, self.beta))
+            .collect();
+        let names = RUNS.map(|(id, _, _)| id);
+        recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+    }
+
+    fn divergence_message(&self, d: &Divergence) -> String {
+        format!(
+            "diverged at step {} ({}'s {} is not a number) — lower the learning rate (now {})",
+            d.step,
+            d.run,
+            d.metric,
+            fmt_num(self.lr)
+        )
+    }
+
+    fn register_reads(&self, mut tx: Transaction) -> Transaction {
+        for run in &self.runs {
+            tx = tx.register(run.log_policy(&self.problem));
+        }
+        tx
+    }
+
+    fn absorb(&mut self, reads: Vec<TensorData>, _: &mut Recorder) -> Result<(), LabError> {
+        self.policies = reads
+            .into_iter()
+            .map(|d| {
+                d.try_to_vec::<f32>()
+                    .map(|v| v.into_iter().map(|lp| (lp as f64).exp()).collect())
+                    .map_err(LabError::backend)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        let mut series = recorder.series().clone();
+        for ((run, _, _), p) in RUNS.iter().zip(&self.policies) {
+            series.insert(format!("{run}.policy"), Series::indexed(p.clone()));
+        }
+        let bon = |f: fn(&BestOfN) -> f64| Series {
+            x: self.best_of_n.iter().map(|b| b.n as f64).collect(),
+            y: self.best_of_n.iter().map(f).collect(),
+        };
+        series.insert("best_of_n.gold".into(), bon(|b| b.gold));
+        series.insert("best_of_n.proxy".into(), bon(|b| b.proxy));
+        series.insert("best_of_n.kl".into(), bon(|b| b.kl));
+        series.insert("best_of_n.ood_mass".into(), bon(|b| b.ood_mass));
+        series
+    }
+
+    fn complete(&self, snapshot: &mut Snapshot) {
+        snapshot.scalars = self.scalars(&snapshot.series);
+        snapshot.warnings = self.warnings();
+        let (bon_fit, rl_fit) = self.fits(snapshot);
+        for (name, fit) in [("gao.best_of_n", bon_fit), ("gao.rl", rl_fit)] {
+            if let Some(f) = fit {
+                snapshot.scalars.insert(format!("{name}.alpha"), f.alpha);
+                snapshot.scalars.insert(format!("{name}.beta"), f.beta);
+                snapshot.scalars.insert(format!("{name}.r2"), f.r2);
+            }
+        }
+    }
+
+    fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
+        vec![
+            charts::gold_vs_kl(self, snapshot),
+            charts::reward_gap(snapshot),
+            charts::log_ratio(snapshot),
+            charts::over_steps(
+                snapshot,
+                "ood",
+                "ood_mass",
+                "Probability on out-of-distribution responses",
+                "OOD mass",
+                "Mass the policy puts on the long, zero-quality responses no pair ever showed. \
+                 π_ref puts 1 % there. When no pair shows them (coverage 0), DPO moves almost all of it \
+                 there and RPO does not.",
+            ),
+            charts::policy(self, snapshot),
+            charts::over_steps(
+                snapshot,
+                "accuracy",
+                "accuracy",
+                "Preference accuracy on the training pairs",
+                "accuracy",
+                "Fraction of training pairs whose chosen response the policy favours more than \
+                 π_ref does. With coverage 0 it stays flat for DPO while DPO's gold reward \
+                 collapses: the failure is invisible to the training metric.",
+            ),
+        ]
+    }
+}
