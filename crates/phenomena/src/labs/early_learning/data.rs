@@ -1,27 +1,14 @@
-//! Classification data with noisy labels (science.md §2): a high-dimensional Gaussian mixture
+//! Classification data with noisy labels (docs/science.md, early learning): a high-dimensional Gaussian mixture
 //! (the ELR paper's theory setting), Gaussian blobs in 2-D (to watch the decision boundary),
 //! and the UCI 8×8 handwritten digits (real images). Then some labels are flipped.
 
-use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 
+use crate::digits::{DIGIT_CLASSES, DIGIT_PIXELS, Labeled};
 use crate::rng::{Stream, rng, uniform};
 
-/// A labelled data set, row-major features.
-#[derive(Debug, Clone)]
-pub struct Split {
-    pub x: Vec<f32>,
-    pub labels: Vec<usize>,
-}
-
-impl Split {
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-}
+/// Labelled examples, row-major features.
+pub type Split = Labeled;
 
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -110,32 +97,14 @@ pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f
     }
 }
 
-/// The UCI digits, unpacked and checked by the build (one byte per pixel 0–16, then the label).
-static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
-pub const DIGIT_PIXELS: usize = 64;
-
-/// The 1 797 digits, shuffled by the seed, split into `n_test` test images and the rest for
-/// training; pixels scaled to [0, 1].
+/// The UCI digits: `n_test` test images and the rest for training, shuffled by the seed.
 pub fn digits(seed: u64, n_test: usize) -> Dataset {
-    let rows: Vec<&[u8]> = DIGITS.chunks(DIGIT_PIXELS + 1).collect();
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.shuffle(&mut rng(seed, Stream::DigitsShuffle));
-    let make = |idx: &[usize]| Split {
-        x: idx
-            .iter()
-            .flat_map(|i| rows[*i][..DIGIT_PIXELS].iter().map(|p| *p as f32 / 16.0))
-            .collect(),
-        labels: idx
-            .iter()
-            .map(|i| rows[*i][DIGIT_PIXELS] as usize)
-            .collect(),
-    };
-    let (test, train) = order.split_at(n_test.min(rows.len() / 2));
+    let (train, test) = crate::digits::split(seed, n_test);
     Dataset {
         dim: DIGIT_PIXELS,
-        classes: 10,
-        train: make(train),
-        test: make(test),
+        classes: DIGIT_CLASSES,
+        train,
+        test,
     }
 }
 
@@ -180,15 +149,6 @@ pub fn corrupt(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn digits_ship_and_split() {
-        let d = digits(0, 500);
-        assert_eq!(d.train.len() + d.test.len(), 1797);
-        assert_eq!(d.test.len(), 500);
-        assert!(d.train.x.iter().all(|p| (0.0..=1.0).contains(p)));
-        assert!(d.train.labels.iter().all(|y| *y < 10));
-    }
 
     #[test]
     fn symmetric_noise_always_moves_to_another_class_at_the_requested_rate() {

@@ -8,9 +8,11 @@
 
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{log_softmax, relu, softmax};
+use burn::tensor::activation::{log_softmax, softmax};
 
-use crate::rng::{Stream, normal_vec};
+use crate::mlp;
+use crate::optim::{Optimizer, gradients};
+use crate::tensors::{int_column, matrix};
 
 /// Probability clamp of the official ELR code.
 pub const CLAMP: f32 = 1e-4;
@@ -29,15 +31,6 @@ pub struct DeviceData {
     pub test_labels: Tensor<2, Int>,
     pub n: usize,
     pub classes: usize,
-}
-
-pub fn matrix(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
-}
-
-fn int_column(values: &[usize], device: &Device) -> Tensor<2, Int> {
-    let v: Vec<i64> = values.iter().map(|v| *v as i64).collect();
-    Tensor::from_data(TensorData::new(v, [values.len(), 1]), device)
 }
 
 impl DeviceData {
@@ -91,82 +84,18 @@ impl Classifier {
                 Tensor::zeros([1, classes], device),
             ]);
         }
-        let w1 = normal_vec(
-            seed,
-            Stream::HiddenInit,
-            dim * hidden,
-            (2.0 / dim as f64).sqrt(),
-        );
-        let w2 = normal_vec(
-            seed,
-            Stream::OutputInit,
-            hidden * classes,
-            (1.0 / hidden as f64).sqrt(),
-        );
-        Classifier(vec![
-            matrix(&w1, dim, hidden, device),
-            Tensor::zeros([1, hidden], device),
-            matrix(&w2, hidden, classes, device),
-            Tensor::zeros([1, classes], device),
-        ])
+        Classifier(mlp::init(dim, hidden, classes, seed, device))
     }
 
     pub fn logits_with(params: &[Tensor<2>], x: Tensor<2>) -> Tensor<2> {
         match params {
             [w, b] => x.matmul(w.clone()) + b.clone(),
-            [w1, b1, w2, b2] => {
-                relu(x.matmul(w1.clone()) + b1.clone()).matmul(w2.clone()) + b2.clone()
-            }
-            _ => unreachable!("a classifier has two or four parameter tensors"),
+            _ => mlp::forward(params, x),
         }
     }
 
     pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
         Self::logits_with(&self.0, x)
-    }
-}
-
-/// Plain gradient descent or Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8).
-pub enum Optimizer {
-    Gd {
-        lr: f32,
-    },
-    Adam {
-        lr: f32,
-        m: Vec<Tensor<2>>,
-        v: Vec<Tensor<2>>,
-        t: i32,
-    },
-}
-
-impl Optimizer {
-    pub fn update(&mut self, params: Vec<Tensor<2>>, grads: Vec<Tensor<2>>) -> Vec<Tensor<2>> {
-        match self {
-            Optimizer::Gd { lr } => params
-                .into_iter()
-                .zip(grads)
-                .map(|(p, g)| p - g.mul_scalar(*lr))
-                .collect(),
-            Optimizer::Adam { lr, m, v, t } => {
-                *t += 1;
-                if m.is_empty() {
-                    *m = grads.iter().map(|g| g.zeros_like()).collect();
-                    *v = grads.iter().map(|g| g.zeros_like()).collect();
-                }
-                let (b1, b2) = (0.9f32, 0.999f32);
-                let c1 = 1.0 - b1.powi(*t);
-                let c2 = 1.0 - b2.powi(*t);
-                let mut out = Vec::with_capacity(params.len());
-                for (i, (p, g)) in params.into_iter().zip(grads).enumerate() {
-                    m[i] = m[i].clone().mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1);
-                    v[i] = v[i].clone().mul_scalar(b2) + g.square().mul_scalar(1.0 - b2);
-                    let step = m[i].clone().div_scalar(c1)
-                        / (v[i].clone().div_scalar(c2).sqrt().add_scalar(1e-8));
-                    out.push(p - step.mul_scalar(*lr));
-                }
-                out
-            }
-        }
     }
 }
 
@@ -210,12 +139,6 @@ impl Run {
     /// One step on the whole training set (`batch` = None) or on the given, distinct example
     /// indices; gradients by autodiff.
     pub fn step(&mut self, d: &DeviceData, batch: Option<&Tensor<1, Int>>) {
-        let params: Vec<Tensor<2>> = self
-            .classifier
-            .0
-            .iter()
-            .map(|p| p.clone().autodiff().require_grad())
-            .collect();
         let (x, onehot) = match batch {
             None => (d.x.clone(), d.noisy_onehot.clone()),
             Some(idx) => (
@@ -223,41 +146,36 @@ impl Run {
                 d.noisy_onehot.clone().select(0, idx.clone()),
             ),
         };
-        let logits = Classifier::logits_with(&params, x);
-        let mut loss = cross_entropy(logits.clone(), onehot);
-        if let Some(elr) = &mut self.elr {
-            let probs = clamped_probs(logits);
-            // Targets first, from the detached predictions, as the official code does; only
-            // the examples in the batch are updated.
-            let p_hat = probs.clone().without_autodiff();
-            let normalised = p_hat.clone() / p_hat.sum_dim(1);
-            let old = match batch {
-                None => elr.targets.clone(),
-                Some(idx) => elr.targets.clone().select(0, idx.clone()),
-            };
-            let new = old.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
-            elr.targets = match batch {
-                None => new.clone(),
-                Some(idx) => elr.targets.clone().select_assign(
-                    0,
-                    idx.clone(),
-                    new.clone() - old,
-                    IndexingUpdateOp::Add,
-                ),
-            };
-            loss = loss + elr_penalty(probs, new, elr.lambda);
-        }
-        let grads = loss.backward();
-        let g: Vec<Tensor<2>> = params
-            .iter()
-            .map(|p| {
-                p.grad(&grads)
-                    .map(|g| g.without_autodiff())
-                    .unwrap_or_else(|| p.clone().without_autodiff().zeros_like())
-            })
-            .collect();
-        let plain = params.into_iter().map(|p| p.without_autodiff()).collect();
-        self.classifier = Classifier(self.optimizer.update(plain, g));
+        let elr = &mut self.elr;
+        let g = gradients(&self.classifier.0, |params| {
+            let logits = Classifier::logits_with(params, x);
+            let mut loss = cross_entropy(logits.clone(), onehot);
+            if let Some(elr) = elr {
+                let probs = clamped_probs(logits);
+                // Targets first, from the detached predictions, as the official code does;
+                // only the examples in the batch are updated.
+                let p_hat = probs.clone().without_autodiff();
+                let normalised = p_hat.clone() / p_hat.sum_dim(1);
+                let old = match batch {
+                    None => elr.targets.clone(),
+                    Some(idx) => elr.targets.clone().select(0, idx.clone()),
+                };
+                let new = old.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
+                elr.targets = match batch {
+                    None => new.clone(),
+                    Some(idx) => elr.targets.clone().select_assign(
+                        0,
+                        idx.clone(),
+                        new.clone() - old,
+                        IndexingUpdateOp::Add,
+                    ),
+                };
+                loss = loss + elr_penalty(probs, new, elr.lambda);
+            }
+            loss
+        });
+        let params = std::mem::take(&mut self.classifier.0);
+        self.classifier = Classifier(self.optimizer.update(params, g));
     }
 
     /// [mislabeled → true, mislabeled → noisy label (memorized), mislabeled → other,

@@ -1,10 +1,13 @@
-//! CE vs ELR on fixed seeds, natively on flex (science.md §2 and the ELR paper's Figure 1).
+//! CE vs ELR on fixed seeds, natively on flex (the ELR paper's Figure 1; docs/science.md).
 
 use burn::prelude::*;
 
-use super::model::{Classifier, clamped_probs, cross_entropy, elr_penalty, matrix};
+use super::charts::GRID;
+use super::model::{Classifier, clamped_probs, cross_entropy, elr_penalty};
+use super::params::{BOUNDARY_VALUES, DIGITS_VALUES};
 use super::*;
-use crate::lab::default_params;
+use crate::lab::{Lab, Snapshot, default_params};
+use crate::tensors::matrix;
 
 fn run(values: &[(&str, f64)]) -> Snapshot {
     let mut params = default_params(&schema());

@@ -5,8 +5,8 @@ use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSerie
 
 use super::model::Arch;
 use super::{DRAW_ORDER, RUNS, SimplicityBiasLab};
+use crate::digits::DIGIT_PIXELS;
 use crate::lab::Snapshot;
-use crate::labs::early_learning::data::DIGIT_PIXELS;
 
 /// Run `r`'s line: solid or dashed, `width` wide.
 fn run_line(

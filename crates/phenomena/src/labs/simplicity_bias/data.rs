@@ -1,4 +1,4 @@
-//! The three simplicity-bias data sets (science.md §3).
+//! The three simplicity-bias data sets (docs/science.md, simplicity bias).
 //!
 //! - LMS (Shah et al. 2020): one linear coordinate and d − 1 slab coordinates that separate the
 //!   classes with the same margin; networks use the linear one and ignore the slabs.
@@ -12,7 +12,7 @@
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 
-use crate::labs::early_learning::data::{DIGIT_PIXELS, digits};
+use crate::digits::{self, DIGIT_PIXELS, Labeled};
 use crate::rng::{Stream, rng, rng_indexed, uniform};
 
 /// A labelled set with row-major features and, for the patch model, which examples carry the
@@ -182,17 +182,17 @@ pub const DOMINO_PIXELS: usize = 2 * DIGIT_PIXELS;
 /// Dominoes: top half an easy pair (0 vs 1), bottom half a hard pair (3 vs 5); in training
 /// both halves agree with the label. Test images come from held-out digits.
 pub fn dominoes(seed: u64, n_train: usize, n_test: usize) -> Data {
-    let d = digits(seed, 600);
-    let pool = |split: &crate::labs::early_learning::data::Split, class: usize| -> Vec<Vec<f32>> {
+    let (digits_train, digits_test) = digits::split(seed, 600);
+    let pool = |split: &Labeled, class: usize| -> Vec<Vec<f32>> {
         split
             .labels
             .iter()
             .enumerate()
             .filter(|(_, y)| **y == class)
-            .map(|(i, _)| split.x[i * DIGIT_PIXELS..(i + 1) * DIGIT_PIXELS].to_vec())
+            .map(|(i, _)| split.image(i).to_vec())
             .collect()
     };
-    let make = |src: &crate::labs::early_learning::data::Split, count: usize, stream: Stream| {
+    let make = |src: &Labeled, count: usize, stream: Stream| {
         let easy = [pool(src, 0), pool(src, 1)];
         let hard = [pool(src, 3), pool(src, 5)];
         let mut r = rng(seed, stream);
@@ -212,9 +212,9 @@ pub fn dominoes(seed: u64, n_train: usize, n_test: usize) -> Data {
     let easy_half: Vec<usize> = (0..DIGIT_PIXELS).collect();
     Data {
         dim: DOMINO_PIXELS,
-        train: make(&d.train, n_train, Stream::TrainInputs),
+        train: make(&digits_train, n_train, Stream::TrainInputs),
         test: with_randomized(
-            make(&d.test, n_test, Stream::TestInputs),
+            make(&digits_test, n_test, Stream::TestInputs),
             DOMINO_PIXELS,
             &easy_half,
             seed,

@@ -20,7 +20,7 @@ use crate::lab::{
     Condition, Lab, LabError, LabInfo, LocalFuture, ParamError, ParamSpec, Params, Preset,
     RunSummary, Series, Snapshot, fmt_num, records_at,
 };
-use crate::labs::early_learning::model::Optimizer;
+use crate::optim::Optimizer;
 use crate::rng::{Stream, rng_indexed};
 use charts::{alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
 use data::{Data, PatchModel, Split};

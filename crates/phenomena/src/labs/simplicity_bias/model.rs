@@ -11,7 +11,7 @@
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, relu};
 
-use crate::labs::early_learning::model::Optimizer;
+use crate::optim::Optimizer;
 use crate::rng::{Stream, normal_vec};
 
 /// Which network.
@@ -241,7 +241,6 @@ pub fn slow_examples(outputs: &[f64], losses: &[f64], labels: &[f32]) -> Vec<boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::early_learning::model::Optimizer;
 
     #[test]
     fn two_means_splits_at_the_largest_gap_of_two_groups() {

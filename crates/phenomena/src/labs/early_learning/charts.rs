@@ -1,0 +1,248 @@
+//! The early-learning lab's charts: where the mislabeled examples go, accuracy, the decision
+//! regions (2-D) or the mislabeled digits, and ELR's agreement with its targets.
+
+use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
+
+use super::experiment::RUNS;
+use crate::digits::DIGIT_PIXELS;
+use crate::lab::Snapshot;
+
+/// Side of the grid on which the 2-D decision boundary is drawn.
+pub const GRID: usize = 44;
+pub const GRID_EXTENT: f64 = 3.6;
+
+/// Centre of grid cell `i` along one axis.
+pub fn grid_coord(i: usize) -> f64 {
+    -GRID_EXTENT + 2.0 * GRID_EXTENT * (i as f64 + 0.5) / GRID as f64
+}
+
+/// Light class colours for the boundary heatmap and class colours for points.
+const CLASS_COLORS: [Color; 10] = [
+    palette::BLUE,
+    palette::ORANGE,
+    palette::GREEN,
+    palette::PURPLE,
+    palette::SKY,
+    palette::VERMILLION,
+    palette::YELLOW,
+    palette::GREY,
+    palette::BLACK,
+    Color(120, 80, 40),
+];
+
+fn lighten(c: Color) -> Color {
+    let f = |v: u8| (v as f64 * 0.35 + 255.0 * 0.65) as u8;
+    Color(f(c.0), f(c.1), f(c.2))
+}
+
+fn styled(name: String, color: Color, dashed: bool, pts: Vec<(f64, f64)>) -> ChartSeries {
+    if dashed {
+        ChartSeries::dashed(name, color, pts)
+    } else {
+        ChartSeries::line(name, color, pts)
+    }
+}
+
+pub fn fractions(snapshot: &Snapshot) -> ChartSpec {
+    let mut series = Vec::new();
+    for (i, (run, label, _)) in RUNS.iter().enumerate() {
+        for (metric, what, color) in [
+            ("mislabeled_true", "true label", palette::GREEN),
+            ("memorized", "noisy label (memorized)", palette::VERMILLION),
+            ("mislabeled_other", "other", palette::GREY),
+        ] {
+            series.push(styled(
+                format!("{label}: {what}"),
+                color,
+                i == 1,
+                snapshot.points(&format!("{run}.{metric}")),
+            ));
+        }
+    }
+    ChartSpec {
+        id: "mislabeled".into(),
+        annotations: Vec::new(),
+        title: "What the network predicts for the mislabeled examples".into(),
+        caption: "For the training examples whose label was flipped: the fraction predicted as \
+                  their true label, as the wrong label they were given (memorized), or as \
+                  something else. Solid: cross-entropy; dashed: with ELR. The paper's Figure 1."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("fraction of mislabeled examples").with_range(0.0, 1.0),
+        series,
+        notes: vec![],
+    }
+}
+
+pub fn accuracy(snapshot: &Snapshot) -> ChartSpec {
+    let mut series = Vec::new();
+    for (run, label, color) in RUNS {
+        series.push(ChartSeries::line(
+            format!("{label}: test"),
+            color,
+            snapshot.points(&format!("{run}.test_accuracy")),
+        ));
+        series.push(ChartSeries::dashed(
+            format!("{label}: clean training examples"),
+            color,
+            snapshot.points(&format!("{run}.clean_train_accuracy")),
+        ));
+    }
+    ChartSpec {
+        id: "accuracy".into(),
+        annotations: Vec::new(),
+        title: "Accuracy on clean training examples and on the test set".into(),
+        caption: "Test accuracy (solid) peaks while the network is still learning the true \
+                  pattern and falls as it memorizes the noise under cross-entropy; with ELR it \
+                  stays near its peak."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("accuracy").with_range(0.0, 1.0),
+        series,
+        notes: vec![],
+    }
+}
+
+pub fn agreement(snapshot: &Snapshot) -> ChartSpec {
+    ChartSpec {
+        id: "agreement".into(),
+        annotations: Vec::new(),
+        title: "ELR: agreement of predictions with their targets".into(),
+        caption: "Mean ⟨t, p⟩ between each example's running-average target and the current \
+                  prediction. ELR's term λ·log(1 − ⟨t, p⟩) rewards keeping it high, which \
+                  resists moving a prediction to a memorized wrong label."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("mean ⟨t, p⟩").with_range(0.0, 1.0),
+        series: vec![ChartSeries::line(
+            "CE + ELR",
+            palette::BLUE,
+            snapshot.points("elr.target_agreement"),
+        )],
+        notes: vec![],
+    }
+}
+
+/// Run `r`'s predicted classes for the view (grid points or shown digits) in a snapshot.
+pub fn view_predictions(snapshot: &Snapshot, r: usize) -> Vec<usize> {
+    snapshot
+        .series
+        .get(&format!("{}.view_prediction", RUNS[r].0))
+        .map(|s| s.y.iter().map(|c| *c as usize).collect())
+        .unwrap_or_default()
+}
+
+pub fn boundary(
+    run: &str,
+    label: &str,
+    preds: &[usize],
+    pts: &[(f64, f64)],
+    noisy: &[usize],
+    flipped: &[bool],
+) -> ChartSpec {
+    let cell = 2.0 * GRID_EXTENT / GRID as f64;
+    let grid_points: Vec<(f64, f64)> = (0..GRID * GRID)
+        .map(|k| (grid_coord(k % GRID), grid_coord(k / GRID)))
+        .collect();
+    let grid_colors = preds
+        .iter()
+        .map(|c| lighten(CLASS_COLORS[c % CLASS_COLORS.len()]))
+        .collect();
+    let heat = if preds.len() == grid_points.len() {
+        vec![ChartSeries::colored(
+            "",
+            Mark::Cells {
+                width: cell * 1.02,
+                height: cell * 1.02,
+            },
+            grid_points,
+            grid_colors,
+        )]
+    } else {
+        Vec::new()
+    };
+    let dots = ChartSeries::colored(
+        "training point (colour: its label)",
+        Mark::Dots { radius: 2.5 },
+        pts.to_vec(),
+        noisy
+            .iter()
+            .map(|c| CLASS_COLORS[c % CLASS_COLORS.len()])
+            .collect(),
+    );
+    let rings = ChartSeries {
+        name: "flipped label".into(),
+        color: palette::BLACK,
+        mark: Mark::Rings { radius: 5.0 },
+        points: pts
+            .iter()
+            .zip(flipped)
+            .filter(|(_, f)| **f)
+            .map(|(p, _)| *p)
+            .collect(),
+        colors: Vec::new(),
+        unlisted: false,
+    };
+    let mut series = heat;
+    series.push(dots);
+    series.push(rings);
+    ChartSpec {
+        id: format!("boundary-{run}"),
+        annotations: Vec::new(),
+        title: format!("Decision regions: {label}"),
+        caption: format!(
+            "Background: the class {label} predicts at each point. Dots: training points in the \
+             colour of their (possibly wrong) label; ringed: the flipped ones."
+        ),
+        x: Axis::linear("x₁").with_range(-GRID_EXTENT, GRID_EXTENT),
+        y: Axis::linear("x₂").with_range(-GRID_EXTENT, GRID_EXTENT),
+        series,
+        notes: vec![],
+    }
+}
+
+pub fn digits(
+    pixels: &[f32],
+    noisy: &[usize],
+    truth: &[usize],
+    predictions: &[Vec<usize>],
+) -> ChartSpec {
+    let mut series = Vec::new();
+    let mut annotations = Vec::new();
+    // Two rows of four images, each 8 × 8 cells with three lines of labels under it: the
+    // given label (true digit), then each run's prediction, a wrong one red and crossed.
+    for (k, image) in pixels.chunks(DIGIT_PIXELS).enumerate() {
+        let x0 = (k % 4) as f64 * 11.0;
+        let y0 = if k < 4 { 14.0 } else { 0.0 };
+        series.push(ChartSeries::image(image, 8, x0, y0 + 8.0));
+        annotations.push(Label::new(
+            x0 + 4.0,
+            y0 - 0.2,
+            format!("{} (true {})", noisy[k], truth[k]),
+        ));
+        for (r, name) in ["CE", "ELR"].into_iter().enumerate() {
+            let y = y0 - 1.9 - 1.7 * r as f64;
+            annotations.push(match predictions.get(r).and_then(|p| p.get(k)) {
+                Some(c) if *c != truth[k] => {
+                    Label::new(x0 + 4.0, y, format!("{name} {c} ✗")).colored(palette::VERMILLION)
+                }
+                Some(c) => Label::new(x0 + 4.0, y, format!("{name} {c}")),
+                None => Label::new(x0 + 4.0, y, format!("{name} –")),
+            });
+        }
+    }
+    ChartSpec {
+        id: "digits".into(),
+        title: "Mislabeled training digits".into(),
+        caption: "A few training images whose label was flipped. Under each: the label the \
+                  networks were given (the true digit in brackets), then what each run predicts \
+                  now; a prediction that is not the true digit is red and marked ✗. Memorizing \
+                  means predicting the given label."
+            .into(),
+        x: Axis::hidden(-1.0, 44.0),
+        y: Axis::hidden(-5.5, 22.5),
+        series,
+        notes: vec![],
+        annotations,
+    }
+}

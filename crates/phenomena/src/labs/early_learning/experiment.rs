@@ -1,0 +1,296 @@
+//! One run of the early-learning lab: cross-entropy and CE + ELR trained in lockstep on the
+//! same noisy labels and the same batches, plus what the data set's picture needs.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, Transaction};
+use phenomena_charts::{ChartSpec, Color, palette};
+
+use super::charts::{self, GRID, grid_coord};
+use super::data::{self, Dataset, NoiseKind};
+use super::model::{Classifier, DeviceData, Elr, METRICS, Run};
+use super::{ID, info};
+use crate::batches::Batches;
+use crate::digits::DIGIT_PIXELS;
+use crate::harness::{Divergence, Experiment, Recorder};
+use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::optim::Optimizer;
+use crate::rng::{Stream, rng};
+use crate::tensors::matrix;
+
+/// Mislabeled digits shown in the image grid.
+const SHOWN_DIGITS: usize = 8;
+
+/// The runs trained in lockstep: id, label, colour.
+pub const RUNS: [(&str, &str, Color); 2] = [
+    ("ce", "CE", palette::VERMILLION),
+    ("elr", "CE + ELR", palette::BLUE),
+];
+
+/// What the data set's own chart needs besides the metrics.
+enum View {
+    None,
+    /// 2-D: grid points and the training points with their noisy labels.
+    Boundary {
+        grid: Tensor<2>,
+        points: Vec<(f64, f64)>,
+        noisy: Vec<usize>,
+        flipped: Vec<bool>,
+    },
+    /// Digits: a few mislabeled training images.
+    Digits {
+        images: Tensor<2>,
+        pixels: Vec<f32>,
+        noisy: Vec<usize>,
+        truth: Vec<usize>,
+    },
+}
+
+pub struct EarlyLearning {
+    classes: usize,
+    data: DeviceData,
+    runs: Vec<Run>,
+    view: View,
+    lr: f64,
+    max_steps: u64,
+    /// Latest predictions for the view, per run.
+    view_predictions: Vec<Vec<usize>>,
+    flipped: usize,
+    batches: Option<Batches>,
+}
+
+impl Experiment for EarlyLearning {
+    const ID: &'static str = ID;
+    const RECORDS_PER_DECADE: f64 = 24.0;
+
+    fn info() -> LabInfo {
+        info()
+    }
+
+    fn new(params: &Params, device: &Device) -> Result<Self, LabError> {
+        let seed = params.get("seed") as u64;
+        let classes = params.usize("classes");
+        let dataset: Dataset = match params.usize("dataset") {
+            0 => data::gaussian_mixture(seed, classes, 600, 200, 1000, 3.0),
+            1 => data::blobs(seed, classes, 300, 1000, 0.75),
+            _ => data::digits(seed, 500),
+        };
+        let kind = match params.usize("noise_type") {
+            0 => NoiseKind::Symmetric,
+            _ => NoiseKind::Asymmetric,
+        };
+        let noisy = data::corrupt(
+            &dataset.train.labels,
+            dataset.classes,
+            params.get("noise"),
+            kind,
+            seed,
+        );
+        let flipped: Vec<bool> = noisy
+            .iter()
+            .zip(&dataset.train.labels)
+            .map(|(a, b)| a != b)
+            .collect();
+        let d = DeviceData::new(
+            &dataset.train.x,
+            &dataset.train.labels,
+            &noisy,
+            &dataset.test.x,
+            &dataset.test.labels,
+            dataset.dim,
+            dataset.classes,
+            device,
+        );
+        let hidden = params.usize("hidden");
+        let lr = params.get("lr");
+        let optimizer = || Optimizer::from_choice(params.usize("optimizer"), lr as f32);
+        let classifier = Classifier::new(dataset.dim, dataset.classes, hidden, seed, device);
+        let runs = vec![
+            Run {
+                classifier: classifier.clone(),
+                optimizer: optimizer(),
+                elr: None,
+            },
+            Run {
+                classifier,
+                optimizer: optimizer(),
+                elr: Some(Elr {
+                    lambda: params.get("lambda") as f32,
+                    beta: params.get("beta") as f32,
+                    targets: Tensor::zeros([d.n, dataset.classes], device),
+                }),
+            },
+        ];
+        let view = match params.usize("dataset") {
+            1 => {
+                let mut grid = Vec::with_capacity(GRID * GRID * 2);
+                for j in 0..GRID {
+                    for i in 0..GRID {
+                        grid.push(grid_coord(i) as f32);
+                        grid.push(grid_coord(j) as f32);
+                    }
+                }
+                View::Boundary {
+                    grid: matrix(&grid, GRID * GRID, 2, device),
+                    points: dataset
+                        .train
+                        .x
+                        .chunks(2)
+                        .map(|p| (p[0] as f64, p[1] as f64))
+                        .collect(),
+                    noisy: noisy.clone(),
+                    flipped: flipped.clone(),
+                }
+            }
+            2 => {
+                let shown: Vec<usize> = (0..flipped.len())
+                    .filter(|i| flipped[*i])
+                    .take(SHOWN_DIGITS)
+                    .collect();
+                let pixels: Vec<f32> = shown
+                    .iter()
+                    .flat_map(|i| dataset.train.image(*i).to_vec())
+                    .collect();
+                View::Digits {
+                    images: matrix(&pixels, shown.len(), DIGIT_PIXELS, device),
+                    pixels,
+                    noisy: shown.iter().map(|i| noisy[*i]).collect(),
+                    truth: shown.iter().map(|i| dataset.train.labels[*i]).collect(),
+                }
+            }
+            _ => View::None,
+        };
+        let batch = params.usize("batch");
+        let batches = (batch > 0 && batch < d.n).then(|| {
+            Batches::new(
+                batch,
+                (0..d.n).collect(),
+                rng(seed, Stream::BatchOrder),
+                device,
+            )
+        });
+        Ok(Self {
+            batches,
+            max_steps: params.get("steps") as u64,
+            lr,
+            classes: dataset.classes,
+            data: d,
+            runs,
+            view,
+            view_predictions: Vec::new(),
+            flipped: flipped.iter().filter(|f| **f).count(),
+        })
+    }
+
+    fn planned_steps(&self) -> u64 {
+        self.max_steps
+    }
+
+    fn step(&mut self) {
+        // Every run sees the same batch: one knob changed, nothing else.
+        let batch = self.batches.as_mut().map(Batches::next_batch);
+        for run in &mut self.runs {
+            run.step(&self.data, batch.as_ref());
+        }
+    }
+
+    fn record(&self, step: u64, recorder: &mut Recorder) {
+        let metrics = self.runs.iter().map(|r| r.metrics(&self.data)).collect();
+        let names = RUNS.map(|(id, _, _)| id);
+        recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+    }
+
+    fn divergence_message(&self, d: &Divergence) -> String {
+        format!(
+            "diverged at step {} — lower the learning rate (now {})",
+            d.step,
+            fmt_num(self.lr)
+        )
+    }
+
+    fn register_reads(&self, mut tx: Transaction) -> Transaction {
+        let input = match &self.view {
+            View::Boundary { grid, .. } => Some(grid),
+            View::Digits { images, .. } => Some(images),
+            View::None => None,
+        };
+        if let Some(x) = input {
+            for run in &self.runs {
+                tx = tx.register(run.predict(x.clone()));
+            }
+        }
+        tx
+    }
+
+    fn absorb(&mut self, reads: Vec<TensorData>, _: &mut Recorder) -> Result<(), LabError> {
+        self.view_predictions = reads
+            .into_iter()
+            .map(|d| {
+                d.convert::<i64>()
+                    .try_to_vec::<i64>()
+                    .map(|v| v.into_iter().map(|c| c.max(0) as usize).collect())
+                    .map_err(LabError::backend)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        let mut series = recorder.series().clone();
+        // Cross-entropy keeps no targets, so it has no agreement with them to show.
+        series.remove("ce.target_agreement");
+        for ((run, _, _), preds) in RUNS.iter().zip(&self.view_predictions) {
+            series.insert(
+                format!("{run}.view_prediction"),
+                Series::indexed(preds.iter().map(|p| *p as f64).collect()),
+            );
+        }
+        series
+    }
+
+    fn complete(&self, snapshot: &mut Snapshot) {
+        let scalars = &mut snapshot.scalars;
+        scalars.insert("mislabeled".into(), self.flipped as f64);
+        scalars.insert("train_examples".into(), self.data.n as f64);
+        scalars.insert("classes".into(), self.classes as f64);
+        for (run, _, _) in RUNS {
+            if let Some(s) = snapshot.series.get(&format!("{run}.test_accuracy")) {
+                let peak = s.y.iter().copied().fold(0.0, f64::max);
+                scalars.insert(format!("{run}.peak_test_accuracy"), peak);
+            }
+        }
+    }
+
+    fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
+        let mut out = vec![charts::fractions(snapshot), charts::accuracy(snapshot)];
+        // The pictures (boundaries side by side, or the digits) before the ELR detail.
+        match &self.view {
+            View::Boundary {
+                points,
+                noisy,
+                flipped,
+                ..
+            } => {
+                for (r, (run, label, _)) in RUNS.iter().enumerate() {
+                    let preds = charts::view_predictions(snapshot, r);
+                    out.push(charts::boundary(run, label, &preds, points, noisy, flipped));
+                }
+            }
+            View::Digits {
+                pixels,
+                noisy,
+                truth,
+                ..
+            } => {
+                let preds: Vec<Vec<usize>> = (0..RUNS.len())
+                    .map(|r| charts::view_predictions(snapshot, r))
+                    .collect();
+                out.push(charts::digits(pixels, noisy, truth, &preds))
+            }
+            View::None => {}
+        }
+        out.push(charts::agreement(snapshot));
+        out
+    }
+}

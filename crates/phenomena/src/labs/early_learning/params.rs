@@ -1,0 +1,228 @@
+//! The early-learning lab's parameters and presets.
+
+use super::CITATION;
+use crate::lab::{Condition, ParamSpec, Preset};
+
+pub fn schema() -> Vec<ParamSpec> {
+    let n = ParamSpec::NUMBER;
+    vec![
+        ParamSpec {
+            name: "dataset",
+            label: "data set",
+            max: 2.0,
+            step: 1.0,
+            integer: true,
+            options: &[
+                "high-dimensional mixture",
+                "2-D blobs",
+                "handwritten digits",
+            ],
+            help: "Five Gaussian classes in R⁶⁰⁰ with 200 points (the paper's theory setting); \
+                   Gaussian blobs in 2-D, to watch the decision boundary; or 1 797 real 8×8 \
+                   digits (UCI, CC BY 4.0).",
+            source: "ELR paper §3; UCI digits",
+            ..n
+        },
+        ParamSpec {
+            name: "noise_type",
+            label: "label noise",
+            max: 1.0,
+            step: 1.0,
+            integer: true,
+            options: &["symmetric (to another class)", "asymmetric (k → k + 1)"],
+            help: "Symmetric noise moves a label to a random other class (never the true one); \
+                   asymmetric noise moves class k to k + 1.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "noise",
+            label: "noise rate",
+            max: 0.8,
+            step: 0.05,
+            default: 0.4,
+            help: "Probability that a training label is flipped.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "lambda",
+            label: "λ (ELR strength)",
+            max: 10.0,
+            step: 0.1,
+            default: 2.0,
+            help: "Weight of λ·mean log(1 − ⟨t, p⟩). The authors report it needs tuning: too \
+                   strong locks a class in.",
+            source: "ELR, λ",
+            ..n
+        },
+        ParamSpec {
+            name: "beta",
+            label: "β (target averaging)",
+            max: 0.999,
+            step: 0.01,
+            default: 0.7,
+            help: "Momentum of the per-example target average t ← β·t + (1 − β)·p̂. If the \
+                   average is slower than memorization, ELR fails.",
+            source: "ELR, β",
+            ..n
+        },
+        ParamSpec {
+            name: "lr",
+            label: "learning rate",
+            min: 1e-4,
+            max: 5.0,
+            step: 1e-4,
+            default: 0.2,
+            log: true,
+            help: "Step size of the optimizer (full batch).",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "optimizer",
+            label: "optimizer",
+            max: 1.0,
+            step: 1.0,
+            integer: true,
+            options: &["gradient descent", "Adam"],
+            help: "Full-batch gradient descent, or Adam (β₁ 0.9, β₂ 0.999).",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "batch",
+            label: "batch size (0 = full batch)",
+            max: 2000.0,
+            step: 1.0,
+            integer: true,
+            help: "Examples per step, drawn without replacement each epoch; 0 uses the whole \
+                   training set every step. ELR updates the targets of the examples in the \
+                   batch.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "hidden",
+            label: "hidden units (0 = linear)",
+            max: 512.0,
+            step: 1.0,
+            integer: true,
+            help: "Width of the one-hidden-layer ReLU network; 0 trains a linear softmax \
+                   classifier.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "classes",
+            label: "classes (mixture, blobs)",
+            min: 3.0,
+            max: 5.0,
+            step: 1.0,
+            default: 5.0,
+            integer: true,
+            help: "Number of classes of the synthetic data sets (the digits have 10).",
+            source: "",
+            visible_when: Condition::when("dataset", &[0.0, 1.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "steps",
+            label: "training steps",
+            min: 10.0,
+            max: 50_000.0,
+            step: 10.0,
+            default: 500.0,
+            log: true,
+            integer: true,
+            help: "The run stops after this many full-batch steps.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "seed",
+            label: "seed",
+            max: 1e9,
+            step: 1.0,
+            integer: true,
+            help: "One seed fixes the data, the label noise and the initialization.",
+            source: "",
+            ..n
+        },
+    ]
+}
+
+/// The 2-D preset: an MLP on four blobs with 30 % of labels flipped.
+pub const BOUNDARY_VALUES: [(&str, f64); 8] = [
+    ("dataset", 1.0),
+    ("classes", 4.0),
+    ("noise", 0.3),
+    ("hidden", 256.0),
+    ("optimizer", 1.0),
+    ("lr", 0.01),
+    ("lambda", 3.0),
+    ("steps", 3000.0),
+];
+
+/// The digits preset: an MLP on the UCI digits with 40 % of labels flipped.
+pub const DIGITS_VALUES: [(&str, f64); 6] = [
+    ("dataset", 2.0),
+    ("hidden", 128.0),
+    ("optimizer", 1.0),
+    ("lr", 0.003),
+    ("lambda", 3.0),
+    ("steps", 3000.0),
+];
+
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            id: "linear",
+            title: "memorization in a linear model",
+            caption: "In the chart of the mislabeled examples, CE (solid lines there) first \
+                      predicts the true label (green) — early learning — then memorizes the wrong \
+                      one (orange-red), and its test accuracy falls. ELR (dashed lines there) tracks CE \
+                      early, then never memorizes.",
+            citation: CITATION,
+            values: &[],
+        },
+        Preset {
+            id: "boundary",
+            title: "ELR stops it (2-D)",
+            caption: "Ringed points carry flipped labels. CE's decision boundary first ignores \
+                      them, then carves islands around them; ELR's boundary stays smooth because \
+                      its targets remember what the network predicted early.",
+            citation: CITATION,
+            values: &BOUNDARY_VALUES,
+        },
+        Preset {
+            id: "lambda-too-strong",
+            title: "λ too strong locks a class in",
+            caption: "With λ = 8 the regularizer is strong enough to hold on to whatever the \
+                      network predicted early, mistakes included: a class can stay absorbed by a \
+                      neighbour and test accuracy stalls below CE's peak.",
+            citation: CITATION,
+            values: &[("lambda", 8.0)],
+        },
+        Preset {
+            id: "beta-too-slow",
+            title: "β too slow at a high learning rate",
+            caption: "At 5× the learning rate memorization comes within a few dozen steps and the \
+                      slow target average (β = 0.9) lags behind it: ELR memorizes 92 % of the \
+                      noisy labels by step 500 on seed 0. Set β to 0.7 and it memorizes 70 %; at \
+                      this rate ELR needs a smaller step to keep up.",
+            citation: CITATION,
+            values: &[("lr", 1.0), ("beta", 0.9)],
+        },
+        Preset {
+            id: "digits",
+            title: "digits with 40 % noise",
+            caption: "Real handwritten digits, 40 % of training labels moved to another class. \
+                      The network learns the digits first, then memorizes the wrong labels under \
+                      CE; ELR keeps test accuracy up. The images below are mislabeled training \
+                      digits with their noisy label and each run's prediction.",
+            citation: CITATION,
+            values: &DIGITS_VALUES,
+        },
+    ]
+}
