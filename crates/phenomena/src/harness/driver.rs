@@ -34,9 +34,9 @@ pub trait Experiment: Sized + 'static {
     fn units_per_step(&self) -> u64 {
         1
     }
-    /// Does unit `unit` of the current step and returns the work it took (0 for an idle
-    /// slot). A lab whose runs keep their own clocks records in here.
-    fn step_unit(&mut self, _unit: u64, _recorder: &mut Recorder) -> u64 {
+    /// Does unit `unit` of the step after `steps` completed ones and returns the work it took
+    /// (0 for an idle slot). A lab whose runs keep their own clocks records in here.
+    fn step_unit(&mut self, _steps: u64, _unit: u64, _recorder: &mut Recorder) -> u64 {
         self.step();
         1
     }
@@ -44,8 +44,12 @@ pub trait Experiment: Sized + 'static {
     fn can_step(&self) -> bool {
         true
     }
-    /// Queues this step's metrics; called at step 0 and on the record schedule.
+    /// Queues this step's metrics; called on the record schedule.
     fn record(&self, step: u64, recorder: &mut Recorder);
+    /// Queues the metrics of the untrained runs.
+    fn start(&self, recorder: &mut Recorder) {
+        self.record(0, recorder);
+    }
 
     /// Which recorded values mean the run has diverged.
     fn divergence_check(&self) -> DivergenceCheck {
@@ -71,7 +75,7 @@ pub trait Experiment: Sized + 'static {
         recorder.series().clone()
     }
     /// Adds the lab's scalars, warnings and derived values to a snapshot.
-    fn complete(&self, _snapshot: &mut Snapshot) {}
+    fn complete(&self, _recorder: &Recorder, _snapshot: &mut Snapshot) {}
 
     fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec>;
     /// Headline numbers kept across resets, for labs that chart earlier runs.
@@ -109,7 +113,7 @@ impl<E: Experiment> Lockstep<E> {
     pub fn new(params: Params, device: &Device, backend: &str) -> Result<Self, LabError> {
         let experiment = E::new(&params, device)?;
         let mut recorder = Recorder::new(experiment.divergence_check());
-        experiment.record(0, &mut recorder);
+        experiment.start(&mut recorder);
         Ok(Self {
             schedule: Schedule {
                 last: experiment.planned_steps(),
@@ -147,7 +151,9 @@ impl<E: Experiment> Lockstep<E> {
         {
             return None;
         }
-        let work = self.experiment.step_unit(self.unit, &mut self.recorder);
+        let work = self
+            .experiment
+            .step_unit(self.steps, self.unit, &mut self.recorder);
         self.unit += 1;
         if self.unit >= self.experiment.units_per_step() {
             self.unit = 0;
@@ -210,7 +216,7 @@ impl<E: Experiment> Lab for Lockstep<E> {
                 .map(|d| self.experiment.divergence_message(d));
             let series = self.experiment.snapshot_series(&self.recorder);
             let mut snapshot = Recorder::snapshot(&self.header, self.steps, series, diverged);
-            self.experiment.complete(&mut snapshot);
+            self.experiment.complete(&self.recorder, &mut snapshot);
             Ok(snapshot)
         })
     }

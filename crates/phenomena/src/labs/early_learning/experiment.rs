@@ -249,7 +249,7 @@ impl Experiment for EarlyLearning {
         series
     }
 
-    fn complete(&self, snapshot: &mut Snapshot) {
+    fn complete(&self, _: &Recorder, snapshot: &mut Snapshot) {
         let scalars = &mut snapshot.scalars;
         scalars.insert("mislabeled".into(), self.flipped as f64);
         scalars.insert("train_examples".into(), self.data.n as f64);

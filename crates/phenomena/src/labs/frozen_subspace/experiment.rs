@@ -194,7 +194,7 @@ impl Experiment for FrozenSubspace {
         series
     }
 
-    fn complete(&self, snapshot: &mut Snapshot) {
+    fn complete(&self, _: &Recorder, snapshot: &mut Snapshot) {
         let s = &mut snapshot.scalars;
         s.insert("n".into(), self.data.n as f64);
         s.insert("p".into(), self.data.p as f64);

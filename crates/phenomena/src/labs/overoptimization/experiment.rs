@@ -225,7 +225,7 @@ impl Experiment for Overoptimization {
         series
     }
 
-    fn complete(&self, snapshot: &mut Snapshot) {
+    fn complete(&self, _: &Recorder, snapshot: &mut Snapshot) {
         snapshot.scalars = self.scalars(&snapshot.series);
         snapshot.warnings = self.warnings();
         let (bon_fit, rl_fit) = self.fits(snapshot);

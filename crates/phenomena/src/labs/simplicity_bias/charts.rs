@@ -3,8 +3,8 @@
 
 use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
 
+use super::experiment::{DRAW_ORDER, RUNS, SimplicityBias};
 use super::model::Arch;
-use super::{DRAW_ORDER, RUNS, SimplicityBiasLab};
 use crate::digits::DIGIT_PIXELS;
 use crate::lab::Snapshot;
 
@@ -227,7 +227,7 @@ pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
     }
 }
 
-impl SimplicityBiasLab {
+impl SimplicityBias {
     pub(super) fn split_chart(&self, snapshot: &Snapshot) -> ChartSpec {
         let (Some(out), Some(slow), Some(fast)) = (
             snapshot.series.get("split.outputs"),

@@ -2,8 +2,12 @@
 
 use burn::prelude::Device;
 
+use phenomena_charts::Color;
+
+use super::experiment::{DRAW_ORDER, RUNS};
+use super::params::PATCH_VALUES;
 use super::*;
-use crate::lab::default_params;
+use crate::lab::{Lab, Params, Snapshot, default_params};
 
 fn params(values: &[(&str, f64)]) -> Params {
     let mut p = default_params(&schema());

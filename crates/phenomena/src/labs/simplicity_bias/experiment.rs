@@ -1,0 +1,672 @@
+//! One run of the simplicity-bias lab: an ensemble of seeds ("worlds"), each training GD,
+//! SAM, USEFUL and USEFUL + SAM from one initialization. USEFUL's runs start when GD reaches
+//! the clustering step and its outputs have been read back and split; they then catch up at
+//! two steps per step. A lab step is one step of every run of every world, done one run at
+//! a time (a unit), so that the page's frame can stop between runs.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, Transaction};
+use phenomena_charts::{ChartSpec, Color, palette};
+
+use super::charts::{alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
+use super::data::{self, Data, PatchModel, Split};
+use super::model::{Arch, Net, Run, example_losses, logistic_loss, slow_examples};
+use super::{ID, info};
+use crate::batches::Batches;
+use crate::harness::{Divergence, Experiment, Recorder, Schedule};
+use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::optim::Optimizer;
+use crate::rng::{Stream, rng_indexed};
+use crate::tensors::{column, matrix};
+
+/// Floats the data of one ensemble may hold on a device (training and test sets, all seeds).
+const ENSEMBLE_FLOATS: usize = 20_000_000;
+const SHOWN_DOMINOES: usize = 6;
+
+/// Each run's key, label and colour: four Okabe–Ito hues far apart (black, orange, blue,
+/// reddish purple), so no two runs read alike.
+pub const RUNS: [(&str, &str, Color); 4] = [
+    ("gd", "GD", palette::BLACK),
+    ("sam", "SAM", palette::ORANGE),
+    ("useful", "USEFUL", palette::BLUE),
+    ("useful_sam", "USEFUL + SAM", palette::PURPLE),
+];
+
+/// The order in which the runs' lines are drawn, and their widths: USEFUL and USEFUL + SAM
+/// often coincide, so USEFUL + SAM goes first and wide and USEFUL on top of it and thin —
+/// where they overlap, both stay visible.
+pub const DRAW_ORDER: [(usize, f64); 4] = [(0, 2.0), (1, 2.0), (3, 4.5), (2, 1.8)];
+
+const METRICS: [&str; 8] = [
+    "accuracy",
+    "s_randomized",
+    "sc_randomized",
+    "align_fast",
+    "align_slow",
+    "accuracy_with_fast",
+    "accuracy_without_fast",
+    "train_loss",
+];
+
+/// One seed's data on the device, its runs, and USEFUL's split once made.
+pub(super) struct World {
+    x: Tensor<2>,
+    y: Tensor<2>,
+    tests: [(Tensor<2>, Tensor<2>); 3],
+    with_fast: Tensor<2>,
+    without_fast: Tensor<2>,
+    labels: Vec<f32>,
+    has_fast: Vec<bool>,
+    init: Net,
+    pub(super) runs: Vec<Option<Run>>,
+    batches: Vec<Option<Batches>>,
+    /// USEFUL's training pool (indices, slow ones repeated) for full-batch steps.
+    pool: Option<Tensor<1, Int>>,
+    /// Per training example: in a slow cluster; and the early outputs that were clustered.
+    pub(super) split: Option<(Vec<bool>, Vec<f64>)>,
+    /// Dominoes shown in the image grid (randomized easy half).
+    pub(super) shown: Option<(Tensor<2>, Vec<f32>, Vec<f32>)>,
+}
+
+pub struct SimplicityBias {
+    params: Params,
+    seed: u64,
+    pub(super) arch: Arch,
+    pub(super) worlds: Vec<World>,
+    run_steps: u64,
+    pub(super) cluster_step: u64,
+    shown_predictions: Vec<Vec<f64>>,
+}
+
+fn bad(name: &str, message: String) -> LabError {
+    LabError::Params(vec![ParamError {
+        name: name.into(),
+        message,
+    }])
+}
+
+/// Key of world `w`'s run `r` in the recorder: `"{w}/{run}"`.
+fn run_key(w: usize, r: usize) -> String {
+    format!("{w}/{}", RUNS[r].0)
+}
+
+impl SimplicityBias {
+    fn build(params: &Params, device: &Device) -> Result<Self, LabError> {
+        let first_seed = params.get("seed") as u64;
+        let dataset = params.usize("dataset");
+        let seeds = params.usize("seeds");
+        let dim = params.usize("dim");
+        let model = PatchModel {
+            patches: 3,
+            dim,
+            beta_fast: params.get("beta_fast"),
+            beta_slow: params.get("beta_slow"),
+            alpha: params.get("alpha"),
+            noise: 0.1,
+        };
+        if dataset == 1 && model.beta_slow >= model.beta_fast {
+            return Err(bad(
+                "beta_slow",
+                format!(
+                    "β_d (`beta_slow`) must be smaller than β_e (`beta_fast`) = {}: the slow \
+                     feature is the weaker one",
+                    fmt_num(model.beta_fast)
+                ),
+            ));
+        }
+        let make = |seed: u64| -> Data {
+            match dataset {
+                0 => data::lms(seed, dim, params.usize("slabs"), 10_000, 2_000),
+                1 => data::patches(seed, model, 200, 1_000),
+                _ => data::dominoes(seed, 1_000, 500),
+            }
+        };
+        let sample = make(first_seed);
+        let floats = seeds * (sample.train.x.len() + 3 * sample.test.standard.x.len());
+        if floats > ENSEMBLE_FLOATS {
+            let per_seed = floats / seeds;
+            return Err(bad(
+                "seeds",
+                format!(
+                    "{seeds} seeds of this data set need {floats} floats on the device; the limit \
+                     is {ENSEMBLE_FLOATS}, so at most {} seeds",
+                    (ENSEMBLE_FLOATS / per_seed).max(1)
+                ),
+            ));
+        }
+        let arch = match dataset {
+            1 => Arch::Patch { patches: 3, dim },
+            _ => Arch::Mlp,
+        };
+        let lr = params.get("lr") as f32;
+        let optimizer = || Optimizer::from_choice(params.usize("optimizer"), lr);
+        let rho = params.get("rho") as f32;
+        let batch = params.usize("batch");
+        let width = params.usize("width");
+        let mut worlds = Vec::with_capacity(seeds);
+        for k in 0..seeds {
+            let seed = first_seed + k as u64;
+            let d = if k == 0 { sample.clone() } else { make(seed) };
+            let n = d.train.len();
+            let init = match arch {
+                Arch::Patch { .. } => Net::patch(3, dim, width, 0.05, seed, device),
+                Arch::Mlp => Net::mlp(d.dim, width, seed, device),
+            };
+            let batches = |stream_offset: u64| {
+                (batch > 0 && batch < n).then(|| {
+                    Batches::new(
+                        batch,
+                        (0..n).collect(),
+                        rng_indexed(seed, Stream::BatchOrder, stream_offset),
+                        device,
+                    )
+                })
+            };
+            let test = |s: &Split| (matrix(&s.x, s.len(), d.dim, device), column(&s.y, device));
+            let with_fast: Vec<f32> = d
+                .test
+                .standard
+                .has_fast
+                .iter()
+                .map(|f| if *f { 1.0 } else { 0.0 })
+                .collect();
+            let without_fast: Vec<f32> = with_fast.iter().map(|v| 1.0 - v).collect();
+            let shown = (dataset == 2).then(|| {
+                let s = &d.test.s_randomized;
+                let pixels = s.x[..SHOWN_DOMINOES * d.dim].to_vec();
+                (
+                    matrix(&pixels, SHOWN_DOMINOES, d.dim, device),
+                    pixels,
+                    s.y[..SHOWN_DOMINOES].to_vec(),
+                )
+            });
+            worlds.push(World {
+                x: matrix(&d.train.x, n, d.dim, device),
+                y: column(&d.train.y, device),
+                tests: [
+                    test(&d.test.standard),
+                    test(&d.test.s_randomized),
+                    test(&d.test.sc_randomized),
+                ],
+                with_fast: column(&with_fast, device),
+                without_fast: column(&without_fast, device),
+                labels: d.train.y.clone(),
+                has_fast: d.train.has_fast.clone(),
+                runs: vec![
+                    Some(Run {
+                        net: init.clone(),
+                        optimizer: optimizer(),
+                        rho: 0.0,
+                        steps: 0,
+                    }),
+                    Some(Run {
+                        net: init.clone(),
+                        optimizer: optimizer(),
+                        rho,
+                        steps: 0,
+                    }),
+                    None,
+                    None,
+                ],
+                // GD and SAM draw the same batches.
+                batches: vec![batches(0), batches(0), None, None],
+                init,
+                pool: None,
+                split: None,
+                shown,
+            });
+        }
+        let run_steps = params.get("steps") as u64;
+        Ok(Self {
+            cluster_step: (params.get("cluster_step") as u64).min(run_steps),
+            run_steps,
+            params: params.clone(),
+            seed: first_seed,
+            arch,
+            worlds,
+            shown_predictions: Vec::new(),
+        })
+    }
+
+    /// Steps run `r` in world `w` (with its recording), if that run is training; returns how
+    /// many steps it took. USEFUL's runs restart at the clustering step, so while they trail
+    /// the lab's clock they take two steps per slot (the same steps in the same order, only
+    /// sooner) and finish with GD and SAM.
+    fn step_run(&mut self, steps: u64, w: usize, r: usize, recorder: &mut Recorder) -> u64 {
+        let mut taken = 0;
+        while taken < 2 {
+            let behind = self.worlds[w].runs[r]
+                .as_ref()
+                .is_some_and(|run| run.steps < steps + 1);
+            if (taken > 0 && !behind) || !self.step_run_once(w, r, recorder) {
+                break;
+            }
+            taken += 1;
+        }
+        taken
+    }
+
+    /// One step of run `r` in world `w` (with its recording), if that run is training.
+    fn step_run_once(&mut self, w: usize, r: usize, recorder: &mut Recorder) -> bool {
+        let world = &mut self.worlds[w];
+        let Some(run) = world.runs[r].as_mut() else {
+            return false;
+        };
+        if run.steps >= self.run_steps {
+            return false;
+        }
+        let (x, y) = match (world.batches[r].as_mut(), r >= 2, &world.pool) {
+            (Some(b), _, _) => {
+                let idx = b.next_batch();
+                (
+                    world.x.clone().select(0, idx.clone()),
+                    world.y.clone().select(0, idx),
+                )
+            }
+            (None, true, Some(pool)) => (
+                world.x.clone().select(0, pool.clone()),
+                world.y.clone().select(0, pool.clone()),
+            ),
+            _ => (world.x.clone(), world.y.clone()),
+        };
+        run.step(x, y);
+        let schedule = Schedule {
+            last: self.run_steps,
+            per_decade: Self::RECORDS_PER_DECADE,
+        };
+        if schedule.records_at(run.steps) {
+            self.record_run(w, r, recorder);
+        }
+        true
+    }
+
+    /// True while GD has reached the clustering step and USEFUL's split is not made yet; the
+    /// split needs a read-back, which happens in `snapshot`.
+    fn awaiting_split(&self) -> bool {
+        self.worlds.iter().any(|w| {
+            w.split.is_none()
+                && w.runs[0]
+                    .as_ref()
+                    .is_some_and(|r| r.steps >= self.cluster_step)
+        })
+    }
+
+    fn metrics(&self, w: &World, run: &Run) -> Tensor<1> {
+        let accuracy = |x: &Tensor<2>, y: &Tensor<2>| -> Tensor<2> {
+            let pred = run.net.logits(x.clone()).greater_elem(0.0).float();
+            (pred - y.clone()).abs().neg().add_scalar(1.0)
+        };
+        let mean = |t: Tensor<2>| t.mean();
+        let standard = accuracy(&w.tests[0].0, &w.tests[0].1);
+        let masked = |mask: &Tensor<2>| {
+            (standard.clone() * mask.clone()).sum() / mask.clone().sum().clamp_min(1.0)
+        };
+        let (align_fast, align_slow) = match self.arch {
+            Arch::Patch { .. } => {
+                let wt = run.net.params[0].clone();
+                let filters = wt.dims()[1];
+                (
+                    wt.clone().slice([0..1, 0..filters]).abs().max(),
+                    wt.slice([1..2, 0..filters]).abs().max(),
+                )
+            }
+            Arch::Mlp => {
+                let zero = Tensor::zeros([1], &w.x.device());
+                (zero.clone(), zero)
+            }
+        };
+        let loss = logistic_loss(run.net.logits(w.x.clone()), w.y.clone());
+        Tensor::cat(
+            vec![
+                mean(standard.clone()),
+                mean(accuracy(&w.tests[1].0, &w.tests[1].1)),
+                mean(accuracy(&w.tests[2].0, &w.tests[2].1)),
+                align_fast,
+                align_slow,
+                masked(&w.with_fast),
+                masked(&w.without_fast),
+                loss,
+            ],
+            0,
+        )
+    }
+
+    fn record_run(&self, w: usize, r: usize, recorder: &mut Recorder) {
+        let world = &self.worlds[w];
+        if let Some(run) = &world.runs[r] {
+            let m = self.metrics(world, run);
+            recorder.record_run(run.steps, &run_key(w, r), &METRICS, m);
+        }
+    }
+
+    /// Clusters GD's outputs in every world and starts the USEFUL runs from the same init.
+    fn make_splits(
+        &mut self,
+        outputs: Vec<Vec<f64>>,
+        losses: Vec<Vec<f64>>,
+        recorder: &mut Recorder,
+    ) {
+        let factor = self.params.usize("upsample").max(1);
+        let batch = self.params.usize("batch");
+        let lr = self.params.get("lr") as f32;
+        let rho = self.params.get("rho") as f32;
+        let adam = self.params.usize("optimizer") == 1;
+        for (k, (world, (out, loss))) in self
+            .worlds
+            .iter_mut()
+            .zip(outputs.into_iter().zip(losses))
+            .enumerate()
+        {
+            let slow = slow_examples(&out, &loss, &world.labels);
+            let n = world.labels.len();
+            let mut pool: Vec<usize> = (0..n).collect();
+            for _ in 1..factor {
+                pool.extend((0..n).filter(|i| slow[*i]));
+            }
+            let device = world.x.device();
+            let seed = self.seed + k as u64;
+            for (r, run_rho) in [(2usize, 0.0f32), (3, rho)] {
+                world.runs[r] = Some(Run {
+                    net: world.init.clone(),
+                    optimizer: Optimizer::from_choice(usize::from(adam), lr),
+                    rho: run_rho,
+                    steps: 0,
+                });
+                world.batches[r] = (batch > 0 && batch < pool.len()).then(|| {
+                    Batches::new(
+                        batch,
+                        pool.clone(),
+                        rng_indexed(seed, Stream::BatchOrder, 1),
+                        &device,
+                    )
+                });
+            }
+            let idx: Vec<i64> = pool.iter().map(|i| *i as i64).collect();
+            world.pool = Some(Tensor::from_data(
+                TensorData::new(idx, [pool.len()]),
+                &device,
+            ));
+            world.split = Some((slow, out));
+        }
+        for w in 0..self.worlds.len() {
+            for r in 2..4 {
+                self.record_run(w, r, recorder);
+            }
+        }
+    }
+
+    /// The logits of world 0's runs on the dominoes shown in the image grid.
+    fn shown_logits(&self) -> Vec<Tensor<2>> {
+        self.worlds[0]
+            .shown
+            .as_ref()
+            .map(|(x, _, _)| {
+                self.worlds[0]
+                    .runs
+                    .iter()
+                    .flatten()
+                    .map(|r| r.net.logits(x.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Purity (share of the slow clusters without the fast feature) and recall (share of the
+    /// examples without it that were put in a slow cluster), averaged over seeds.
+    fn split_quality(&self) -> Option<(f64, f64)> {
+        let mut purity = Vec::new();
+        let mut recall = Vec::new();
+        for w in &self.worlds {
+            let (slow, _) = w.split.as_ref()?;
+            let slow_count = slow.iter().filter(|s| **s).count();
+            let missing = w.has_fast.iter().filter(|f| !**f).count();
+            let hits = slow
+                .iter()
+                .zip(&w.has_fast)
+                .filter(|(s, f)| **s && !**f)
+                .count();
+            purity.push(hits as f64 / slow_count.max(1) as f64);
+            recall.push(hits as f64 / missing.max(1) as f64);
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        Some((mean(&purity), mean(&recall)))
+    }
+
+    /// Mean and standard deviation over seeds of every recorded series.
+    fn aggregate(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        let recorded = recorder.series();
+        let mut out = BTreeMap::new();
+        for name in recorded.keys().filter_map(|k| k.strip_prefix("0/")) {
+            let all: Vec<&Series> = self.per_seed(recorded, name).collect();
+            let len = all.iter().map(|s| s.y.len()).min().unwrap_or(0);
+            let x = all[0].x[..len].to_vec();
+            let k = all.len() as f64;
+            let mean: Vec<f64> = (0..len)
+                .map(|i| all.iter().map(|s| s.y[i]).sum::<f64>() / k)
+                .collect();
+            let std: Vec<f64> = (0..len)
+                .map(|i| (all.iter().map(|s| (s.y[i] - mean[i]).powi(2)).sum::<f64>() / k).sqrt())
+                .collect();
+            out.insert(
+                name.to_string(),
+                Series {
+                    x: x.clone(),
+                    y: mean,
+                },
+            );
+            if self.worlds.len() > 1 {
+                out.insert(format!("{name}.std"), Series { x, y: std });
+            }
+        }
+        out
+    }
+
+    /// Series `name` (like `gd.accuracy`) of every seed that has recorded it.
+    fn per_seed<'a>(
+        &self,
+        recorded: &'a BTreeMap<String, Series>,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Series> {
+        (0..self.worlds.len()).filter_map(move |w| recorded.get(&format!("{w}/{name}")))
+    }
+}
+
+impl Experiment for SimplicityBias {
+    const ID: &'static str = ID;
+    const RECORDS_PER_DECADE: f64 = 16.0;
+
+    fn info() -> LabInfo {
+        info()
+    }
+
+    fn new(params: &Params, device: &Device) -> Result<Self, LabError> {
+        Self::build(params, device)
+    }
+
+    /// The lab's clock at which every run has finished: USEFUL starts at the clustering step
+    /// `c` and catches up at two steps per step, which takes `c` steps; when `2c` exceeds the
+    /// run length `n` it finishes `⌈n / 2⌉` steps after the restart instead.
+    fn planned_steps(&self) -> u64 {
+        let (n, c) = (self.run_steps, self.cluster_step);
+        n.max(c + n.div_ceil(2))
+    }
+
+    /// A unit is one run's step: a lab step with 8 seeds × 4 runs, each recording its
+    /// metrics on the test sets, is too much work for one call that must stay short.
+    fn units_per_step(&self) -> u64 {
+        (self.worlds.len() * RUNS.len()) as u64
+    }
+
+    fn step_unit(&mut self, steps: u64, unit: u64, recorder: &mut Recorder) -> u64 {
+        let slot = unit as usize;
+        self.step_run(steps, slot / RUNS.len(), slot % RUNS.len(), recorder)
+    }
+
+    fn can_step(&self) -> bool {
+        !self.awaiting_split()
+    }
+
+    fn start(&self, recorder: &mut Recorder) {
+        for w in 0..self.worlds.len() {
+            for r in 0..2 {
+                self.record_run(w, r, recorder);
+            }
+        }
+    }
+
+    /// Nothing on the lab's schedule: each run records on its own clock, in `step_unit`.
+    fn record(&self, _step: u64, _recorder: &mut Recorder) {}
+
+    fn divergence_message(&self, d: &Divergence) -> String {
+        let run = d.run.split_once('/').map_or(d.run.as_str(), |(_, r)| r);
+        let label = RUNS
+            .iter()
+            .find(|(id, _, _)| *id == run)
+            .map_or(run, |r| r.1);
+        format!(
+            "diverged at step {} of {label} — lower the learning rate (now {})",
+            d.step,
+            fmt_num(self.params.get("lr"))
+        )
+    }
+
+    /// While USEFUL waits for its split, GD's outputs and per-example losses in every world;
+    /// then the shown dominoes' logits.
+    fn register_reads(&self, mut tx: Transaction) -> Transaction {
+        if self.awaiting_split() {
+            for w in &self.worlds {
+                let gd = w.runs[0].as_ref().expect("GD always runs");
+                let out = gd.net.logits(w.x.clone());
+                tx = tx
+                    .register(out.clone())
+                    .register(example_losses(out, w.y.clone()));
+            }
+        }
+        for t in self.shown_logits() {
+            tx = tx.register(t);
+        }
+        tx
+    }
+
+    fn absorb(
+        &mut self,
+        mut reads: Vec<TensorData>,
+        recorder: &mut Recorder,
+    ) -> Result<(), LabError> {
+        let to_f64 = |d: TensorData| -> Result<Vec<f64>, LabError> {
+            d.try_to_vec::<f32>()
+                .map(|v| v.into_iter().map(|x| x as f64).collect())
+                .map_err(LabError::backend)
+        };
+        let shown = reads.split_off(reads.len() - self.shown_logits().len());
+        self.shown_predictions = shown.into_iter().map(to_f64).collect::<Result<_, _>>()?;
+        if self.awaiting_split() {
+            let mut outputs = Vec::new();
+            let mut losses = Vec::new();
+            for pair in reads.chunks(2) {
+                outputs.push(to_f64(pair[0].clone())?);
+                losses.push(to_f64(pair[1].clone())?);
+            }
+            self.make_splits(outputs, losses, recorder);
+        }
+        Ok(())
+    }
+
+    /// Mean and standard deviation over seeds of every recorded series.
+    fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        self.aggregate(recorder)
+    }
+
+    fn complete(&self, recorder: &Recorder, snapshot: &mut Snapshot) {
+        let series = &mut snapshot.series;
+        let scalars = &mut snapshot.scalars;
+        scalars.insert("seeds".into(), self.worlds.len() as f64);
+        if let (Some((purity, recall)), Arch::Patch { .. }) = (self.split_quality(), self.arch) {
+            scalars.insert("useful.split_purity".into(), purity);
+            scalars.insert("useful.split_recall".into(), recall);
+        }
+        for (r, logits) in self.shown_predictions.iter().enumerate() {
+            series.insert(format!("shown.{r}"), Series::indexed(logits.clone()));
+        }
+        if let Some((slow, out)) = &self.worlds[0].split {
+            let w = &self.worlds[0];
+            series.insert(
+                "split.outputs".into(),
+                Series {
+                    x: out.clone(),
+                    y: w.labels.iter().map(|v| *v as f64).collect(),
+                },
+            );
+            series.insert(
+                "split.slow".into(),
+                Series::indexed(slow.iter().map(|s| f64::from(u8::from(*s))).collect()),
+            );
+            series.insert(
+                "split.has_fast".into(),
+                Series::indexed(w.has_fast.iter().map(|s| f64::from(u8::from(*s))).collect()),
+            );
+        }
+        // Steps until the slow-feature alignment passes 0.5, per run, averaged over seeds
+        // (never = the run's length + 1).
+        if matches!(self.arch, Arch::Patch { .. }) {
+            for (run, _, _) in RUNS {
+                let name = format!("{run}.align_slow");
+                let firsts: Vec<f64> = self
+                    .per_seed(recorder.series(), &name)
+                    .map(|s| {
+                        s.x.iter()
+                            .zip(&s.y)
+                            .find(|(_, v)| **v > 0.5)
+                            .map(|(x, _)| *x)
+                            .unwrap_or(self.run_steps as f64 + 1.0)
+                    })
+                    .collect();
+                if !firsts.is_empty() {
+                    let passed = firsts
+                        .iter()
+                        .filter(|f| **f <= self.run_steps as f64)
+                        .count();
+                    scalars.insert(
+                        format!("{run}.slow_alignment_step"),
+                        firsts.iter().sum::<f64>() / firsts.len() as f64,
+                    );
+                    scalars.insert(format!("{run}.seeds_aligned"), passed as f64);
+                }
+            }
+        }
+    }
+
+    fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
+        let seeds = self.worlds.len();
+        let mut charts = Vec::new();
+        match self.arch {
+            Arch::Patch { .. } => {
+                charts.push(alignment_chart(snapshot, seeds));
+                charts.push(fast_split_chart(snapshot, seeds));
+            }
+            Arch::Mlp => {
+                charts.push(randomized_chart(snapshot, seeds));
+                charts.push(per_run_chart(
+                    snapshot,
+                    "accuracy",
+                    "accuracy",
+                    "Test accuracy",
+                    "Standard test accuracy of every run (mean over seeds, band ± one standard \
+                     deviation). All runs fit the task; the randomized tests show how.",
+                    seeds,
+                ));
+            }
+        }
+        if let Some(grid) = self.dominoes_chart(snapshot) {
+            charts.push(grid);
+        }
+        // Only the patch model knows which examples lack the fast feature, so only there can
+        // the chart show whether USEFUL's split found them.
+        if matches!(self.arch, Arch::Patch { .. }) {
+            charts.push(self.split_chart(snapshot));
+        }
+        charts
+    }
+}

@@ -1,0 +1,279 @@
+//! The simplicity-bias lab's parameters and presets.
+
+use super::CITATION;
+use crate::lab::{Condition, ParamSpec, Preset};
+
+pub fn schema() -> Vec<ParamSpec> {
+    let n = ParamSpec::NUMBER;
+    vec![
+        ParamSpec {
+            name: "dataset",
+            label: "data set",
+            max: 2.0,
+            step: 1.0,
+            integer: true,
+            options: &["LMS (linear + slabs)", "patch model", "digit dominoes"],
+            help: "LMS: one linear coordinate and slab coordinates with equal margins (Shah et \
+                   al.). Patch model: a fast feature in most examples and a slow one in all \
+                   (USEFUL). Dominoes: a 0-vs-1 digit beside a 3-vs-5 digit.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "dim",
+            label: "dimension (LMS) / patch size",
+            min: 2.0,
+            max: 200.0,
+            step: 1.0,
+            default: 10.0,
+            integer: true,
+            help: "LMS: number of coordinates (1 linear + the rest slabs). Patch model: \
+                   coordinates per patch.",
+            source: "Shah et al. d; USEFUL d",
+            visible_when: Condition::when("dataset", &[0.0, 1.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "slabs",
+            label: "slabs (LMS)",
+            min: 3.0,
+            max: 5.0,
+            step: 2.0,
+            default: 5.0,
+            integer: true,
+            help: "3 or 5 slabs per slab coordinate.",
+            source: "Shah et al. LMS-k",
+            visible_when: Condition::when("dataset", &[0.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "beta_fast",
+            label: "β_e (fast feature strength)",
+            min: 0.05,
+            max: 3.0,
+            step: 0.05,
+            default: 1.0,
+            help: "Patch model: strength of the fast-learnable feature; must exceed β_d.",
+            source: "USEFUL β_e",
+            visible_when: Condition::when("dataset", &[1.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "beta_slow",
+            label: "β_d (slow feature strength)",
+            min: 0.05,
+            max: 3.0,
+            step: 0.05,
+            default: 0.4,
+            help: "Patch model: strength of the slow-learnable feature, present in every example.",
+            source: "USEFUL β_d",
+            visible_when: Condition::when("dataset", &[1.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "alpha",
+            label: "α (share with the fast feature)",
+            max: 1.0,
+            step: 0.01,
+            default: 0.9,
+            help: "Patch model: probability that an example carries the fast feature.",
+            source: "USEFUL α",
+            visible_when: Condition::when("dataset", &[1.0]),
+            ..n
+        },
+        ParamSpec {
+            name: "rho",
+            label: "ρ (SAM radius)",
+            max: 2.0,
+            step: 0.01,
+            default: 0.05,
+            help: "SAM ascends ρ along the normalised gradient before each step.",
+            source: "SAM ρ",
+            ..n
+        },
+        ParamSpec {
+            name: "cluster_step",
+            label: "clustering step",
+            min: 1.0,
+            max: 5000.0,
+            step: 1.0,
+            default: 60.0,
+            log: true,
+            integer: true,
+            help: "USEFUL clusters GD's outputs at this step, then retrains from the start.",
+            source: "USEFUL",
+            ..n
+        },
+        ParamSpec {
+            name: "upsample",
+            label: "upsampling factor",
+            min: 1.0,
+            max: 5.0,
+            step: 1.0,
+            default: 2.0,
+            integer: true,
+            help: "How many times each slow example appears in USEFUL's training set (2 = \
+                   duplicated once).",
+            source: "USEFUL",
+            ..n
+        },
+        ParamSpec {
+            name: "optimizer",
+            label: "optimizer",
+            max: 1.0,
+            step: 1.0,
+            default: 1.0,
+            integer: true,
+            options: &["gradient descent", "Adam"],
+            help: "SGD/GD or Adam; SAM uses the same optimizer on its ascent-point gradient.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "lr",
+            label: "learning rate",
+            min: 1e-4,
+            max: 5.0,
+            step: 1e-4,
+            default: 1e-3,
+            log: true,
+            help: "Step size of every run.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "width",
+            label: "width (hidden units / filters)",
+            min: 1.0,
+            max: 512.0,
+            step: 1.0,
+            default: 100.0,
+            log: true,
+            integer: true,
+            help: "Hidden units of the MLP, or filters of the patch model.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "batch",
+            label: "batch size (0 = full batch)",
+            max: 10_000.0,
+            step: 1.0,
+            default: 128.0,
+            integer: true,
+            help: "Examples per step, without replacement each epoch.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "seeds",
+            label: "seeds (ensemble size)",
+            min: 1.0,
+            max: 16.0,
+            step: 1.0,
+            default: 1.0,
+            integer: true,
+            help: "Number of seeds trained side by side; curves show their mean and a band of \
+                   ± one standard deviation.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "steps",
+            label: "training steps",
+            min: 10.0,
+            max: 50_000.0,
+            step: 10.0,
+            default: 1500.0,
+            log: true,
+            integer: true,
+            help: "Steps of every run. USEFUL restarts from the initial weights at the \
+                   clustering step and then takes two steps for each of the others' until it has \
+                   caught up, so every run ends at this step (unless the clustering step is past \
+                   half of it: then USEFUL finishes later, and the step counter runs on).",
+            source: "",
+            ..n
+        },
+        ParamSpec {
+            name: "seed",
+            label: "first seed",
+            max: 1e9,
+            step: 1.0,
+            integer: true,
+            help: "The ensemble uses this seed and the ones after it.",
+            source: "",
+            ..n
+        },
+    ]
+}
+
+pub const PATCH_VALUES: [(&str, f64); 9] = [
+    ("dataset", 1.0),
+    ("dim", 100.0),
+    ("width", 50.0),
+    ("optimizer", 0.0),
+    ("lr", 1.0),
+    ("batch", 0.0),
+    ("steps", 600.0),
+    ("cluster_step", 60.0),
+    ("seeds", 8.0),
+];
+
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            id: "slabs",
+            title: "a network ignores the slabs",
+            caption: "On LMS the linear coordinate and the slab coordinates each separate the \
+                      classes with the same margin. The network reaches full accuracy through the \
+                      linear one alone: shuffle it across test examples (S-randomized) and it \
+                      falls to chance, while shuffling every slab (Sᶜ-randomized) changes nothing.",
+            citation: CITATION,
+            values: &[],
+        },
+        Preset {
+            id: "useful",
+            title: "USEFUL learns the slow feature",
+            caption: "Patch model, 8 seeds. GD learns the fast feature and mostly stops; the 10 % \
+                      of examples without it are fitted by memorizing noise. USEFUL clusters GD's \
+                      early outputs, finds exactly those examples, upsamples them and retrains: \
+                      its alignment with the slow feature grows sooner on most seeds and its \
+                      accuracy without the fast feature is higher.",
+            citation: CITATION,
+            values: &PATCH_VALUES,
+        },
+        Preset {
+            id: "sam-vs-gd",
+            title: "SAM vs GD",
+            caption: "SAM at a larger radius (ρ = 0.3) on the patch model. In our runs SAM mainly \
+                      slows the fast feature rather than aligning with the slow one; compare its \
+                      curves with GD's and see the notes for what it did on 8 seeds.",
+            citation: CITATION,
+            values: &[
+                ("dataset", 1.0),
+                ("dim", 100.0),
+                ("width", 50.0),
+                ("optimizer", 0.0),
+                ("lr", 1.0),
+                ("batch", 0.0),
+                ("steps", 600.0),
+                ("seeds", 8.0),
+                ("rho", 0.3),
+            ],
+        },
+        Preset {
+            id: "dominoes",
+            title: "dominoes: the easy half decides",
+            caption: "Each image pairs a 0-or-1 digit (left) with a 3-or-5 digit (right), both \
+                      agreeing with the label in training. Randomize the easy half at test time and accuracy drops \
+                      near chance: the network read the easy digit and ignored the hard one.",
+            citation: CITATION,
+            values: &[
+                ("dataset", 2.0),
+                ("lr", 1e-3),
+                ("steps", 800.0),
+                ("cluster_step", 20.0),
+            ],
+        },
+    ]
+}
