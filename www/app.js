@@ -6,6 +6,7 @@
 import { loadEngine, onGpuLost } from './engine.js';
 import { parseHash, buildHash, matchesPreset, presetValues } from './url-state.js';
 import { renderGallery } from './gallery.js';
+import { el } from './dom.js';
 import './lab-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,24 +20,17 @@ function showBanner(text, kind = 'warn') {
 }
 
 function showFatal(title, detail) {
-  const main = $('main');
-  main.replaceChildren();
-  const panel = document.createElement('section');
-  panel.className = 'error-panel';
-  panel.setAttribute('role', 'alert');
-  const h = document.createElement('h2');
-  h.textContent = title;
-  const p = document.createElement('pre');
-  p.textContent = detail;
-  const reload = document.createElement('button');
-  reload.textContent = 'Reload with default settings';
-  reload.className = 'primary';
-  reload.addEventListener('click', () => {
+  const reload = () => {
     location.hash = '';
     location.reload();
-  });
-  panel.append(h, p, reload);
-  main.append(panel);
+  };
+  $('main').replaceChildren(
+    el('section', { class: 'error-panel', role: 'alert' },
+      el('h2', { text: title }),
+      el('pre', { text: detail }),
+      el('button', { class: 'primary', onclick: reload }, 'Reload with default settings'),
+    ),
+  );
   document.body.dataset.state = 'error';
 }
 
@@ -55,16 +49,8 @@ function engineFor(backend) {
 }
 
 function showLoading() {
-  const box = document.createElement('div');
-  box.className = 'loading';
-  box.setAttribute('role', 'status');
-  const text = document.createElement('p');
-  text.textContent = 'Loading the lab engine…';
-  progressBar = document.createElement('progress');
-  progressBar.max = 1;
-  progressBar.value = 0;
-  box.append(text, progressBar);
-  $('main').replaceChildren(box);
+  progressBar = el('progress', { max: 1, value: 0 });
+  $('main').replaceChildren(el('div', { class: 'loading', role: 'status' }, el('p', { text: 'Loading the lab engine…' }), progressBar));
 }
 
 /** The gallery's lab list (id, title, summary, citation), or null when it cannot be read. */
@@ -79,14 +65,14 @@ async function fetchCatalog() {
 
 function navLinks(catalog, current) {
   $('lab-nav').replaceChildren(
-    ...[{ id: '', title: 'Gallery' }, ...catalog].map((l) => {
-      const a = document.createElement('a');
-      a.href = l.id ? `#lab=${l.id}` : '#';
-      a.textContent = l.title.split(':')[0];
-      if (l.summary) a.title = l.summary;
-      if (l.id === current) a.setAttribute('aria-current', 'page');
-      return a;
-    }),
+    ...[{ id: '', title: 'Gallery' }, ...catalog].map((l) =>
+      el('a', {
+        href: l.id ? `#lab=${l.id}` : '#',
+        title: l.summary || null,
+        'aria-current': l.id === current ? 'page' : null,
+        text: l.title.split(':')[0],
+      }),
+    ),
   );
 }
 

@@ -1,15 +1,7 @@
 // The gallery: one card per lab with a still of its key chart, its phenomenon in a sentence
 // and its paper.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c != null));
-  return node;
-}
+import { el } from './dom.js';
 
 /** Shortens a citation to its first authors and year: "Liu, S., … (2020)". */
 function shortCitation(citation) {

@@ -1,0 +1,67 @@
+// The lab's chart grid: one figure per chart the engine draws, each with its canvas (sized to
+// its column at the screen's pixel density), caption, SVG and PNG download buttons, and a
+// summary for screen readers. The engine draws into the canvases; this keeps them in step.
+
+import { el } from './dom.js';
+
+export class ChartGrid {
+  /** onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png'). */
+  constructor(onExport) {
+    this.node = el('div', { class: 'charts' });
+    this.figures = new Map();
+    this.onExport = onExport;
+  }
+
+  /** Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries. */
+  draw(handle, dark) {
+    const charts = handle.charts();
+    this.ensureFigures(charts);
+    handle.draw(this.canvases(), window.devicePixelRatio || 1, dark);
+    // For the benchmark: time from navigation to the first chart on screen.
+    if (!performance.getEntriesByName('phenomena:first-chart').length) performance.mark('phenomena:first-chart');
+    for (const c of charts) {
+      const f = this.figures.get(c.id);
+      if (!f) continue;
+      f.summary.textContent = c.summary;
+      if (f.caption.textContent !== c.caption) f.caption.textContent = c.caption;
+    }
+  }
+
+  /** One figure per chart in `charts`, rebuilt only when the set of charts changes. */
+  ensureFigures(charts) {
+    if (this.figures.size === charts.length && charts.every((c) => this.figures.has(c.id))) return;
+    this.node.replaceChildren();
+    this.figures.clear();
+    for (const c of charts) {
+      const canvas = el('canvas', { role: 'img', 'aria-label': c.title });
+      const summary = el('p', { class: 'sr-only', 'aria-live': 'off' });
+      const caption = el('span', { class: 'caption-text' }, c.caption);
+      const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.onExport('svg', c.id) }, 'SVG');
+      const png = el('button', { type: 'button', class: 'png', 'aria-label': `download ${c.title} as PNG`, onclick: () => this.onExport('png', c.id) }, 'PNG');
+      const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas,
+        el('figcaption', {}, caption, el('span', { class: 'chart-export' }, svg, png)), summary);
+      this.figures.set(c.id, { figure, canvas, summary, caption });
+      this.node.append(figure);
+    }
+    this.sizeCanvases();
+  }
+
+  /** Canvas buffers at the column's width and the screen's density; the caller redraws. */
+  sizeCanvases() {
+    const dpr = window.devicePixelRatio || 1;
+    for (const { canvas } of this.figures.values()) {
+      const w = Math.max(200, Math.round(canvas.clientWidth || 480));
+      const h = Math.round(w * 0.72);
+      canvas.style.height = `${h}px`;
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+  }
+
+  /** The chart canvases by chart id, as the engine's `draw` takes them. */
+  canvases() {
+    const out = {};
+    for (const [id, { canvas }] of this.figures) out[id] = canvas;
+    return out;
+  }
+}

@@ -1,0 +1,62 @@
+// The lab's layout inside its shadow root, top to bottom: heading and summary, the preset
+// buttons and the preset's caption, the transport bar, the two message boxes, the parameter
+// controls beside the charts, the notes, the export bar and the citation. The parts a course
+// page hides (hide="presets,controls,export,notes,caption") stay in the tree, out of sight.
+
+import { el } from './dom.js';
+
+/** The preset buttons, and the caption that tells the chosen preset's story. */
+export class PresetBar {
+  /** onPick(id): a preset's button was pressed. */
+  constructor(presets, onPick) {
+    this.presets = presets;
+    this.buttons = presets.map((p) =>
+      el('button', { class: 'preset', type: 'button', 'data-preset': p.id, onclick: () => onPick(p.id) }, p.title),
+    );
+    this.node = el('div', { class: 'presets', role: 'group', 'aria-label': 'presets' }, el('span', { class: 'label' }, 'Presets'), ...this.buttons);
+    this.caption = el('p', { class: 'preset-caption' });
+  }
+
+  /** Shows preset `id` as chosen, with its caption; null means custom parameters. */
+  show(id) {
+    const preset = this.presets.find((p) => p.id === id);
+    for (const b of this.buttons) b.setAttribute('aria-pressed', String(b.dataset.preset === id));
+    this.caption.textContent = preset ? preset.caption : 'Custom parameters — pick a preset above for a guided story.';
+  }
+}
+
+/**
+ * The lab's root box for catalog entry `info`. heading: 'h1' on the playground's own page, else
+ * 'h2'; hide: the set of parts to hide; parts: {presets, transport, messages, warnings,
+ * controls, charts}, each with its `node`; onExport(kind): 'csv', 'json' or 'link' was pressed.
+ */
+export function labLayout(info, { heading, hide, parts, onExport }) {
+  const { presets, transport, messages, warnings, controls, charts } = parts;
+  const layout = el('div', { class: 'layout' }, controls.node, charts.node);
+  const notes = info.notes ? el('details', { class: 'lab-notes' }, el('summary', {}, 'What these runs measured'), el('p', {}, info.notes)) : null;
+  const exportBar = el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
+    el('span', { class: 'label' }, 'Export'),
+    el('button', { type: 'button', onclick: () => onExport('csv') }, 'CSV'),
+    el('button', { type: 'button', onclick: () => onExport('json') }, 'JSON'),
+    el('button', { type: 'button', class: 'copy-link', onclick: () => onExport('link') }, 'Copy link to this run'),
+  );
+  const root = el('div', { class: 'lab-root' },
+    el('section', { class: 'lab-head' },
+      el(heading, { class: 'lab-title', text: info.title }),
+      el('p', { class: 'summary', text: info.summary }),
+    ),
+    presets.node,
+    presets.caption,
+    transport.node,
+    messages.node,
+    warnings.node,
+    layout,
+    notes,
+    exportBar,
+    el('p', { class: 'citation' }, 'Source: ', info.citation),
+  );
+  const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption };
+  for (const [token, node] of Object.entries(hidden)) if (hide.has(token) && node) node.hidden = true;
+  if (hide.has('controls')) layout.classList.add('no-controls');
+  return root;
+}

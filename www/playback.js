@@ -1,0 +1,130 @@
+// Playing a lab's run, which is what the transport bar's buttons do: play and pause, a single
+// step, and scrubbing the timeline back through the recorded snapshots. The loop trains frame
+// by frame at the pace trainer.js sets; each frame's status goes to the readout and timeline,
+// then, in a task of its own, to the charts and the `step` event.
+
+import { plural } from './dom.js';
+import { TIMELINE_TICKS, trainFrames, timelineStop } from './trainer.js';
+
+/** Starts training `lab`, unless its run diverged or is finished (said, unless `quiet`). */
+export function play(lab, { quiet = false } = {}) {
+  if (lab.playing || !lab.handle) return;
+  if (lab.dataset.viewing !== undefined) showLive(lab);
+  if (lab.status?.diverged) {
+    if (!quiet) lab.message('This run diverged — lower the learning rate and reset.', 'error');
+    return;
+  }
+  if (lab.status && lab.status.step >= lab.status.max_steps) {
+    if (!quiet) lab.message('The run is finished: reset to train again, or raise the number of steps.', 'info');
+    return;
+  }
+  lab.playing = true;
+  lab.setPlayButton();
+  lab.loopDone = trainWhilePlaying(lab);
+}
+
+/** Pauses `lab` and waits for its loop to end; emits `pause` if it was playing. */
+export async function stop(lab) {
+  const wasPlaying = lab.playing;
+  lab.playing = false;
+  if (lab.transport) lab.setPlayButton();
+  await lab.loopDone;
+  if (wasPlaying) lab.dispatchEvent(new CustomEvent('pause', { detail: { step: lab.status?.step ?? 0 } }));
+}
+
+export async function singleStep(lab) {
+  await stop(lab);
+  try {
+    lab.handle.step(1);
+  } catch (e) {
+    lab.fail(e);
+    return;
+  }
+  await lab.refresh();
+}
+
+/** One frame after another while playing: a frame's work, the read-back, then the charts. */
+async function trainWhilePlaying(lab) {
+  await trainFrames({
+    pacer: lab.pacer,
+    playing: () => lab.playing,
+    handle: () => lab.handle,
+    stepBefore: () => lab.status?.step ?? 0,
+    frameStarted: () => {
+      if (!lab.kernelsWarm) lab.transport.showWarmup('WebGPU: compiling the training kernels (the first steps take a few seconds)…');
+    },
+    trained: (status, rate) => {
+      lab.kernelsWarm = true;
+      lab.status = status;
+      delete lab.dataset.viewing;
+      if (rate !== null) lab.rate = rate;
+      lab.updateReadout(status);
+      updateTimeline(lab);
+    },
+    shown: (status) => showFrame(lab, status),
+    failed: (e) => lab.fail(e),
+  });
+  lab.setPlayButton();
+}
+
+/** After a frame's training: the charts, its `step` event, and the end of a run. */
+function showFrame(lab, status) {
+  const finished = status.step >= status.max_steps;
+  lab.draw(finished || Boolean(status.diverged));
+  lab.dispatchEvent(new CustomEvent('step', { detail: { step: status.step } }));
+  if (status.diverged) {
+    lab.playing = false;
+    lab.message(`The run ${status.diverged}. Then press Reset.`, 'error');
+    lab.dispatchEvent(new CustomEvent('diverged', { detail: { message: status.diverged } }));
+  } else if (finished) {
+    lab.playing = false;
+    lab.message(`Finished ${plural(status.max_steps, 'step', 'steps')}. Change a parameter or preset to run again.`, 'info');
+    lab.dispatchEvent(new CustomEvent('finished', { detail: { step: status.step } }));
+  }
+}
+
+/** Keeps the timeline slider at the live end of the recorded snapshots. */
+export function updateTimeline(lab) {
+  try {
+    lab.timelineSteps = Array.from(lab.handle.timeline());
+    lab.transport.showLiveTimeline(lab.status?.step ?? 0);
+  } catch {
+    // Busy reading back: the next frame updates it.
+  }
+}
+
+/** Shows an earlier snapshot of the run; Play (or any refresh) returns to the live one. */
+export async function scrub(lab, tick) {
+  await stop(lab);
+  const steps = lab.timelineSteps ?? [];
+  if (!steps.length) return;
+  const { index, live, tick: snapped } = timelineStop(steps, tick);
+  try {
+    lab.handle.view(live ? undefined : index);
+  } catch (e) {
+    return lab.fail(e);
+  }
+  lab.draw(true);
+  if (!live) {
+    lab.transport.showViewing(steps[index], lab.status.step);
+    lab.dataset.viewing = String(steps[index]);
+  } else {
+    lab.updateReadout(lab.status);
+    delete lab.dataset.viewing;
+  }
+  // Snap the thumb to the snapshot shown.
+  lab.transport.moveThumb(snapped);
+}
+
+/** Leaves a scrubbed-back view for the latest snapshot. */
+function showLive(lab) {
+  try {
+    lab.handle.view(undefined);
+  } catch {
+    return;
+  }
+  delete lab.dataset.viewing;
+  lab.transport.moveThumb(TIMELINE_TICKS);
+  if (lab.status) lab.updateReadout(lab.status);
+  lab.draw(true);
+}
