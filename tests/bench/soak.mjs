@@ -103,7 +103,8 @@ const growth = ([a, b]) => (a > 0 ? `${(((b - a) / a) * 100).toFixed(1)} %` : 'n
 
 const browser = await launch({ extraArgs: ['--js-flags=--expose-gc'] });
 try {
-  const all = ['frozen-subspace', 'overoptimization', 'early-learning', 'simplicity-bias'];
+  // Every lab of the registry, as the gallery lists it.
+  const all = (await (await fetch(new URL('www/catalog.json', BASE_URL))).json()).map((lab) => lab.id);
   const ids = process.env.SOAK_LABS ? process.env.SOAK_LABS.split(',') : all;
   for (const backend of (process.env.SOAK_BACKENDS ?? 'flex,webgpu').split(',')) {
     for (const id of ids) {

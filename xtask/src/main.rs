@@ -258,18 +258,21 @@ fn page_files() -> Result<Vec<String>, String> {
     Ok(files)
 }
 
-/// Lab ids, read from the CLI's `list` output (lines that start a lab have no indent).
+/// Lab ids, from the registry as the CLI prints it (`list --json`).
 fn lab_ids() -> Result<Vec<String>, String> {
     let out = cli()
-        .arg("list")
+        .args(["list", "--json"])
         .current_dir(root())
         .output()
         .map_err(|e| e.to_string())?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with(' ') && !l.is_empty())
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .collect())
+    let labs: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("phenomena-cli list: {e}"))?;
+    labs.as_array()
+        .ok_or("phenomena-cli list --json printed no list")?
+        .iter()
+        .map(|lab| lab["id"].as_str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| "a lab without an id".to_string())
 }
 
 fn thumbs() -> Result<(), String> {

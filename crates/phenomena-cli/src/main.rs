@@ -27,7 +27,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List the labs with their presets and parameters.
-    List,
+    List {
+        /// Print the registry as JSON (ids, texts, schemas, presets), for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Train a lab and write its series (CSV, JSON) and charts (SVG).
     Run {
         /// Lab id, e.g. frozen-subspace.
@@ -181,7 +185,12 @@ fn bench(
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::List => {
+        Command::List { json: true } => {
+            let text = serde_json::to_string_pretty(&labs::all()).map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+        Command::List { json: false } => {
             for info in labs::all() {
                 println!(
                     "{} — {}\n  {}\n  presets:",

@@ -79,3 +79,22 @@ fn www_catalog_json_is_what_the_registry_gives() {
     let labs: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert_eq!(labs.as_array().unwrap().len(), labs::all().len());
 }
+
+#[test]
+fn list_json_is_the_registry_with_schemas_and_presets() {
+    // Scripts (xtask thumbs) read the labs from here instead of keeping their own list.
+    let output = Command::new(env!("CARGO_BIN_EXE_phenomena-cli"))
+        .args(["list", "--json"])
+        .output()
+        .expect("cli runs");
+    assert!(output.status.success());
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    let registry = labs::all();
+    assert_eq!(listed.len(), registry.len());
+    for (json, lab) in listed.iter().zip(&registry) {
+        assert_eq!(json["id"], lab.id);
+        assert_eq!(json["schema"].as_array().unwrap().len(), lab.schema.len());
+        assert_eq!(json["presets"].as_array().unwrap().len(), lab.presets.len());
+    }
+}

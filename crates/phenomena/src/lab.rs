@@ -349,8 +349,35 @@ pub struct LabInfo {
 /// One named curve in a snapshot: x values (usually steps) and y values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Series {
+    #[serde(deserialize_with = "non_finite::vec")]
     pub x: Vec<f64>,
+    #[serde(deserialize_with = "non_finite::vec")]
     pub y: Vec<f64>,
+}
+
+/// JSON has no NaN or infinity: serde_json writes them as `null` (a diverged run's last
+/// values, E_g after infinite training at α = 1). Reading an export back, `null` is NaN.
+mod non_finite {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer};
+
+    fn nan_if_null(v: Option<f64>) -> f64 {
+        v.unwrap_or(f64::NAN)
+    }
+
+    pub fn vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let values = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(values.into_iter().map(nan_if_null).collect())
+    }
+
+    pub fn map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
+        let values = BTreeMap::<String, Option<f64>>::deserialize(d)?;
+        Ok(values
+            .into_iter()
+            .map(|(k, v)| (k, nan_if_null(v)))
+            .collect())
+    }
 }
 
 impl Series {
@@ -380,6 +407,7 @@ pub struct Snapshot {
     pub seed: u64,
     pub backend: String,
     pub series: BTreeMap<String, Series>,
+    #[serde(deserialize_with = "non_finite::map")]
     pub scalars: BTreeMap<String, f64>,
     /// Set when a run has diverged; the page stops and shows this.
     pub diverged: Option<String>,
@@ -513,23 +541,6 @@ pub trait Lab {
             }
         })
     }
-}
-
-/// Whether a run that has just reached `step` of `last` records its metrics: on the log-spaced
-/// schedule, and always at its last step.
-pub fn records_at(step: u64, last: u64, per_decade: f64) -> bool {
-    is_record_step(step, per_decade) || step == last
-}
-
-/// Log-spaced recording schedule: record at every step early on, then ever more sparsely,
-/// so that log-time charts get evenly spread points and memory stays bounded.
-pub fn is_record_step(step: u64, per_decade: f64) -> bool {
-    if step <= 20 {
-        return true;
-    }
-    let prev = ((step - 1) as f64).log10() * per_decade;
-    let cur = (step as f64).log10() * per_decade;
-    prev.floor() != cur.floor()
 }
 
 #[cfg(test)]
@@ -695,15 +706,5 @@ mod tests {
         assert!(csv.starts_with("# phenomena "));
         assert!(csv.contains("lab=demo seed=3") && csv.contains("alpha=0.5"));
         assert!(csv.ends_with("series,x,y\na,1,2.5\n"));
-    }
-
-    #[test]
-    fn record_schedule_is_dense_early_and_sparse_late() {
-        let early = (1..=100).filter(|s| is_record_step(*s, 20.0)).count();
-        let late = (10_001..=10_100)
-            .filter(|s| is_record_step(*s, 20.0))
-            .count();
-        assert!(early > 30);
-        assert!(late <= 1);
     }
 }

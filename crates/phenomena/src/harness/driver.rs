@@ -93,8 +93,14 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// Whether a run that has just reached `step` records its metrics.
     pub fn records_at(&self, step: u64) -> bool {
-        crate::lab::records_at(step, self.last, self.per_decade)
+        if step <= 20 || step == self.last {
+            return true;
+        }
+        let prev = ((step - 1) as f64).log10() * self.per_decade;
+        let cur = (step as f64).log10() * self.per_decade;
+        prev.floor() != cur.floor()
     }
 }
 
@@ -227,5 +233,27 @@ impl<E: Experiment> Lab for Lockstep<E> {
 
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary> {
         self.experiment.summary(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_schedule_is_dense_early_sparse_late_and_keeps_the_last_step() {
+        let s = Schedule {
+            last: 10_050,
+            per_decade: 20.0,
+        };
+        assert!((1..=20).all(|step| s.records_at(step)));
+        let early = (1..=100).filter(|t| s.records_at(*t)).count();
+        let late = (10_001..=10_049).filter(|t| s.records_at(*t)).count();
+        assert!(early > 30, "{early}");
+        assert!(late <= 1, "{late}");
+        assert!(s.records_at(10_050));
+        // About `per_decade` records in each decade.
+        let decade = (1_001..=10_000).filter(|t| s.records_at(*t)).count();
+        assert!((19..=21).contains(&decade), "{decade}");
     }
 }

@@ -1,30 +1,62 @@
-//! The registry: every lab the playground knows. A new lab is a folder plus a line in each
-//! function below.
+//! The registry: every lab the playground knows, one line each. A new lab is a folder that
+//! implements [`Experiment`] plus its line in [`REGISTRY`]; the page, the CLI, the gallery's
+//! catalog, the tests and the benches all read the labs from here.
 
 pub mod early_learning;
 pub mod frozen_subspace;
 pub mod overoptimization;
 pub mod simplicity_bias;
 
+#[cfg(test)]
+mod contract;
+
 use burn::prelude::Device;
 
+use crate::harness::{Experiment, Lockstep};
 use crate::lab::{Lab, LabError, LabInfo, OutOfRange, Params, resolve_params};
 use std::collections::BTreeMap;
 
+/// Every lab, in the gallery's order.
+pub const REGISTRY: &[Registered] = &[
+    Registered::of::<frozen_subspace::FrozenSubspace>(),
+    Registered::of::<overoptimization::Overoptimization>(),
+    Registered::of::<early_learning::EarlyLearning>(),
+    Registered::of::<simplicity_bias::SimplicityBias>(),
+];
+
+/// Starts a lab from validated parameters on a device, naming the backend for its snapshots.
+pub type CreateLab = fn(Params, &Device, &str) -> Result<Box<dyn Lab>, LabError>;
+
+/// One lab in the registry: its id, what the page shows of it, and how to start it.
+pub struct Registered {
+    pub id: &'static str,
+    pub info: fn() -> LabInfo,
+    pub create: CreateLab,
+}
+
+impl Registered {
+    pub const fn of<E: Experiment>() -> Self {
+        Self {
+            id: E::ID,
+            info: E::info,
+            create: Lockstep::<E>::boxed,
+        }
+    }
+}
+
 pub fn all() -> Vec<LabInfo> {
-    vec![
-        frozen_subspace::info(),
-        overoptimization::info(),
-        early_learning::info(),
-        simplicity_bias::info(),
-    ]
+    REGISTRY.iter().map(|lab| (lab.info)()).collect()
+}
+
+fn registered(id: &str) -> Result<&'static Registered, LabError> {
+    REGISTRY
+        .iter()
+        .find(|lab| lab.id == id)
+        .ok_or_else(|| LabError::UnknownLab(id.to_string()))
 }
 
 pub fn info(id: &str) -> Result<LabInfo, LabError> {
-    all()
-        .into_iter()
-        .find(|l| l.id == id)
-        .ok_or_else(|| LabError::UnknownLab(id.to_string()))
+    registered(id).map(|lab| (lab.info)())
 }
 
 /// Creates lab `id` from validated parameters on `device`.
@@ -34,21 +66,7 @@ pub fn create(
     device: &Device,
     backend: &str,
 ) -> Result<Box<dyn Lab>, LabError> {
-    match id {
-        frozen_subspace::ID => Ok(Box::new(frozen_subspace::FrozenSubspaceLab::new(
-            params, device, backend,
-        )?)),
-        overoptimization::ID => Ok(Box::new(overoptimization::OveroptimizationLab::new(
-            params, device, backend,
-        )?)),
-        early_learning::ID => Ok(Box::new(early_learning::EarlyLearningLab::new(
-            params, device, backend,
-        )?)),
-        simplicity_bias::ID => Ok(Box::new(simplicity_bias::SimplicityBiasLab::new(
-            params, device, backend,
-        )?)),
-        other => Err(LabError::UnknownLab(other.to_string())),
-    }
+    (registered(id)?.create)(params, device, backend)
 }
 
 /// Parameters for lab `id` from a preset (optional) overlaid with raw text values.

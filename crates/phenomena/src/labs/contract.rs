@@ -1,0 +1,241 @@
+//! The contract every registered lab keeps, checked on every entry of the registry: a lab
+//! added with its one registry line is tested here without another edit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use burn::prelude::Device;
+
+use super::{REGISTRY, all, create, params_for};
+use crate::lab::{LabError, LabInfo, OutOfRange, ParamSpec, Params, Snapshot, fmt_num};
+
+/// Keys the page's links and the embed's hash use for themselves (`www/url-state.js`,
+/// `www/embed.js`): a parameter with one of these names could never be set from a link.
+const RESERVED: [&str; 7] = [
+    "lab", "preset", "backend", "hide", "controls", "autoplay", "theme",
+];
+
+/// Steps each preset is run for: enough to record, step, and draw every chart.
+const FEW_STEPS: u64 = 3;
+
+fn spec<'a>(lab: &'a LabInfo, name: &str) -> &'a ParamSpec {
+    lab.schema
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{}: `{name}` is not declared", lab.id))
+}
+
+#[test]
+fn the_registry_lists_each_lab_once_under_its_own_id() {
+    let ids: BTreeSet<&str> = REGISTRY.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), REGISTRY.len());
+    for (entry, info) in REGISTRY.iter().zip(all()) {
+        assert_eq!(entry.id, info.id);
+        assert!(!info.title.is_empty() && !info.summary.is_empty() && !info.citation.is_empty());
+        assert!(!info.presets.is_empty(), "{}: no preset", info.id);
+    }
+}
+
+#[test]
+fn every_lab_declares_its_seed_and_length_and_no_reserved_names() {
+    for lab in all() {
+        for (name, max_at_least) in [("seed", 1e6), ("steps", 10.0)] {
+            let p = spec(&lab, name);
+            assert!(p.integer && p.visible_when.is_none(), "{}: {name}", lab.id);
+            assert!(p.min >= 0.0 && p.max >= max_at_least, "{}: {name}", lab.id);
+        }
+        let names: BTreeSet<&str> = lab.schema.iter().map(|p| p.name).collect();
+        assert_eq!(names.len(), lab.schema.len(), "{}: a name twice", lab.id);
+        for p in &lab.schema {
+            assert!(
+                !RESERVED.contains(&p.name),
+                "{}: `{}` is reserved",
+                lab.id,
+                p.name
+            );
+            let url_safe = p
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            assert!(url_safe && !p.name.is_empty(), "{}: `{}`", lab.id, p.name);
+            assert!(
+                p.min <= p.default && p.default <= p.max && p.step > 0.0,
+                "{}: `{}` default {} outside [{}, {}]",
+                lab.id,
+                p.name,
+                p.default,
+                p.min,
+                p.max
+            );
+            assert!(
+                !p.log || p.min > 0.0,
+                "{}: `{}` is log from 0",
+                lab.id,
+                p.name
+            );
+            if !p.options.is_empty() {
+                assert!(p.integer && p.min == 0.0, "{}: `{}`", lab.id, p.name);
+                assert_eq!(
+                    p.options.len() as f64,
+                    p.max + 1.0,
+                    "{}: `{}`",
+                    lab.id,
+                    p.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_preset_is_valid_for_its_schema() {
+    for lab in all() {
+        let ids: BTreeSet<&str> = lab.presets.iter().map(|p| p.id).collect();
+        assert_eq!(
+            ids.len(),
+            lab.presets.len(),
+            "{}: a preset id twice",
+            lab.id
+        );
+        for preset in &lab.presets {
+            assert!(!preset.caption.is_empty() && !preset.title.is_empty());
+            let raw: BTreeMap<String, String> = preset
+                .values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let resolved = params_for(lab.id, None, &raw, OutOfRange::Reject);
+            assert!(
+                resolved.is_ok(),
+                "{} preset {}: {:?}",
+                lab.id,
+                preset.id,
+                resolved.err()
+            );
+        }
+    }
+}
+
+/// Runs `lab` a few steps with `params` and returns its snapshot, or the error it gave.
+fn few_steps(lab: &str, params: Params) -> Result<Snapshot, LabError> {
+    let mut run = create(lab, params, &Device::flex(), "flex")?;
+    run.step(FEW_STEPS);
+    run.step_work(2);
+    let snapshot = crate::block_on(run.snapshot())?;
+    assert!(snapshot.step <= FEW_STEPS + 2 && snapshot.step <= run.max_steps());
+    assert_eq!(snapshot.step, run.steps_done());
+    let charts = run.charts(
+        &snapshot,
+        &run.summary(&snapshot).into_iter().collect::<Vec<_>>(),
+    );
+    assert!(!charts.is_empty(), "{lab}: no chart");
+    let ids: BTreeSet<&str> = charts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), charts.len(), "{lab}: a chart id twice");
+    for chart in &charts {
+        assert!(
+            !chart.title.is_empty() && !chart.caption.is_empty(),
+            "{lab} {}",
+            chart.id
+        );
+    }
+    Ok(snapshot)
+}
+
+#[test]
+fn every_preset_runs_a_few_steps_and_its_snapshot_round_trips_through_json() {
+    for lab in all() {
+        for preset in &lab.presets {
+            let at = format!("{} preset {}", lab.id, preset.id);
+            let snapshot = few_steps(lab.id, preset.params(&lab.schema)).expect(&at);
+            assert_eq!(snapshot.lab, lab.id, "{at}");
+            assert_eq!(snapshot.seed, 0, "{at}");
+            assert!(snapshot.diverged.is_none(), "{at}");
+            assert!(!snapshot.series.is_empty(), "{at}");
+            let json = serde_json::to_string(&snapshot).expect(&at);
+            let back: Snapshot = serde_json::from_str(&json).expect(&at);
+            // JSON writes NaN and ±∞ as null, read back as NaN; every other number must come
+            // back to the last bit.
+            let finite = |s: &Snapshot| {
+                let mut s = s.clone();
+                let fix = |v: &mut f64| *v = if v.is_finite() { *v } else { -0.0 };
+                s.scalars.values_mut().for_each(fix);
+                for series in s.series.values_mut() {
+                    series.x.iter_mut().chain(series.y.iter_mut()).for_each(fix);
+                }
+                s
+            };
+            assert_eq!(
+                finite(&back),
+                finite(&snapshot),
+                "{at}: the JSON export loses something"
+            );
+        }
+    }
+}
+
+/// Out-of-range and malformed values: each is refused with a message that names the
+/// parameter and its range, never a panic.
+#[test]
+fn bad_values_are_refused_with_the_parameter_and_its_range() {
+    for lab in all() {
+        for p in &lab.schema {
+            let range = format!("[{}, {}]", fmt_num(p.min), fmt_num(p.max));
+            let below = p.min - p.step.max(1.0);
+            let above = p.max + p.step.max(1.0) * 2.0;
+            for bad in [
+                fmt_num(below),
+                fmt_num(above),
+                "abc".into(),
+                "NaN".into(),
+                "inf".into(),
+                String::new(),
+            ] {
+                let raw = BTreeMap::from([(p.name.to_string(), bad.clone())]);
+                let at = format!("{} `{}` = `{bad}`", lab.id, p.name);
+                match params_for(lab.id, None, &raw, OutOfRange::Reject) {
+                    Err(LabError::Params(errors)) => {
+                        assert_eq!(errors.len(), 1, "{at}");
+                        assert_eq!(errors[0].name, p.name, "{at}");
+                        let message = &errors[0].message;
+                        assert!(message.contains(p.name), "{at}: {message}");
+                        assert!(message.contains(&range), "{at}: {message}");
+                    }
+                    other => panic!("{at}: accepted ({other:?})"),
+                }
+                // From a link the same value is dropped or clamped, with a note.
+                let (params, notes) = params_for(lab.id, None, &raw, OutOfRange::Clamp).expect(&at);
+                assert_eq!(notes.len(), 1, "{at}");
+                assert!((p.min..=p.max).contains(&params.get(p.name)), "{at}");
+            }
+        }
+    }
+}
+
+/// Each parameter at either end of its range (the others at the lab's first preset): the lab
+/// builds and steps, or refuses with a message naming a parameter; it never panics.
+#[test]
+fn every_parameter_at_its_extremes_builds_or_is_refused_clearly() {
+    for lab in all() {
+        let base = lab.presets[0].params(&lab.schema);
+        for p in &lab.schema {
+            for value in [p.min, p.max] {
+                let mut params = base.clone();
+                params.0.insert(p.name.to_string(), value);
+                let at = format!("{} `{}` = {}", lab.id, p.name, fmt_num(value));
+                match few_steps(lab.id, params) {
+                    Ok(_) => {}
+                    Err(LabError::Params(errors)) => {
+                        assert!(!errors.is_empty(), "{at}");
+                        for e in errors {
+                            assert!(
+                                spec(&lab, &e.name).name == e.name && e.message.contains(&e.name),
+                                "{at}: {}",
+                                e.message
+                            );
+                        }
+                    }
+                    Err(other) => panic!("{at}: {other}"),
+                }
+            }
+        }
+    }
+}
