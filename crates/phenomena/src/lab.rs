@@ -81,6 +81,20 @@ impl ParamSpec {
         visible_when: None,
     };
 
+    /// The seed every lab declares: an integer in [0, 10⁹], 0 by default; `help` says what it
+    /// fixes.
+    pub const fn seed(label: &'static str, help: &'static str) -> ParamSpec {
+        ParamSpec {
+            name: "seed",
+            label,
+            max: 1e9,
+            step: 1.0,
+            integer: true,
+            help,
+            ..ParamSpec::NUMBER
+        }
+    }
+
     /// Whether the parameter applies under `params` (see [`ParamSpec::visible_when`]).
     pub fn applies(&self, params: &Params) -> bool {
         self.visible_when.is_none_or(|c| c.holds(params))

@@ -139,16 +139,10 @@ pub fn schema() -> Vec<ParamSpec> {
             source: "",
             ..n
         },
-        ParamSpec {
-            name: "seed",
-            label: "seed",
-            max: 1e9,
-            step: 1.0,
-            integer: true,
-            help: "One seed fixes the data, the label noise and the initialization.",
-            source: "",
-            ..n
-        },
+        ParamSpec::seed(
+            "seed",
+            "One seed fixes the data, the label noise and the initialization.",
+        ),
     ]
 }
 

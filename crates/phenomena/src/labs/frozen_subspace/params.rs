@@ -107,20 +107,10 @@ pub fn schema() -> Vec<ParamSpec> {
             options: &[],
             visible_when: None,
         },
-        ParamSpec {
-            name: "seed",
-            label: "seed",
-            min: 0.0,
-            max: 1e9,
-            step: 1.0,
-            default: 0.0,
-            log: false,
-            integer: true,
-            help: "One seed fixes the data, the teacher, the noise and both initializations.",
-            source: "",
-            options: &[],
-            visible_when: None,
-        },
+        ParamSpec::seed(
+            "seed",
+            "One seed fixes the data, the teacher, the noise and both initializations.",
+        ),
     ]
 }
 

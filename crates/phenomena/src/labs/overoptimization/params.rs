@@ -132,18 +132,10 @@ pub fn schema() -> Vec<ParamSpec> {
             source: "",
             ..n
         },
-        ParamSpec {
-            name: "seed",
-            label: "seed",
-            min: 0.0,
-            max: 1e9,
-            step: 1.0,
-            default: 0.0,
-            integer: true,
-            help: "One seed fixes the preference pairs and the MLP's initialization.",
-            source: "",
-            ..n
-        },
+        ParamSpec::seed(
+            "seed",
+            "One seed fixes the preference pairs and the MLP's initialization.",
+        ),
     ]
 }
 

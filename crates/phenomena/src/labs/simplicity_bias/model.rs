@@ -9,10 +9,12 @@
 //!   from the same initialization.
 
 use burn::prelude::*;
-use burn::tensor::activation::{log_sigmoid, relu};
+use burn::tensor::activation::log_sigmoid;
 
-use crate::optim::Optimizer;
+use crate::mlp;
+use crate::optim::{self, Optimizer};
 use crate::rng::{Stream, normal_vec};
+use crate::tensors::matrix;
 
 /// Which network.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,32 +33,11 @@ pub struct Net {
     pub params: Vec<Tensor<2>>,
 }
 
-fn matrix(values: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
-}
-
 impl Net {
     pub fn mlp(input: usize, hidden: usize, seed: u64, device: &Device) -> Self {
-        let w1 = normal_vec(
-            seed,
-            Stream::HiddenInit,
-            input * hidden,
-            (2.0 / input as f64).sqrt(),
-        );
-        let w2 = normal_vec(
-            seed,
-            Stream::OutputInit,
-            hidden,
-            (1.0 / hidden as f64).sqrt(),
-        );
         Net {
             arch: Arch::Mlp,
-            params: vec![
-                matrix(w1, input, hidden, device),
-                Tensor::zeros([1, hidden], device),
-                matrix(w2, hidden, 1, device),
-                Tensor::zeros([1, 1], device),
-            ],
+            params: mlp::init(input, hidden, 1, seed, device),
         }
     }
 
@@ -71,16 +52,14 @@ impl Net {
         let w = normal_vec(seed, Stream::HiddenInit, dim * filters, scale);
         Net {
             arch: Arch::Patch { patches, dim },
-            params: vec![matrix(w, dim, filters, device)],
+            params: vec![matrix(&w, dim, filters, device)],
         }
     }
 
     /// One logit per example, [n, 1].
     pub fn logits_with(arch: Arch, params: &[Tensor<2>], x: Tensor<2>) -> Tensor<2> {
         match (arch, params) {
-            (Arch::Mlp, [w1, b1, w2, b2]) => {
-                relu(x.matmul(w1.clone()) + b1.clone()).matmul(w2.clone()) + b2.clone()
-            }
+            (Arch::Mlp, params) => mlp::forward(params, x),
             (Arch::Patch { patches, dim }, [w]) => {
                 let n = x.dims()[0];
                 let filters = w.dims()[1];
@@ -112,19 +91,7 @@ pub fn example_losses(logits: Tensor<2>, y01: Tensor<2>) -> Tensor<2> {
 }
 
 fn gradients(arch: Arch, params: &[Tensor<2>], x: Tensor<2>, y: Tensor<2>) -> Vec<Tensor<2>> {
-    let tracked: Vec<Tensor<2>> = params
-        .iter()
-        .map(|p| p.clone().autodiff().require_grad())
-        .collect();
-    let grads = logistic_loss(Net::logits_with(arch, &tracked, x), y).backward();
-    tracked
-        .iter()
-        .map(|p| {
-            p.grad(&grads)
-                .map(|g| g.without_autodiff())
-                .unwrap_or_else(|| p.clone().without_autodiff().zeros_like())
-        })
-        .collect()
+    optim::gradients(params, |p| logistic_loss(Net::logits_with(arch, p, x), y))
 }
 
 /// The gradient a step uses: plain, or SAM's gradient at the ascent point W + ρ·g/‖g‖.

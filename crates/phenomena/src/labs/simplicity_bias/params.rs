@@ -194,16 +194,10 @@ pub fn schema() -> Vec<ParamSpec> {
             source: "",
             ..n
         },
-        ParamSpec {
-            name: "seed",
-            label: "first seed",
-            max: 1e9,
-            step: 1.0,
-            integer: true,
-            help: "The ensemble uses this seed and the ones after it.",
-            source: "",
-            ..n
-        },
+        ParamSpec::seed(
+            "first seed",
+            "The ensemble uses this seed and the ones after it.",
+        ),
     ]
 }
 
