@@ -174,9 +174,12 @@ pub fn presets() -> Vec<Preset> {
             id: "linear",
             title: "memorization in a linear model",
             caption: "In the chart of the mislabeled examples, CE (solid lines there) first \
-                      predicts the true label (green) — early learning — then memorizes the wrong \
-                      one (orange-red), and its test accuracy falls. ELR (dashed lines there) tracks CE \
-                      early, then never memorizes.",
+                      predicts the true label (green) for 58–94 % of them — early learning — \
+                      then memorizes every wrong label (orange-red) by step 317–384, and its \
+                      test accuracy falls from 0.94–1.00 to 0.86–0.94. ELR (dashed lines there) \
+                      tracks CE early, but its memorized fraction never climbs more than 0.08 \
+                      above where both stood after the first step (0.06–0.30) and ends at \
+                      0.01–0.25, with test accuracy 0.98–1.00.",
             citation: CITATION,
             values: &[],
         },
@@ -192,19 +195,22 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "lambda-too-strong",
             title: "λ too strong locks a class in",
-            caption: "With λ = 8 the regularizer is strong enough to hold on to whatever the \
-                      network predicted early, mistakes included: a class can stay absorbed by a \
-                      neighbour and test accuracy stalls below CE's peak.",
+            caption: "With λ = 8 the regularizer holds on to whatever the network predicted in \
+                      its first steps, mistakes included: on 8 of 10 seeds ELR's test accuracy \
+                      collapses to chance (0.19–0.22) within 35 steps, and on the other 2 a \
+                      class stays absorbed by a neighbour (0.80–0.81). Either way it ends below \
+                      CE's 0.86–0.94, which is why λ needs tuning.",
             citation: CITATION,
             values: &[("lambda", 8.0)],
         },
         Preset {
             id: "beta-too-slow",
             title: "β too slow at a high learning rate",
-            caption: "At 5× the learning rate memorization comes within a few dozen steps and the \
-                      slow target average (β = 0.9) lags behind it: ELR memorizes 92 % of the \
-                      noisy labels by step 500 on seed 0. Set β to 0.7 and it memorizes 70 %; at \
-                      this rate ELR needs a smaller step to keep up.",
+            caption: "At 5× the learning rate CE memorizes half the noisy labels within 22–32 \
+                      steps, and the slow target average (β = 0.9) lags behind: ELR memorizes \
+                      64–92 % of the noisy labels by step 500. Set β to 0.7 and it memorizes \
+                      less on every seed (41–72 %), but at this rate ELR needs a smaller step to \
+                      keep up.",
             citation: CITATION,
             values: &[("lr", 1.0), ("beta", 0.9)],
         },

@@ -1,4 +1,4 @@
-//! The teacher–student regression problem of Advani & Saxe (science.md §4).
+//! The teacher–student regression problem of Advani & Saxe (2020; docs/science.md).
 //!
 //! x ∈ R^N with x_i ~ N(0, 1/N); teacher y = w̄·x + ε, w̄_i ~ N(0, σ_w̄²), ε ~ N(0, σ_ε²).
 //! Everything is drawn on the CPU from the seeded streams, then moved to a device, so one

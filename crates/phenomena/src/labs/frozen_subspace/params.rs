@@ -119,12 +119,13 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "frozen",
             title: "α = 0.5 (frozen subspace)",
-            caption: "With half as many examples as weights, the null-space part of w (orange-red, \
-                      chart 3) never moves: gradient descent cannot see it, so its error stays \
-                      in E_g forever. The simulated E_g follows the theory's shape; with seed 0 it \
-                      ends 9 % above the theory line for the linear model and within 2 % for the \
-                      wide network (one seed at N = 200 scatters by several percent). The \
-                      eigenvalue histogram follows Marchenko–Pastur with half the mass at zero.",
+            caption: "With half as many examples as weights, half the eigenvalues sit at zero \
+                      and the null-space part of w (orange-red, chart 3) never moves: gradient \
+                      descent cannot see it, so its error stays in E_g forever. The simulated \
+                      E_g dips and rises like the theory line, but one seed at N = 200 scatters \
+                      around it: over seeds 0–9 the linear model ends 15 % below to 10 % above \
+                      the line and the wide network 12 % below to 11 % above, while the linear \
+                      model's average over the ten seeds sits on it (1 % below).",
             citation: CITATION,
             values: &[("alpha", 0.5), ("init_scale", 0.5)],
         },
@@ -142,8 +143,10 @@ pub fn presets() -> Vec<Preset> {
             id: "well",
             title: "α = 4 (well-determined)",
             caption: "With four examples per weight every direction is constrained and the \
-                      spectrum stays away from zero: E_g falls monotonically to σ_ε²·α/(α−1). \
-                      There is no frozen subspace and little to gain from early stopping.",
+                      spectrum stays away from zero, so there is no frozen subspace: E_g falls \
+                      to its minimum within 10–14 steps and ends at σ_ε²·α/(α−1) ≈ 0.27 (within \
+                      5 % on all 10 seeds). The slight rise in between, 1–3 % (1.4 % in the \
+                      theory), is all that early stopping could gain.",
             citation: CITATION,
             values: &[("alpha", 4.0), ("init_scale", 0.0)],
         },

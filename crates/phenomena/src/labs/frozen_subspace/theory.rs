@@ -1,5 +1,6 @@
 //! Closed-form Advani & Saxe (2017) dynamics of a linear student under gradient descent,
-//! averaged over the Marchenko–Pastur spectrum of XᵀX (science.md §4).
+//! averaged over the Marchenko–Pastur spectrum of XᵀX (Advani, Saxe &
+//! Sompolinsky 2020; docs/science.md).
 //!
 //! Inputs x ∈ R^N with x_i ~ N(0, 1/N), P = αN examples. Loss ½Σ(y − w·x)², so time is not
 //! rescaled by P. Every formula is in f64; nothing here touches a device.

@@ -1,5 +1,5 @@
 //! Discrete responses with shared features, a gold reward, a reference policy and preference
-//! pairs with partial coverage (science.md §1; Liu et al. 2024, the RPO paper's toy).
+//! pairs with partial coverage (Liu et al. 2024, the RPO paper's toy; docs/science.md).
 //!
 //! In-distribution responses have φ = (q, ℓ) with ℓ = q: quality and length always move
 //! together in the data. Out-of-distribution (OOD) responses have q = 0 and long length. The

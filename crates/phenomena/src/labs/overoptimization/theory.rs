@@ -100,7 +100,7 @@ mod best_of_n_tests {
     fn gold_reward_rises_then_falls_with_n_as_in_the_reference_table() {
         let r = Responses::new(5);
         let gold = |n| Responses::expect(&best_of_n_policy(&r, &proxy(&r), n), &r.gold);
-        // science.md: n=1 0.99; 4 1.58; 16 1.76; 64 1.49; 256 0.69; 1024 0.03.
+        // The reference values of this toy (docs/science.md, overoptimization: best-of-n).
         for (n, want) in [
             (1, 0.99),
             (4, 1.58),

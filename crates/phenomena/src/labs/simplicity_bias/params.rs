@@ -228,20 +228,24 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "useful",
             title: "USEFUL learns the slow feature",
-            caption: "Patch model, 8 seeds. GD learns the fast feature and mostly stops; the 10 % \
-                      of examples without it are fitted by memorizing noise. USEFUL clusters GD's \
-                      early outputs, finds exactly those examples, upsamples them and retrains: \
-                      its alignment with the slow feature grows sooner on most seeds and its \
-                      accuracy without the fast feature is higher.",
+            caption: "Patch model, 8 seeds. GD learns the fast feature within 10 steps; on half \
+                      the seeds it never aligns with the slow one and gets only 52–62 % of the \
+                      examples without the fast feature right, having fitted them by memorizing \
+                      noise. USEFUL clusters GD's early outputs, finds exactly those examples on \
+                      every seed, upsamples them and retrains: its slow-feature alignment passes \
+                      0.5 on 8 of 10 seeds (GD: 5, and later), and its mean accuracy without the \
+                      fast feature is higher in every 8-seed run (0.75–0.85 against GD's \
+                      0.65–0.77).",
             citation: CITATION,
             values: &PATCH_VALUES,
         },
         Preset {
             id: "sam-vs-gd",
             title: "SAM vs GD",
-            caption: "SAM at a larger radius (ρ = 0.3) on the patch model. In our runs SAM mainly \
-                      slows the fast feature rather than aligning with the slow one; compare its \
-                      curves with GD's and see the notes for what it did on 8 seeds.",
+            caption: "SAM at a larger radius (ρ = 0.3) on the patch model. In our runs SAM \
+                      mainly slows the fast feature rather than aligning with the slow one; \
+                      compare its curves with GD's and see the notes for what it did on seeds \
+                      0–9.",
             citation: CITATION,
             values: &[
                 ("dataset", 1.0),
