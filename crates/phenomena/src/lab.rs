@@ -95,6 +95,23 @@ impl ParamSpec {
         }
     }
 
+    /// The run length every lab declares: "training steps" from 10 to `max` in steps of 10 on
+    /// a log slider; `help` says what a step is.
+    pub const fn steps(max: f64, default: f64, help: &'static str) -> ParamSpec {
+        ParamSpec {
+            name: "steps",
+            label: "training steps",
+            min: 10.0,
+            max,
+            step: 10.0,
+            default,
+            log: true,
+            integer: true,
+            help,
+            ..ParamSpec::NUMBER
+        }
+    }
+
     /// Whether the parameter applies under `params` (see [`ParamSpec::visible_when`]).
     pub fn applies(&self, params: &Params) -> bool {
         self.visible_when.is_none_or(|c| c.holds(params))

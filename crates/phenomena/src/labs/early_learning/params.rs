@@ -126,19 +126,11 @@ pub fn schema() -> Vec<ParamSpec> {
             visible_when: Condition::when("dataset", &[0.0, 1.0]),
             ..n
         },
-        ParamSpec {
-            name: "steps",
-            label: "training steps",
-            min: 10.0,
-            max: 50_000.0,
-            step: 10.0,
-            default: 500.0,
-            log: true,
-            integer: true,
-            help: "The run stops after this many full-batch steps.",
-            source: "",
-            ..n
-        },
+        ParamSpec::steps(
+            50_000.0,
+            500.0,
+            "The run stops after this many full-batch steps.",
+        ),
         ParamSpec::seed(
             "seed",
             "One seed fixes the data, the label noise and the initialization.",

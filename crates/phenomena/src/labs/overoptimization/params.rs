@@ -119,19 +119,11 @@ pub fn schema() -> Vec<ParamSpec> {
             source: "",
             ..n
         },
-        ParamSpec {
-            name: "steps",
-            label: "training steps",
-            min: 10.0,
-            max: 50_000.0,
-            step: 10.0,
-            default: 2000.0,
-            log: true,
-            integer: true,
-            help: "The run stops after this many gradient steps.",
-            source: "",
-            ..n
-        },
+        ParamSpec::steps(
+            50_000.0,
+            2000.0,
+            "The run stops after this many gradient steps.",
+        ),
         ParamSpec::seed(
             "seed",
             "One seed fixes the preference pairs and the MLP's initialization.",

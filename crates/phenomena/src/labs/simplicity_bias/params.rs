@@ -178,22 +178,14 @@ pub fn schema() -> Vec<ParamSpec> {
             source: "",
             ..n
         },
-        ParamSpec {
-            name: "steps",
-            label: "training steps",
-            min: 10.0,
-            max: 50_000.0,
-            step: 10.0,
-            default: 1500.0,
-            log: true,
-            integer: true,
-            help: "Steps of every run. USEFUL restarts from the initial weights at the \
+        ParamSpec::steps(
+            50_000.0,
+            1500.0,
+            "Steps of every run. USEFUL restarts from the initial weights at the \
                    clustering step and then takes two steps for each of the others' until it has \
                    caught up, so every run ends at this step (unless the clustering step is past \
                    half of it: then USEFUL finishes later, and the step counter runs on).",
-            source: "",
-            ..n
-        },
+        ),
         ParamSpec::seed(
             "first seed",
             "The ensemble uses this seed and the ones after it.",
