@@ -4,7 +4,8 @@
 //! - `serve`  — build, then serve the playground on http://127.0.0.1:8000 (`--port N`);
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
 //! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
-//!   main-thread task, time to the first chart, a 100 000-step memory soak, and the page size;
+//!   main-thread task, time to the first chart, a 100 000-step memory soak, the time from Play
+//!   to every preset's last step on the page, and the page size;
 //! - `thumbs` — write the gallery's catalog (`www/catalog.json`, from the registry) and redraw
 //!   its stills (`www/thumbs/<lab>.svg`) from each lab's first preset, trained natively to its
 //!   end.
@@ -206,7 +207,11 @@ fn bench() -> Result<(), String> {
     ensure_node_packages()?;
     chromium()?;
     let server = serve::spawn(&root(), 0)?;
-    for script in ["tests/bench/browser-bench.mjs", "tests/bench/soak.mjs"] {
+    for script in [
+        "tests/bench/browser-bench.mjs",
+        "tests/bench/soak.mjs",
+        "tests/bench/story.mjs",
+    ] {
         run(Command::new("node").arg(script).env(
             "PHENOMENA_URL",
             format!("http://127.0.0.1:{}/", server.port),
