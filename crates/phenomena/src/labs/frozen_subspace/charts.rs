@@ -4,9 +4,9 @@
 use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
 
 use super::experiment::FrozenSubspace;
-use super::theory::{Problem, mp_density, mp_edges};
+use super::theory::{Problem, Time, mp_density, mp_edges};
 use crate::harness::Experiment;
-use crate::lab::{Params, RunSummary, Snapshot};
+use crate::lab::{Params, RunSummary, Snapshot, fmt_num};
 
 pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
     let theory_eg = lab
@@ -137,28 +137,83 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
         .map(|(_, e)| *e)
         .filter(|e| e.is_finite())
         .fold(0.0, f64::max);
+    let sweep = lab
+        .sweep
+        .as_ref()
+        .map(|s| s.latest(snapshot))
+        .unwrap_or_default();
+    let highest_sweep = sweep.iter().map(|(_, e, _)| *e).filter(|e| e.is_finite());
     let y_max = (lab.problem.asymptotic_generalization_error().min(4.0))
         .max(lab.problem.weight_var_plus_noise() * 1.1)
         .max(2.0)
-        .max(highest_run * 1.08);
+        .max(highest_run * 1.08)
+        .max(highest_sweep.fold(0.0, f64::max) * 1.08);
+    let mut series = vec![
+        ChartSeries::line("best stopping, theory", palette::GREEN, best),
+        ChartSeries::line("t → ∞, theory", palette::BLACK, end),
+    ];
+    let mut caption = "Lines: theory for the best early-stopping time (green) and after training \
+                       forever (black), which diverges at α = 1. Dots: runs on this page (the \
+                       current one and earlier ones with the same SNR and initial scale) — \
+                       change α and reset to add points."
+        .to_string();
+    let mut notes = Vec::new();
+    if let Some(&(_, _, step)) = sweep.first() {
+        // The theory at the sweep's step, on the same α grid as the other curves.
+        let at_step = Time::Steps {
+            lr: lab.params.get("lr"),
+            steps: step,
+        };
+        let now = lab
+            .theory
+            .over_alpha
+            .iter()
+            .map(|(a, _, _)| {
+                (
+                    *a,
+                    Problem {
+                        alpha: *a,
+                        ..lab.problem
+                    }
+                    .generalization_error(at_step),
+                )
+            })
+            .collect();
+        series.push(ChartSeries::dashed(
+            "theory at this step",
+            palette::BLUE,
+            now,
+        ));
+        series.push(ChartSeries::dots(
+            "α sweep, mean of 4 seeds",
+            palette::BLUE,
+            sweep.iter().map(|(a, e, _)| (*a, *e)).collect(),
+        ));
+        notes.push(format!("α sweep at step {}", fmt_num(step)));
+        caption.push_str(
+            " Blue: the α sweep, sixteen α on four seeds trained in one batch, at the step it \
+             has reached (dots, the mean over seeds), and the theory at that step (dashed).",
+        );
+    }
+    series.push(ChartSeries::dots(
+        "best stopping, runs",
+        palette::GREEN,
+        sim_best,
+    ));
+    series.push(ChartSeries::dots(
+        "end of run, runs",
+        palette::VERMILLION,
+        sim_end,
+    ));
     ChartSpec {
         id: "alpha".into(),
         annotations: Vec::new(),
         title: "Generalization error against α".into(),
-        caption: "Lines: theory for the best early-stopping time (green) and after \
-                  training forever (black), which diverges at α = 1. Dots: runs on this \
-                  page (the current one and earlier ones with the same SNR and initial \
-                  scale) — change α and reset to add points."
-            .into(),
+        caption,
         x: Axis::linear("α = P/N").with_range(0.0, 4.1),
         y: Axis::linear("E_g").with_range(0.0, y_max),
-        series: vec![
-            ChartSeries::line("best stopping, theory", palette::GREEN, best),
-            ChartSeries::line("t → ∞, theory", palette::BLACK, end),
-            ChartSeries::dots("best stopping, runs", palette::GREEN, sim_best),
-            ChartSeries::dots("end of run, runs", palette::VERMILLION, sim_end),
-        ],
-        notes: vec![],
+        series,
+        notes,
     }
 }
 

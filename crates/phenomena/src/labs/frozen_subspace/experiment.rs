@@ -7,14 +7,110 @@ use burn::prelude::*;
 use phenomena_charts::ChartSpec;
 
 use super::data::{Dataset, Spectrum};
-use super::model::{DeviceData, LINEAR_METRICS, LinearStudent, NETWORK_METRICS, NetworkStudent};
+use super::model::{
+    DeviceData, LINEAR_METRICS, LinearStudent, LinearSweep, NETWORK_METRICS, NetworkStudent,
+    SweepRun,
+};
 use super::theory::{Problem, Time};
 use super::{ID, charts, info};
 use crate::harness::{Divergence, DivergenceCheck, Experiment, Recorder};
-use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
 
 /// Errors past this count as divergence.
 const DIVERGED_ABOVE: f64 = 1e6;
+/// The α sweep: α = 0.25, 0.5, …, 4, each on this many seeds (the run's seed and the ones
+/// after it).
+const SWEEP_ALPHAS: usize = 16;
+const SWEEP_STEP: f64 = 0.25;
+const SWEEP_SEEDS: usize = 4;
+/// Floats the sweep's training data may hold on a device.
+const SWEEP_FLOATS: usize = 20_000_000;
+
+/// The α sweep's students and what each run is.
+pub struct Sweep {
+    students: LinearSweep,
+    /// (α as realised, P/N, and seed) of each run, in the batch's order.
+    pub(super) runs: Vec<(f64, u64)>,
+    names: Vec<String>,
+}
+
+impl Sweep {
+    fn new(params: &Params, device: &Device) -> Result<Self, LabError> {
+        let n = params.usize("n");
+        let first_seed = params.get("seed") as u64;
+        let snr = params.get("snr");
+        let alphas: Vec<f64> = (1..=SWEEP_ALPHAS).map(|i| i as f64 * SWEEP_STEP).collect();
+        let p_of = |alpha: f64| ((alpha * n as f64).round() as usize).max(1);
+        let p_max = p_of(alphas[SWEEP_ALPHAS - 1]);
+        let floats = SWEEP_ALPHAS * SWEEP_SEEDS * p_max * n;
+        if floats > SWEEP_FLOATS {
+            let largest_n = ((SWEEP_FLOATS as f64
+                / (SWEEP_ALPHAS * SWEEP_SEEDS) as f64
+                / (SWEEP_STEP * SWEEP_ALPHAS as f64))
+                .sqrt()) as usize;
+            return Err(LabError::Params(vec![ParamError {
+                name: "sweep".into(),
+                message: format!(
+                    "the α sweep (`sweep`) at N = {n} needs {floats} floats of training data; \
+                     the limit is {SWEEP_FLOATS}, so it runs at N ≤ {largest_n}"
+                ),
+            }]));
+        }
+        let seeds: Vec<u64> = (0..SWEEP_SEEDS as u64).map(|k| first_seed + k).collect();
+        let datasets: Vec<(u64, Dataset)> = seeds
+            .iter()
+            .map(|seed| (*seed, Dataset::generate(*seed, n, p_max, snr)))
+            .collect();
+        let mut runs = Vec::new();
+        let mut batch = Vec::new();
+        for alpha in &alphas {
+            for seed in &seeds {
+                let p = p_of(*alpha);
+                runs.push((p as f64 / n as f64, *seed));
+                batch.push(SweepRun { seed: *seed, p });
+            }
+        }
+        let names = runs
+            .iter()
+            .map(|(alpha, seed)| format!("sweep.alpha{alpha}.seed{seed}"))
+            .collect();
+        let students = LinearSweep::new(
+            &batch,
+            &datasets,
+            params.get("init_scale"),
+            params.get("lr"),
+            device,
+        );
+        Ok(Self {
+            students,
+            runs,
+            names,
+        })
+    }
+
+    /// Each α's E_g at the last recorded step, averaged over the seeds: (α, mean, step).
+    pub(super) fn latest(&self, snapshot: &Snapshot) -> Vec<(f64, f64, f64)> {
+        let mut out: Vec<(f64, f64, f64)> = Vec::new();
+        for chunk in self
+            .runs
+            .chunks(SWEEP_SEEDS)
+            .zip(self.names.chunks(SWEEP_SEEDS))
+        {
+            let ((alpha, _), names) = (chunk.0[0], chunk.1);
+            let last: Vec<(f64, f64)> = names
+                .iter()
+                .filter_map(|name| snapshot.series.get(&format!("{name}.E_g")))
+                .filter_map(|s| Some((*s.x.last()?, *s.y.last()?)))
+                .collect();
+            if last.is_empty() {
+                continue;
+            }
+            let mean = last.iter().map(|(_, e)| e).sum::<f64>() / last.len() as f64;
+            out.push((alpha, mean, last[0].0));
+        }
+        out
+    }
+}
 
 /// The theory curves that depend only on the parameters, computed once per run.
 pub struct TheoryCurves {
@@ -65,6 +161,7 @@ pub struct FrozenSubspace {
     pub(super) data: DeviceData,
     linear: LinearStudent,
     network: NetworkStudent,
+    pub(super) sweep: Option<Sweep>,
     max_steps: u64,
 }
 
@@ -125,7 +222,12 @@ impl Experiment for FrozenSubspace {
         let linear = LinearStudent::new(&data, init_std, lr, seed, device);
         let network =
             NetworkStudent::new(&data, params.usize("hidden"), init_std, lr, seed, device);
+        let sweep = match params.usize("sweep") {
+            0 => None,
+            _ => Some(Sweep::new(params, device)?),
+        };
         Ok(Self {
+            sweep,
             theory: TheoryCurves::new(problem, lr, max_steps),
             params: params.clone(),
             problem,
@@ -144,6 +246,9 @@ impl Experiment for FrozenSubspace {
     fn step(&mut self) {
         self.linear.step(&self.data);
         self.network.step(&self.data);
+        if let Some(sweep) = &mut self.sweep {
+            sweep.students.step();
+        }
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
@@ -159,6 +264,10 @@ impl Experiment for FrozenSubspace {
             &NETWORK_METRICS,
             self.network.metrics(&self.data),
         );
+        if let Some(sweep) = &self.sweep {
+            let errors = sweep.students.generalization_errors();
+            recorder.record(step, &sweep.names, &["E_g"], errors);
+        }
         let x = step as f64;
         let t = Time::Steps {
             lr: self.lr(),

@@ -7,6 +7,9 @@
 //!   reuses the forward pass's tanh, which burn's autodiff would compute again (tanh is most
 //!   of a step's cost on the CPU); a test checks it against autodiff.
 //!
+//! - [`LinearSweep`]: many linear students at once — every α of a sweep for several seeds — as
+//!   one batched program with a leading run axis, so E_g against α can be watched as it forms.
+//!
 //! Metrics are computed on the device as small tensors and read back later, together.
 
 use burn::prelude::*;
@@ -14,6 +17,7 @@ use burn::prelude::*;
 use super::data::{Dataset, Spectrum, TEST_EXAMPLES};
 use crate::ops;
 use crate::rng::{Stream, normal_vec};
+use crate::tensors::matrix;
 
 /// The problem's tensors, moved to one device once.
 pub struct DeviceData {
@@ -52,10 +56,6 @@ impl DeviceData {
             noise_var: data.noise_var as f32,
         }
     }
-}
-
-pub fn matrix(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
 }
 
 /// Names of the values in [`LinearStudent::metrics`], in order.
@@ -231,5 +231,92 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// Linear students for many (α, seed) pairs trained as one batch: `X` is `[runs, P_max, N]`
+/// with each run's examples in its first `P` rows and zeros below, so the padding adds
+/// nothing to Xᵀ(y − Xw) and each run takes exactly its own gradient step.
+pub struct LinearSweep {
+    x: Tensor<3>,
+    xt: Tensor<3>,
+    y: Tensor<3>,
+    teacher: Tensor<3>,
+    /// `[runs, N, 1]`
+    w: Tensor<3>,
+    n: usize,
+    noise_var: f32,
+    lr: f32,
+}
+
+/// One run of a sweep: its data set's seed and number of examples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepRun {
+    pub seed: u64,
+    pub p: usize,
+}
+
+impl LinearSweep {
+    /// `datasets[k]` is seed k's data with at least as many examples as any run of that seed
+    /// uses; a run with `p` examples takes its first `p` rows, which are exactly the examples
+    /// [`Dataset::generate`] would draw for `p` (every stream is read from its start).
+    pub fn new(
+        runs: &[SweepRun],
+        datasets: &[(u64, Dataset)],
+        init_std: f64,
+        lr: f64,
+        device: &Device,
+    ) -> Self {
+        let n = datasets[0].1.n;
+        let p_max = runs.iter().map(|r| r.p).max().unwrap_or(1);
+        let mut x = vec![0f32; runs.len() * p_max * n];
+        let mut y = vec![0f32; runs.len() * p_max];
+        let mut teacher = Vec::with_capacity(runs.len() * n);
+        let mut w = Vec::with_capacity(runs.len() * n);
+        for (r, run) in runs.iter().enumerate() {
+            let (_, data) = datasets
+                .iter()
+                .find(|(seed, _)| *seed == run.seed)
+                .expect("a data set for every seed of the sweep");
+            assert!(
+                run.p <= data.p,
+                "a sweep run uses more examples than were drawn"
+            );
+            x[r * p_max * n..][..run.p * n].copy_from_slice(&data.x[..run.p * n]);
+            y[r * p_max..][..run.p].copy_from_slice(&data.y[..run.p]);
+            teacher.extend_from_slice(&data.teacher);
+            w.extend(normal_vec(run.seed, Stream::LinearInit, n, init_std));
+        }
+        let tensor = |values: Vec<f32>, rows: usize, cols: usize| {
+            Tensor::<3>::from_data(TensorData::new(values, [runs.len(), rows, cols]), device)
+        };
+        let x = tensor(x, p_max, n);
+        Self {
+            xt: x.clone().swap_dims(1, 2),
+            x,
+            y: tensor(y, p_max, 1),
+            teacher: tensor(teacher, n, 1),
+            w: tensor(w, n, 1),
+            n,
+            noise_var: datasets[0].1.noise_var as f32,
+            lr: lr as f32,
+        }
+    }
+
+    /// One gradient step of every run: w ← w + η·Xᵀ(y − Xw).
+    pub fn step(&mut self) {
+        let residual = self.y.clone() - self.x.clone().matmul(self.w.clone());
+        self.w = self.w.clone() + self.xt.clone().matmul(residual).mul_scalar(self.lr);
+    }
+
+    /// `[runs, 1]`: each run's E_g = ‖w − w̄‖²/N + σ_ε².
+    pub fn generalization_errors(&self) -> Tensor<2> {
+        let runs = self.w.dims()[0];
+        (self.w.clone() - self.teacher.clone())
+            .square()
+            .sum_dim(1)
+            .reshape([runs, 1])
+            .div_scalar(self.n as f32)
+            .add_scalar(self.noise_var)
     }
 }

@@ -93,6 +93,19 @@ pub fn schema() -> Vec<ParamSpec> {
             options: &[],
             visible_when: None,
         },
+        ParamSpec {
+            name: "sweep",
+            label: "α sweep",
+            max: 1.0,
+            step: 1.0,
+            integer: true,
+            options: &["off", "16 α × 4 seeds"],
+            help: "Also train a linear student for each α from 0.25 to 4 in steps of 0.25, on \
+                   this seed and the three after it, all in one batch, and draw their E_g \
+                   against α as they train, beside the theory at the same step.",
+            source: "Advani & Saxe, E_g(α, t)",
+            ..ParamSpec::NUMBER
+        },
         ParamSpec::steps(
             200_000.0,
             4000.0,
@@ -149,6 +162,28 @@ pub fn presets() -> Vec<Preset> {
                       (1−α)(σ_w0² + σ_w̄²). Small initial weights are the cure.",
             citation: CITATION,
             values: &[("alpha", 0.5), ("init_scale", 1.5)],
+        },
+        Preset {
+            id: "sweep",
+            title: "α sweep: the peak forms",
+            caption: "Sixty-four linear students, sixteen values of α from 0.25 to 4 on four \
+                      seeds each, train in one batch, and chart 4 draws their E_g against α at \
+                      the current step (blue dots, the mean over the seeds) beside the theory at \
+                      that step (dashed). In the first steps E_g falls at every α; then the \
+                      students at α = 1 fit the noise along their smallest eigenvalues and a \
+                      peak rises there, the sweep's highest point on all ten seeds 0–9 tried, at \
+                      1.7–3.3 by step 5 000 where the theory for N → ∞ gives 3.7 (at N = 100 the \
+                      peak is smeared).",
+            citation: CITATION,
+            values: &[
+                ("sweep", 1.0),
+                ("alpha", 1.0),
+                ("n", 100.0),
+                ("init_scale", 0.0),
+                ("lr", 0.15),
+                ("hidden", 32.0),
+                ("steps", 5000.0),
+            ],
         },
     ]
 }

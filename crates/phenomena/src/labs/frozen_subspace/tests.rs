@@ -165,3 +165,98 @@ fn charts_and_summary_are_built_from_the_snapshot() {
         assert!(phenomena_charts::to_svg(c, 480, 320).is_ok());
     }
 }
+
+/// Every run of the batched α sweep is exactly the linear student that would train alone on
+/// its own data: the zero rows that pad smaller data sets add nothing to its gradient.
+#[test]
+fn each_run_of_the_batched_sweep_is_the_student_trained_alone() {
+    let values = [
+        ("sweep", 1.0),
+        ("n", 40.0),
+        ("init_scale", 0.5),
+        ("hidden", 1.0),
+        ("steps", 30.0),
+        ("seed", 7.0),
+    ];
+    let mut sweep = lab(&values);
+    sweep.step(30);
+    let swept = crate::block_on(sweep.snapshot()).unwrap();
+    for (alpha, seed) in [(0.25, 7.0), (1.0, 9.0), (4.0, 10.0)] {
+        let mut alone = lab(&[
+            ("alpha", alpha),
+            ("n", 40.0),
+            ("init_scale", 0.5),
+            ("hidden", 1.0),
+            ("steps", 30.0),
+            ("seed", seed),
+        ]);
+        alone.step(30);
+        let single = crate::block_on(alone.snapshot()).unwrap();
+        let name = format!("sweep.alpha{alpha}.seed{seed}.E_g");
+        for step in [0, 1, 10, 30] {
+            let (a, b) = (
+                value_at(&swept, &name, step),
+                value_at(&single, "linear.E_g", step),
+            );
+            assert!(
+                (a - b).abs() <= 1e-5 * b,
+                "α {alpha} seed {seed} step {step}: {a} vs {b}"
+            );
+        }
+    }
+}
+
+/// The sweep preset's story: E_g first falls at every α, then the students at α = 1 overfit
+/// the noise and the highest E_g of the sweep is theirs.
+#[test]
+fn the_sweep_grows_its_peak_at_alpha_one() {
+    let preset = presets().into_iter().find(|p| p.id == "sweep").unwrap();
+    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
+        .expect("the sweep builds");
+    lab.step(5000);
+    let snap = crate::block_on(lab.snapshot()).unwrap();
+    let sweep = lab.sweep.as_ref().expect("the preset sweeps");
+    let at = |step: u64| -> Vec<(f64, f64)> {
+        let mut by_alpha: Vec<(f64, f64)> = Vec::new();
+        for (k, (alpha, seed)) in sweep.runs.iter().enumerate() {
+            let e = value_at(&snap, &format!("sweep.alpha{alpha}.seed{seed}.E_g"), step);
+            if k % 4 == 0 {
+                by_alpha.push((*alpha, 0.0));
+            }
+            by_alpha.last_mut().unwrap().1 += e / 4.0;
+        }
+        by_alpha
+    };
+    let (start, early, late) = (at(0), at(10), at(5000));
+    assert_eq!(late.len(), 16);
+    for ((a, e0), (_, e10)) in start.iter().zip(&early) {
+        assert!(e10 < e0, "α {a}: E_g did not fall early ({e0} → {e10})");
+    }
+    let top = late
+        .iter()
+        .fold((0.0, 0.0), |m, p| if p.1 > m.1 { *p } else { m });
+    assert_eq!(top.0, 1.0, "the highest E_g is at α = {}", top.0);
+    let one = |v: &[(f64, f64)]| v.iter().find(|(a, _)| *a == 1.0).unwrap().1;
+    assert!(
+        one(&late) > 1.5 * one(&early),
+        "{} → {}",
+        one(&early),
+        one(&late)
+    );
+}
+
+#[test]
+fn a_sweep_too_large_for_the_device_is_refused_naming_the_limit() {
+    let err = FrozenSubspaceLab::new(
+        params(&[("sweep", 1.0), ("n", 800.0)]),
+        &Device::flex(),
+        "flex",
+    )
+    .err()
+    .expect("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("`sweep`") && message.contains("N ≤"),
+        "{message}"
+    );
+}
