@@ -91,7 +91,7 @@ export class PhenomenaLab extends HTMLElement {
     // without a `lab` attribute would otherwise stay empty without saying why.
     setTimeout(() => {
       if (!this.configured && !this.booting && this.isConnected) {
-        this.showProblem('This <phenomena-lab> has no lab attribute. Add one, e.g. lab="frozen-subspace" (also overoptimization, early-learning, simplicity-bias).');
+        this.showProblem('This <phenomena-lab> has no lab attribute. Add one, e.g. lab="frozen-subspace" (a lab\'s id is the lab= part of its link in the playground).');
       }
     }, 0);
   }

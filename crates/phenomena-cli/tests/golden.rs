@@ -1,9 +1,11 @@
 //! Golden runs: every preset of every registered lab, seed 0, trained to its end on flex,
-//! must write the same `series.csv` as the one recorded in `tests/golden/series.digest`.
+//! must write the same `series.csv` and end with the same scalars, warnings and divergence as
+//! recorded in `tests/golden/series.digest`.
 //!
 //! The fixture keeps one line per series (lab, preset, series, point count and a 64-bit
-//! FNV-1a hash of its `x,y` rows as the CSV prints them), so a refactor that changes any
-//! recorded number by one bit fails here, and the failure names the series that moved.
+//! FNV-1a hash of its `x,y` rows as the CSV prints them) and one per scalar, warning and
+//! divergence message, so a refactor that changes any number by one bit fails here, and the
+//! failure names what moved.
 //! A change that alters the numbers on purpose re-records the fixture with
 //! `PHENOMENA_BLESS=1 cargo test --release -p phenomena-cli --test golden` and says why in
 //! its commit.
@@ -54,13 +56,24 @@ fn only_lab() -> Option<String> {
     std::env::var("PHENOMENA_GOLDEN_LAB").ok()
 }
 
-fn run_preset(lab: &str, preset: &str) -> String {
+/// The digest lines of one preset's run: its series, then its scalars, warnings and
+/// divergence message, each printed exactly.
+fn run_preset(lab: &str, preset: &str) -> Vec<String> {
     let (params, _) = labs::params_for(lab, Some(preset), &BTreeMap::new(), OutOfRange::Reject)
         .expect("presets are valid");
     let mut run = labs::create(lab, params, &Device::flex(), "flex").expect("presets build");
-    phenomena::block_on(run.run_to_end())
-        .expect("presets run")
-        .to_csv()
+    let snapshot = phenomena::block_on(run.run_to_end()).expect("presets run");
+    let mut lines = digest(&snapshot.to_csv());
+    for (name, value) in &snapshot.scalars {
+        lines.push(format!("scalar:{name} {value:?}"));
+    }
+    for warning in &snapshot.warnings {
+        lines.push(format!("warning {warning}"));
+    }
+    if let Some(message) = &snapshot.diverged {
+        lines.push(format!("diverged {message}"));
+    }
+    lines
 }
 
 #[test]
@@ -72,7 +85,7 @@ fn every_preset_reproduces_its_recorded_series() {
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some((lab, preset)) = jobs.lock().unwrap().pop() {
-                    let lines = digest(&run_preset(lab, preset));
+                    let lines = run_preset(lab, preset);
                     results.lock().unwrap().push((lab, preset, lines));
                 }
             });
@@ -96,7 +109,8 @@ fn every_preset_reproduces_its_recorded_series() {
         .lines()
         .filter(|l| only_lab().is_none_or(|id| l.starts_with(&format!("{id} "))))
         .collect();
-    let key = |line: &str| line.rsplitn(3, ' ').nth(2).unwrap_or_default().to_string();
+    // A line's lab, preset and what it is about (a series or a scalar), without its value.
+    let key = |line: &str| line.splitn(4, ' ').take(3).collect::<Vec<_>>().join(" ");
     let differing: Vec<String> = measured
         .iter()
         .filter(|l| !stored.contains(&l.as_str()))

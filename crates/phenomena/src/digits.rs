@@ -10,7 +10,8 @@ static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
 pub const DIGIT_PIXELS: usize = 64;
 pub const DIGIT_CLASSES: usize = 10;
 
-/// Labelled images, row-major pixels in [0, 1].
+/// Labelled examples, row-major features: the digits (pixels in [0, 1]) and the other
+/// classification sets.
 #[derive(Debug, Clone, Default)]
 pub struct Labeled {
     pub x: Vec<f32>,

@@ -26,17 +26,21 @@ pub trait Experiment: Sized + 'static {
     /// The planned number of lab steps.
     fn planned_steps(&self) -> u64;
 
-    /// One step of every run. Labs that split a step into units override
-    /// [`Experiment::step_unit`] instead.
-    fn step(&mut self) {}
-    /// Units of work in one lab step: 1, unless one step is too much work for one call that
-    /// must stay short (the page's frame), like an ensemble of seeds × runs.
-    fn units_per_step(&self) -> u64 {
+    /// One step of every run. A lab that splits its step into slots implements
+    /// [`Experiment::step_slot`] instead; every other lab must implement this.
+    fn step(&mut self) {
+        unimplemented!("{} implements neither step nor step_slot", Self::ID)
+    }
+    /// Slots in one lab step: 1, unless one step is too much work for one call that must
+    /// stay short (the page's frame), like an ensemble of seeds × runs, where a slot is one
+    /// run's step.
+    fn slots_per_step(&self) -> u64 {
         1
     }
-    /// Does unit `unit` of the step after `steps` completed ones and returns the work it took
-    /// (0 for an idle slot). A lab whose runs keep their own clocks records in here.
-    fn step_unit(&mut self, _steps: u64, _unit: u64, _recorder: &mut Recorder) -> u64 {
+    /// Does slot `slot` of the step after `steps` completed ones and returns the work it took,
+    /// in run steps (0 for an idle slot). A lab whose runs keep their own clocks records in
+    /// here.
+    fn step_slot(&mut self, _steps: u64, _slot: u64, _recorder: &mut Recorder) -> u64 {
         self.step();
         1
     }
@@ -111,8 +115,8 @@ pub struct Lockstep<E: Experiment> {
     header: RunHeader,
     schedule: Schedule,
     steps: u64,
-    /// The next unit of the current step.
-    unit: u64,
+    /// The next slot of the current step.
+    slot: u64,
 }
 
 impl<E: Experiment> Lockstep<E> {
@@ -134,7 +138,7 @@ impl<E: Experiment> Lockstep<E> {
             experiment,
             recorder,
             steps: 0,
-            unit: 0,
+            slot: 0,
         })
     }
 
@@ -143,14 +147,10 @@ impl<E: Experiment> Lockstep<E> {
         Ok(Box::new(Self::new(params, device, backend)?))
     }
 
-    pub fn experiment(&self) -> &E {
-        &self.experiment
-    }
-
-    /// Does one unit of work; `None` at a step boundary where training cannot go on (the
-    /// planned end, divergence, or waiting for a read-back).
+    /// Does one slot; `None` at a step boundary where training cannot go on (the planned end,
+    /// divergence, or waiting for a read-back). Otherwise the work the slot took.
     fn advance(&mut self) -> Option<u64> {
-        if self.unit == 0
+        if self.slot == 0
             && (self.steps >= self.experiment.planned_steps()
                 || self.recorder.divergence().is_some()
                 || !self.experiment.can_step())
@@ -159,10 +159,10 @@ impl<E: Experiment> Lockstep<E> {
         }
         let work = self
             .experiment
-            .step_unit(self.steps, self.unit, &mut self.recorder);
-        self.unit += 1;
-        if self.unit >= self.experiment.units_per_step() {
-            self.unit = 0;
+            .step_slot(self.steps, self.slot, &mut self.recorder);
+        self.slot += 1;
+        if self.slot >= self.experiment.slots_per_step() {
+            self.slot = 0;
             self.steps += 1;
             if self.schedule.records_at(self.steps) {
                 self.experiment.record(self.steps, &mut self.recorder);
@@ -221,7 +221,7 @@ impl<E: Experiment> Lab for Lockstep<E> {
                 .divergence()
                 .map(|d| self.experiment.divergence_message(d));
             let series = self.experiment.snapshot_series(&self.recorder);
-            let mut snapshot = Recorder::snapshot(&self.header, self.steps, series, diverged);
+            let mut snapshot = self.header.snapshot(self.steps, series, diverged);
             self.experiment.complete(&self.recorder, &mut snapshot);
             Ok(snapshot)
         })

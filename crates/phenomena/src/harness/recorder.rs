@@ -11,8 +11,9 @@ use burn::tensor::{TensorData, Transaction};
 
 use crate::lab::{LabError, Params, Series, Snapshot};
 
-/// Which recorded values count as divergence: any value that is not finite, and, for the
-/// metrics named in `metrics` (every metric when `None`), any value above `above`.
+/// Which recorded values count as divergence: for the metrics named in `metrics` (every
+/// metric when `None`), a value that is not finite or is above `above`; other metrics are
+/// never checked.
 #[derive(Debug, Clone, Copy)]
 pub struct DivergenceCheck {
     pub metrics: Option<&'static [&'static str]>,
@@ -48,6 +49,29 @@ pub struct RunHeader {
     pub params: Params,
     pub seed: u64,
     pub backend: String,
+}
+
+impl RunHeader {
+    /// A snapshot at `step` with the given series and divergence message; the lab adds its
+    /// scalars and warnings.
+    pub fn snapshot(
+        &self,
+        step: u64,
+        series: BTreeMap<String, Series>,
+        diverged: Option<String>,
+    ) -> Snapshot {
+        Snapshot {
+            lab: self.lab.into(),
+            step,
+            params: self.params.clone(),
+            seed: self.seed,
+            backend: self.backend.clone(),
+            series,
+            scalars: BTreeMap::new(),
+            diverged,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// One queued record: `[runs, metrics]` values at `step`.
@@ -158,27 +182,6 @@ impl Recorder {
 
     pub fn divergence(&self) -> Option<&Divergence> {
         self.divergence.as_ref()
-    }
-
-    /// A snapshot at `step` with the given series and divergence message; the lab adds its
-    /// scalars and warnings.
-    pub fn snapshot(
-        header: &RunHeader,
-        step: u64,
-        series: BTreeMap<String, Series>,
-        diverged: Option<String>,
-    ) -> Snapshot {
-        Snapshot {
-            lab: header.lab.into(),
-            step,
-            params: header.params.clone(),
-            seed: header.seed,
-            backend: header.backend.clone(),
-            series,
-            scalars: BTreeMap::new(),
-            diverged,
-            warnings: Vec::new(),
-        }
     }
 }
 

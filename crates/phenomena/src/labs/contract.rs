@@ -123,6 +123,13 @@ fn few_steps(lab: &str, params: Params) -> Result<Snapshot, LabError> {
     let snapshot = crate::block_on(run.snapshot())?;
     assert!(snapshot.step <= FEW_STEPS + 2 && snapshot.step <= run.max_steps());
     assert_eq!(snapshot.step, run.steps_done());
+    // Something was recorded after training began: a lab whose step does nothing, or records
+    // nothing on the schedule, fails here.
+    let trained = snapshot
+        .series
+        .values()
+        .any(|s| s.x.iter().any(|x| *x >= 1.0));
+    assert!(trained, "{lab}: no series has a point after step 0");
     let charts = run.charts(
         &snapshot,
         &run.summary(&snapshot).into_iter().collect::<Vec<_>>(),

@@ -204,31 +204,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    fn the_slabs_preset_hides_the_patch_model_controls() {
-        let lab = info(simplicity_bias::ID).unwrap();
-        let slabs = lab.presets.iter().find(|p| p.id == "slabs").unwrap();
-        let params = slabs.params(&lab.schema);
-        let shown: Vec<&str> = lab
-            .schema
-            .iter()
-            .filter(|p| p.applies(&params))
-            .map(|p| p.name)
-            .collect();
-        assert!(shown.contains(&"slabs") && shown.contains(&"dim"));
-        for hidden in ["beta_fast", "beta_slow", "alpha"] {
-            assert!(!shown.contains(&hidden), "{hidden}");
-        }
-        let json = serde_json::to_value(&lab.schema).unwrap();
-        let slabs_spec = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "slabs");
-        assert_eq!(
-            slabs_spec.unwrap()["visible_when"],
-            serde_json::json!({"param": "dataset", "values": [0.0]})
-        );
-    }
 }

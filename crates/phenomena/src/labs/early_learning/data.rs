@@ -7,15 +7,12 @@ use rand_distr::{Distribution, Normal};
 use crate::digits::{DIGIT_CLASSES, DIGIT_PIXELS, Labeled};
 use crate::rng::{Stream, rng, uniform};
 
-/// Labelled examples, row-major features.
-pub type Split = Labeled;
-
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub dim: usize,
     pub classes: usize,
-    pub train: Split,
-    pub test: Split,
+    pub train: Labeled,
+    pub test: Labeled,
 }
 
 fn normals(seed: u64, stream: Stream, count: usize) -> Vec<f64> {
@@ -61,7 +58,7 @@ pub fn gaussian_mixture(
                 (0..dim).map(move |j| (means[*y][j] + std * eps[i * dim + j]) as f32)
             })
             .collect();
-        Split { x, labels }
+        Labeled { x, labels }
     };
     Dataset {
         dim,
@@ -87,7 +84,7 @@ pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f
                 ]
             })
             .collect();
-        Split { x, labels }
+        Labeled { x, labels }
     };
     Dataset {
         dim: 2,

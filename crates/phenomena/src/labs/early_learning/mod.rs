@@ -20,7 +20,7 @@ pub const ID: &str = "early-learning";
 const CITATION: &str = "Liu, S., Niles-Weed, J., Razavian, N. & Fernandez-Granda, C. (2020). \
 Early-Learning Regularization Prevents Memorization of Noisy Labels. NeurIPS (arXiv:2007.00151).";
 
-/// The lab as the registry runs it.
+/// The experiment under the shared driver, as the registry starts it.
 pub type EarlyLearningLab = Lockstep<EarlyLearning>;
 
 pub fn info() -> LabInfo {

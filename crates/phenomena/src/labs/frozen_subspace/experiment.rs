@@ -88,6 +88,14 @@ impl Sweep {
         })
     }
 
+    /// The (α, seed) of the run named `name` in the recorder.
+    fn run_of(&self, name: &str) -> Option<(f64, u64)> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.runs[i])
+    }
+
     /// Each α's E_g at the last recorded step, averaged over the seeds: (α, mean, step).
     pub(super) fn latest(&self, snapshot: &Snapshot) -> Vec<(f64, f64, f64)> {
         let mut out: Vec<(f64, f64, f64)> = Vec::new();
@@ -285,6 +293,21 @@ impl Experiment for FrozenSubspace {
     }
 
     fn divergence_message(&self, d: &Divergence) -> String {
+        if let Some((alpha, _)) = self.sweep.as_ref().and_then(|s| s.run_of(&d.run)) {
+            let limit = Problem {
+                alpha,
+                ..self.problem
+            }
+            .stability_limit();
+            return format!(
+                "the α sweep diverged at step {} (α = {}) — lower the learning rate (η = {}; \
+                 at that α gradient descent is stable below 2/λ₊ ≈ {}), or turn the sweep off",
+                d.step,
+                fmt_num(alpha),
+                fmt_num(self.lr()),
+                fmt_num(limit)
+            );
+        }
         format!(
             "diverged at step {} — lower the learning rate (η = {}; the linear student is \
              stable below 2/λ₊ ≈ {})",

@@ -22,7 +22,7 @@ pub const ID: &str = "frozen-subspace";
 const CITATION: &str = "Advani, M. S., Saxe, A. M. & Sompolinsky, H. (2020). High-dimensional \
 dynamics of generalization error in neural networks. Neural Networks 132, 428–446 (arXiv:1710.03667).";
 
-/// The lab as the registry runs it.
+/// The experiment under the shared driver, as the registry starts it.
 pub type FrozenSubspaceLab = Lockstep<FrozenSubspace>;
 
 pub fn info() -> LabInfo {

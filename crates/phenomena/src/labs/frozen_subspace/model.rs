@@ -67,7 +67,7 @@ pub struct LinearStudent {
 }
 
 impl LinearStudent {
-    /// w_i ~ N(0, σ_w0²) from the student-init stream.
+    /// w_i ~ N(0, σ_w0²) from the linear student's own stream.
     pub fn new(data: &DeviceData, init_std: f64, lr: f64, seed: u64, device: &Device) -> Self {
         let w = normal_vec(seed, Stream::LinearInit, data.n, init_std);
         Self {

@@ -24,7 +24,7 @@ const CITATION: &str = "Liu, Z. et al. (2024). Provably Mitigating Overoptimizat
 SFT Loss is Implicitly an Adversarial Regularizer (arXiv:2405.16436). Gao, L., Schulman, J. & \
 Hilton, J. (2023). Scaling Laws for Reward Model Overoptimization. ICML.";
 
-/// The lab as the registry runs it.
+/// The experiment under the shared driver, as the registry starts it.
 pub type OveroptimizationLab = Lockstep<Overoptimization>;
 
 pub fn info() -> LabInfo {

@@ -11,6 +11,7 @@ use burn::tensor::activation::{log_sigmoid, log_softmax, relu};
 
 use super::data::{Pairs, Responses};
 use crate::rng::{Stream, normal_vec};
+use crate::tensors::{self, indices};
 
 /// Log-probabilities are clamped here for metrics, so a collapsed policy never yields NaN.
 pub const LOG_FLOOR: f32 = -80.0;
@@ -46,14 +47,10 @@ pub struct DeviceProblem {
     pub chosen_share: Tensor<2>,
 }
 
+/// A `[len, 1]` column of f64 values, as f32.
 fn column(values: &[f64], device: &Device) -> Tensor<2> {
     let v: Vec<f32> = values.iter().map(|x| *x as f32).collect();
-    Tensor::from_data(TensorData::new(v, [values.len(), 1]), device)
-}
-
-fn indices(values: &[usize], device: &Device) -> Tensor<1, Int> {
-    let v: Vec<i64> = values.iter().map(|x| *x as i64).collect();
-    Tensor::from_data(TensorData::new(v, [values.len()]), device)
+    tensors::column(&v, device)
 }
 
 impl DeviceProblem {

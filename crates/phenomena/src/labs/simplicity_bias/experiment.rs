@@ -19,7 +19,7 @@ use crate::harness::{Divergence, Experiment, Recorder, Schedule};
 use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
 use crate::optim::Optimizer;
 use crate::rng::{Stream, rng_indexed};
-use crate::tensors::{column, matrix};
+use crate::tensors::{column, indices, matrix};
 
 /// Floats the data of one ensemble may hold on a device (training and test sets, all seeds).
 const ENSEMBLE_FLOATS: usize = 20_000_000;
@@ -78,6 +78,9 @@ pub struct SimplicityBias {
     run_steps: u64,
     pub(super) cluster_step: u64,
     shown_predictions: Vec<Vec<f64>>,
+    /// True between the slots of a lab step: USEFUL's split waits for a step boundary, where
+    /// every world's GD has taken the same steps, whenever the page reads back.
+    mid_step: bool,
 }
 
 fn bad(name: &str, message: String) -> LabError {
@@ -227,6 +230,7 @@ impl SimplicityBias {
             arch,
             worlds,
             shown_predictions: Vec::new(),
+            mid_step: false,
         })
     }
 
@@ -383,11 +387,7 @@ impl SimplicityBias {
                     )
                 });
             }
-            let idx: Vec<i64> = pool.iter().map(|i| *i as i64).collect();
-            world.pool = Some(Tensor::from_data(
-                TensorData::new(idx, [pool.len()]),
-                &device,
-            ));
+            world.pool = Some(indices(&pool, &device));
             world.split = Some((slow, out));
         }
         for w in 0..self.worlds.len() {
@@ -395,6 +395,20 @@ impl SimplicityBias {
                 self.record_run(w, r, recorder);
             }
         }
+    }
+
+    /// Whether this read-back makes USEFUL's split: at a step boundary where GD has reached
+    /// the clustering step and no split is made yet.
+    fn split_due(&self) -> bool {
+        !self.mid_step && self.awaiting_split()
+    }
+
+    /// How many of world 0's runs have logits to show (the dominoes' image grid).
+    fn shown_count(&self) -> usize {
+        let w = &self.worlds[0];
+        w.shown
+            .as_ref()
+            .map_or(0, |_| w.runs.iter().flatten().count())
     }
 
     /// The logits of world 0's runs on the dominoes shown in the image grid.
@@ -493,14 +507,15 @@ impl Experiment for SimplicityBias {
         n.max(c + n.div_ceil(2))
     }
 
-    /// A unit is one run's step: a lab step with 8 seeds × 4 runs, each recording its
+    /// A slot is one run's step: a lab step with up to 16 seeds × 4 runs, each recording its
     /// metrics on the test sets, is too much work for one call that must stay short.
-    fn units_per_step(&self) -> u64 {
+    fn slots_per_step(&self) -> u64 {
         (self.worlds.len() * RUNS.len()) as u64
     }
 
-    fn step_unit(&mut self, steps: u64, unit: u64, recorder: &mut Recorder) -> u64 {
-        let slot = unit as usize;
+    fn step_slot(&mut self, steps: u64, slot: u64, recorder: &mut Recorder) -> u64 {
+        self.mid_step = slot + 1 < self.slots_per_step();
+        let slot = slot as usize;
         self.step_run(steps, slot / RUNS.len(), slot % RUNS.len(), recorder)
     }
 
@@ -516,7 +531,7 @@ impl Experiment for SimplicityBias {
         }
     }
 
-    /// Nothing on the lab's schedule: each run records on its own clock, in `step_unit`.
+    /// Nothing on the lab's schedule: each run records on its own clock, in `step_slot`.
     fn record(&self, _step: u64, _recorder: &mut Recorder) {}
 
     fn divergence_message(&self, d: &Divergence) -> String {
@@ -535,7 +550,7 @@ impl Experiment for SimplicityBias {
     /// While USEFUL waits for its split, GD's outputs and per-example losses in every world;
     /// then the shown dominoes' logits.
     fn register_reads(&self, mut tx: Transaction) -> Transaction {
-        if self.awaiting_split() {
+        if self.split_due() {
             for w in &self.worlds {
                 let gd = w.runs[0].as_ref().expect("GD always runs");
                 let out = gd.net.logits(w.x.clone());
@@ -560,9 +575,9 @@ impl Experiment for SimplicityBias {
                 .map(|v| v.into_iter().map(|x| x as f64).collect())
                 .map_err(LabError::backend)
         };
-        let shown = reads.split_off(reads.len() - self.shown_logits().len());
+        let shown = reads.split_off(reads.len() - self.shown_count());
         self.shown_predictions = shown.into_iter().map(to_f64).collect::<Result<_, _>>()?;
-        if self.awaiting_split() {
+        if self.split_due() {
             let mut outputs = Vec::new();
             let mut losses = Vec::new();
             for pair in reads.chunks(2) {

@@ -24,7 +24,7 @@ Training Data Distribution to Reduce Simplicity Bias Improves In-distribution Ge
 NeurIPS (arXiv:2404.17768). Shah, H. et al. (2020). The Pitfalls of Simplicity Bias in Neural \
 Networks. NeurIPS.";
 
-/// The lab as the registry runs it.
+/// The experiment under the shared driver, as the registry starts it.
 pub type SimplicityBiasLab = Lockstep<SimplicityBias>;
 
 pub fn info() -> LabInfo {

@@ -119,76 +119,53 @@ fn every_dataset_draws_its_charts_before_and_after_the_split() {
     }
 }
 
-/// The page trains in small units of work (one run's step each); the results must be those
-/// of whole steps, through USEFUL's split.
+/// The page trains a little work at a time (one run's step a slot) and reads back after
+/// every frame, often in the middle of a lab step; the results must be those of whole steps,
+/// through USEFUL's split, whichever slot a read-back falls after.
 #[test]
-fn training_in_units_of_one_runs_step_gives_the_same_run_as_whole_steps() {
-    let values = [
-        ("dataset", 1.0),
-        ("seeds", 2.0),
-        ("steps", 30.0),
-        ("cluster_step", 10.0),
-    ];
-    let device = Device::flex();
-    let mut whole = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
-    let a = crate::block_on(whole.run_to_end()).unwrap();
-    let mut units = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
-    let mut calls = 0;
-    let b = loop {
-        units.step_work(3);
-        calls += 1;
-        // The step count only moves at whole steps.
-        assert!(units.steps_done() <= 40);
-        let s = crate::block_on(units.snapshot()).unwrap();
-        if units.steps_done() >= units.max_steps() {
-            break s;
-        }
-        assert!(
-            calls < 1000,
-            "unit stepping stalled at step {}",
-            units.steps_done()
-        );
-    };
-    // 2 seeds × 4 runs × 30 steps each = 240 units, in calls of 3.
-    assert!(calls >= 240 / 3, "{calls} calls");
-    assert_eq!(a.step, b.step);
-    for (name, series) in &a.series {
-        assert_eq!(series.x, b.series[name].x, "{name}");
-        for (x, y) in series.y.iter().zip(&b.series[name].y) {
+fn training_a_few_slots_at_a_time_gives_the_same_run_as_whole_steps() {
+    for (work, cluster_step) in [(3, 10.0), (1, 11.0), (2, 11.0)] {
+        let values = [
+            ("dataset", 1.0),
+            ("seeds", 2.0),
+            ("steps", 30.0),
+            ("cluster_step", cluster_step),
+        ];
+        let device = Device::flex();
+        let mut whole = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
+        let a = crate::block_on(whole.run_to_end()).unwrap();
+        let mut slots = SimplicityBiasLab::new(params(&values), &device, "flex").unwrap();
+        let mut calls = 0;
+        let b = loop {
+            slots.step_work(work);
+            calls += 1;
+            // The step count only moves at whole steps.
+            assert!(slots.steps_done() <= 40);
+            let s = crate::block_on(slots.snapshot()).unwrap();
+            if slots.steps_done() >= slots.max_steps() {
+                break s;
+            }
             assert!(
-                (x - y).abs() <= 1e-6 * x.abs().max(1.0),
-                "{name}: {x} vs {y}"
+                calls < 1000,
+                "stepping stalled at step {}",
+                slots.steps_done()
             );
+        };
+        // 2 seeds × 4 runs × 30 steps each = 240 run steps, `work` a call (one more where
+        // the last slot is USEFUL catching up two steps at once).
+        assert!(calls >= 240 / (work + 1), "{calls} calls");
+        assert_eq!(a.step, b.step);
+        for (w, (x, y)) in whole.worlds.iter().zip(&slots.worlds).enumerate() {
+            assert_eq!(x.split, y.split, "world {w}'s split, {work} a call");
         }
-    }
-}
-
-/// The step counter the page shows ends at the steps asked for: USEFUL, restarted at the
-/// clustering step, catches up by taking two steps per step, and every run trains all of
-/// its steps. Past half the run, the clustering step makes the lab run longer.
-#[test]
-fn every_run_trains_the_steps_asked_for_and_the_lab_ends_there() {
-    for (steps, cluster, expected_end) in [(40.0, 10.0, 40), (40.0, 20.0, 40), (40.0, 30.0, 50)] {
-        let mut lab = SimplicityBiasLab::new(
-            params(&[
-                ("dataset", 1.0),
-                ("dim", 10.0),
-                ("steps", steps),
-                ("cluster_step", cluster),
-            ]),
-            &Device::flex(),
-            "flex",
-        )
-        .unwrap();
-        assert_eq!(lab.max_steps(), expected_end, "cluster step {cluster}");
-        let end = crate::block_on(lab.run_to_end()).unwrap();
-        assert_eq!(end.step, expected_end);
-        for run in lab.worlds[0].runs.iter() {
-            assert_eq!(run.as_ref().unwrap().steps, steps as u64);
-        }
-        for (key, _, _) in RUNS {
-            let x = &end.series[&format!("{key}.accuracy")].x;
-            assert_eq!(x.last(), Some(&steps), "{key} records its last step");
+        for (name, series) in &a.series {
+            assert_eq!(series.x, b.series[name].x, "{name}");
+            for (x, y) in series.y.iter().zip(&b.series[name].y) {
+                assert!(
+                    (x - y).abs() <= 1e-6 * x.abs().max(1.0),
+                    "{name}: {x} vs {y}, {work} a call"
+                );
+            }
         }
     }
 }
@@ -211,4 +188,31 @@ fn the_useful_pair_is_drawn_wide_under_thin_in_distinct_colours() {
     );
     assert!(pair < useful, "USEFUL + SAM first, USEFUL on top");
     assert!(DRAW_ORDER[pair].1 > 2.0 * DRAW_ORDER[useful].1);
+}
+
+#[test]
+fn the_slabs_preset_hides_the_patch_model_controls() {
+    let lab = info();
+    let slabs = lab.presets.iter().find(|p| p.id == "slabs").unwrap();
+    let params = slabs.params(&lab.schema);
+    let shown: Vec<&str> = lab
+        .schema
+        .iter()
+        .filter(|p| p.applies(&params))
+        .map(|p| p.name)
+        .collect();
+    assert!(shown.contains(&"slabs") && shown.contains(&"dim"));
+    for hidden in ["beta_fast", "beta_slow", "alpha"] {
+        assert!(!shown.contains(&hidden), "{hidden}");
+    }
+    let json = serde_json::to_value(&lab.schema).unwrap();
+    let slabs_spec = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "slabs");
+    assert_eq!(
+        slabs_spec.unwrap()["visible_when"],
+        serde_json::json!({"param": "dataset", "values": [0.0]})
+    );
 }
