@@ -49,10 +49,13 @@ enum Command {
         #[arg(long, default_value = "720x440", value_parser = parse_size)]
         svg_size: (u32, u32),
     },
-    /// Print training steps per second on the native flex backend.
+    /// Print training steps per second on the native flex backend (or a GPU through wgpu).
     Bench {
         /// Lab id; every lab when left out.
         lab: Option<String>,
+        /// Preset to time (see `list`); the lab's first when left out.
+        #[arg(long)]
+        preset: Option<String>,
         /// Steps to time (after a short warm-up).
         #[arg(long, default_value_t = 500)]
         steps: u64,
@@ -143,16 +146,17 @@ fn bench_device(backend: &str) -> Result<Device, String> {
     }
 }
 
-/// Times `steps` steps of a lab's first preset (after a warm-up) on `device`.
+/// Times `steps` steps of a lab's preset (its first by default), after a warm-up, on `device`.
 fn bench(
     id: &str,
+    preset: Option<&str>,
     steps: u64,
     device: &Device,
     backend: &str,
     overrides: &BTreeMap<String, String>,
 ) -> Result<(), String> {
     let info = labs::info(id).map_err(|e| e.to_string())?;
-    let preset = info.presets.first().map(|p| p.id);
+    let preset = preset.or(info.presets.first().map(|p| p.id));
     let (mut params, _) =
         labs::params_for(id, preset, overrides, OutOfRange::Reject).map_err(|e| e.to_string())?;
     // Plan enough steps that the timed ones all run.
@@ -251,6 +255,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Bench {
             lab,
+            preset,
             steps,
             backend,
             set,
@@ -262,7 +267,7 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             let device = bench_device(&backend)?;
             for id in ids {
-                bench(&id, steps, &device, &backend, &overrides)?;
+                bench(&id, preset.as_deref(), steps, &device, &backend, &overrides)?;
             }
             Ok(())
         }
