@@ -65,14 +65,14 @@ test('a link whose values left its preset drops the caption but keeps every valu
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&preset=peak&alpha=2&seed=3');
   assert.match(await caption(page), /Custom parameters/);
   assert.equal(await control(page, 'alpha').inputValue(), '2');
-  assert.equal(await control(page, 'steps').inputValue(), '20000', 'the preset fills in what the link leaves out');
+  assert.equal(await control(page, 'steps').inputValue(), '5000', 'the preset fills in what the link leaves out');
   assert.doesNotMatch(await hash(page), /preset=/);
   assert.match(await hash(page), /seed=3/);
   assert.deepEqual(errors, []);
   await page.close();
 
   // A different seed is still the preset.
-  const other = await openLab(browser, '#lab=frozen-subspace&preset=peak&alpha=1&init_scale=0&steps=20000&seed=5');
+  const other = await openLab(browser, '#lab=frozen-subspace&preset=peak&alpha=1&init_scale=0&lr=0.4&steps=5000&seed=5');
   assert.doesNotMatch(await caption(other.page), /Custom parameters/);
   assert.match(await hash(other.page), /preset=peak/);
   await other.page.close();
