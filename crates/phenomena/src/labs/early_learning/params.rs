@@ -157,7 +157,8 @@ pub const DIGITS_VALUES: [(&str, f64); 6] = [
     ("optimizer", 1.0),
     ("lr", 0.003),
     ("lambda", 3.0),
-    ("steps", 3000.0),
+    // CE has memorized every flipped label by step 1 000 on seeds 0–9.
+    ("steps", 1000.0),
 ];
 
 pub fn presets() -> Vec<Preset> {
