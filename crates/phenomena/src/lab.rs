@@ -535,12 +535,11 @@ pub trait Lab {
     fn info(&self) -> LabInfo;
     /// Advances every run by `k` steps. Work is queued on the device; nothing is read back.
     fn step(&mut self, k: u64);
-    /// Advances by at most `units` units of work, for callers that keep each call short (the
-    /// page's frame loop). A unit is a step unless a lab does so much per step that one step
-    /// would not fit in a frame; such a lab takes a smaller unit, like one run's step.
-    fn step_work(&mut self, units: u64) {
-        self.step(units);
-    }
+    /// Advances by about `units` units of work, for callers that keep each call short (the
+    /// page's frame loop): it stops once that much is done, so the last piece may take it one
+    /// unit over. A unit is one run's step; a lab that trains its runs in lockstep does them
+    /// all at once, one lab step a unit.
+    fn step_work(&mut self, units: u64);
     fn steps_done(&self) -> u64;
     /// The planned length of the run; `step` does nothing past it.
     fn max_steps(&self) -> u64;

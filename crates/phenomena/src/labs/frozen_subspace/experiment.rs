@@ -29,7 +29,8 @@ const SWEEP_FLOATS: usize = 20_000_000;
 /// The α sweep's students and what each run is.
 pub struct Sweep {
     students: LinearSweep,
-    /// (α as realised, P/N, and seed) of each run, in the batch's order.
+    /// (α as realised, P/N, and the seed) of each run, in the batch's order: α-major, the
+    /// seeds of one α side by side.
     pub(super) runs: Vec<(f64, u64)>,
     names: Vec<String>,
 }
