@@ -45,7 +45,10 @@ function coursePage(host) {
 </body></html>`;
 }
 
-const policy = (host) => `script-src 'self' ${host} 'wasm-unsafe-eval'; object-src 'none'`;
+// What docs/embedding.md asks of a course page's policy: the playground in script-src, and
+// blob: and the playground in worker-src for the labs' workers (a module worker's imports are
+// fetched as worker scripts).
+const policy = (host, worker = `worker-src blob: ${host}; `) => `script-src 'self' ${host} 'wasm-unsafe-eval'; ${worker}object-src 'none'`;
 
 let browser;
 const servers = [];
@@ -57,10 +60,10 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function openCoursePage(host) {
+async function openCoursePage(host, csp = policy(host)) {
   const course = await servePages(
     { '/': { body: coursePage(host) }, '/course.js': { body: COURSE_SCRIPT, type: 'text/javascript' } },
-    { 'Content-Security-Policy': policy(host) },
+    { 'Content-Security-Policy': csp },
   );
   servers.push(course);
   assert.notEqual(course.origin, host, 'the course page is on another origin');
@@ -105,9 +108,23 @@ test('a course page on another origin embeds two labs and a frame from the playg
   await page.waitForFunction(() => /\bfinished\b/.test(document.body.dataset.frameEvents ?? ''));
   assert.match(await page.evaluate(() => document.body.dataset.frameEvents), /^ready/);
   assert.ok((await stepOf(page, 'dpo')) >= 60);
+  // Each lab trains in a worker of its own, started from a blob: URL on the course page.
+  assert.deepEqual(await page.evaluate(() => ['dpo', 'frozen'].map((id) => document.getElementById(id).dataset.engine)), ['worker', 'worker']);
   mkdirSync('target/screenshots', { recursive: true });
   await page.screenshot({ path: 'target/screenshots/cross-origin-course-page.png', fullPage: true });
   assert.deepEqual(errors, [], 'no console errors, no CSP violation');
+  await page.close();
+});
+
+test('a course page whose policy allows no worker trains its labs on the main thread, with a note', async () => {
+  const { page, errors } = await openCoursePage(playground, policy(playground, ''));
+  await page.waitForFunction(() => Number(document.getElementById('dpo').dataset.step) >= 60);
+  assert.equal(await page.evaluate(() => document.getElementById('dpo').dataset.engine), 'page');
+  const note = await page.locator('#dpo .messages[role=alert]').textContent();
+  assert.match(note, /trains on the page's main thread/);
+  assert.match(note, /worker-src/);
+  // The browser reports the blocked worker itself; nothing else goes wrong.
+  assert.deepEqual(errors.filter((e) => !/Creating a worker from 'blob:/.test(e)), []);
   await page.close();
 });
 

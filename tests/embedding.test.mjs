@@ -89,3 +89,31 @@ test('the embedded frame ignores messages of the wrong shape', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('four labs training at once on one page, each in its own worker: no main-thread task over 50 ms', async () => {
+  const { page, errors } = await open('tests/fixtures/four-labs.html');
+  await page.waitForFunction(() => [...document.querySelectorAll('phenomena-lab')].every((lab) => lab.status), null, { timeout: 120_000 });
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('phenomena-lab')].map((lab) => lab.dataset.engine)), ['worker', 'worker', 'worker', 'worker']);
+  await page.evaluate(() => {
+    window.longTasks = [];
+    // The browser reports every task over 50 ms as a "longtask" entry.
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask' });
+    for (const lab of document.querySelectorAll('phenomena-lab')) lab.play();
+  });
+  const steps = () => page.evaluate(() => [...document.querySelectorAll('phenomena-lab')].map((lab) => Number(lab.dataset.step)));
+  // The first charts and the work per slice settle; then watch four seconds.
+  await page.waitForTimeout(1000);
+  const before = await steps();
+  await page.evaluate(() => (window.longTasks = []));
+  await page.waitForTimeout(4000);
+  const after = await steps();
+  const longTasks = await page.evaluate(() => window.longTasks);
+  after.forEach((s, i) => assert.ok(s > before[i], `lab ${i + 1} trained during the check (${before[i]} → ${s})`));
+  assert.deepEqual(longTasks, [], 'tasks over 50 ms (ms)');
+  mkdirSync('target/screenshots', { recursive: true });
+  await page.screenshot({ path: 'target/screenshots/four-labs.png' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -88,17 +88,6 @@ test('fuzzed links loaded as pages show a lab or the gallery, never a blank page
 test('a GPU device lost mid-run: the run continues on the CPU from its last snapshot, with a banner', async () => {
   const page = await browser.newPage();
   page.setDefaultTimeout(120_000);
-  // Keep a handle on every WebGPU device the page makes, so the test can destroy it: the
-  // browser then reports the device lost, as after a driver reset or a GPU process crash.
-  await page.addInitScript(() => {
-    window.testDevices = [];
-    const original = GPUAdapter.prototype.requestDevice;
-    GPUAdapter.prototype.requestDevice = async function (...args) {
-      const device = await original.apply(this, args);
-      window.testDevices.push(device);
-      return device;
-    };
-  });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${BASE_URL}#lab=overoptimization&backend=webgpu&steps=400`, { timeout: 120_000 });
@@ -109,7 +98,11 @@ test('a GPU device lost mid-run: the run continues on the CPU from its last snap
   );
   await page.click('button.play');
   await waitForStep(page, 15);
-  await page.evaluate(() => window.testDevices.forEach((d) => d.destroy()));
+  // The lab trains in its worker, on a device of the worker's own: destroy that one, and the
+  // browser reports it lost, as after a driver reset or a GPU process crash.
+  assert.equal(await page.evaluate(() => document.querySelector('phenomena-lab').dataset.engine), 'worker');
+  const destroyed = await page.evaluate(() => document.querySelector('phenomena-lab').handle.loseDevices());
+  assert.ok(destroyed >= 1, 'the worker made a device');
   const detail = await recovered;
   assert.ok(detail.step >= 15, `replayed to the last GPU snapshot (step ${detail.step})`);
   // The CPU replay reaches the same numbers the GPU had at that step.
@@ -129,6 +122,25 @@ test('a GPU device lost mid-run: the run continues on the CPU from its last snap
   await page.screenshot({ path: 'target/screenshots/gpu-lost.png' });
   assert.equal(await page.locator('phenomena-lab .message.error').count(), 0);
   assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("a crash of a lab's worker is said in the lab, and Reset starts a fresh one that trains", async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&backend=flex&steps=20000');
+  await page.click('button.play');
+  await waitForStep(page, 20);
+  await page.evaluate(() => document.querySelector('phenomena-lab').handle.simulatePanic());
+  const alert = page.locator('phenomena-lab .message.error');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /internal error \(panicked at a simulated fault\).*Reset to try again/);
+  assert.equal(await page.locator('button.play').textContent(), '▶ Play', 'the lab stopped');
+  await page.click('button.reset');
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.step === '0');
+  await page.click('button.play');
+  await waitForStep(page, 20);
+  assert.equal(await page.evaluate(() => document.querySelector('phenomena-lab').dataset.engine), 'worker');
+  assert.equal(await alert.count(), 0);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

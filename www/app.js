@@ -159,7 +159,7 @@ async function showLab(parsed) {
     showFatal('The lab engine could not be loaded', `${e.message}\n\nThis page needs WebAssembly; try a current browser.`);
     return;
   }
-  const { wasm: engine, catalog, gpuProblem, autoBackend } = loaded;
+  const { catalog, gpuProblem, autoBackend } = loaded;
   describeChoices(loaded);
 
   // Problems with the link are shown, and every value that can be used is kept: the engine
@@ -201,7 +201,7 @@ async function showLab(parsed) {
   const hashOf = (state, b = state.backend) =>
     buildHash({ lab: info.id, preset: state.preset, backend: b, params: state.params });
   view.configure({
-    engine,
+    engine: loaded,
     info,
     state: { preset, params, backend },
     initialMessages: messages,

@@ -5,6 +5,8 @@
 // kernel compiler and wgpu) and is what a page loads unless a lab trains on WebGPU; the
 // WebGPU engine also trains on the CPU, so once it is loaded it serves every lab.
 
+import { watchingDevices } from './gpu-watch.js';
+
 const ENGINES = {
   cpu: { glue: './pkg-cpu/phenomena_web.js', wasm: './pkg-cpu/phenomena_web_bg.wasm' },
   webgpu: { glue: './pkg/phenomena_web.js', wasm: './pkg/phenomena_web_bg.wasm' },
@@ -31,28 +33,14 @@ export function onGpuLost(listener) {
 export const gpuLost = () => gpuLostReason;
 
 /**
- * Runs `start` (which creates the engine's WebGPU device) while `GPUAdapter.requestDevice` is
- * wrapped to watch every device made: burn creates its device inside the engine, and this is
- * the one place the page can see it and hear when it is lost.
+ * Says that a WebGPU device the page trains on was lost (`reason`): the page's own, or one a
+ * lab's worker made. The first report counts; every listener hears it once.
  */
-async function watchingDevices(start) {
-  const proto = globalThis.GPUAdapter?.prototype;
-  const original = proto?.requestDevice;
-  if (!original) return start();
-  proto.requestDevice = async function requestDevice(...args) {
-    const device = await original.apply(this, args);
-    device.lost.then((info) => {
-      gpuLostReason = `${info.reason ?? 'unknown'}: ${(info.message || 'no details').replace(/\.$/, '')}`;
-      for (const listener of gpuLostListeners) listener(gpuLostReason);
-      gpuLostListeners.clear();
-    });
-    return device;
-  };
-  try {
-    return await start();
-  } finally {
-    proto.requestDevice = original;
-  }
+export function reportGpuLost(reason) {
+  if (gpuLostReason) return;
+  gpuLostReason = reason;
+  for (const listener of gpuLostListeners) listener(gpuLostReason);
+  gpuLostListeners.clear();
 }
 
 /**
@@ -120,15 +108,19 @@ async function start(kind, onProgress) {
   // Resolved against this module, so a course page on another origin loads it from here.
   const glue = await import(new URL(files.glue, import.meta.url).href);
   const bytes = await fetchWithProgress(new URL(files.wasm, import.meta.url), onProgress);
-  const exports = await glue.default({ module_or_path: bytes });
-  const gpuProblem = kind === 'webgpu' ? await watchingDevices(() => glue.initWebGpu()) : null;
-  return { wasm: glue, memory: exports.memory, catalog: glue.labCatalog(), gpuProblem };
+  // Compiled once: each lab's worker instantiates the same module instead of downloading it.
+  const module = await WebAssembly.compile(bytes);
+  const exports = await glue.default({ module_or_path: module });
+  const gpuProblem = kind === 'webgpu' ? await watchingDevices(() => glue.initWebGpu(), { lost: reportGpuLost }) : null;
+  const glueUrl = new URL(files.glue, import.meta.url).href;
+  return { wasm: glue, module, glueUrl, memory: exports.memory, catalog: glue.labCatalog(), gpuProblem };
 }
 
 /**
  * The engine for a lab that wants `backend` ('webgpu', 'flex', or 'auto': WebGPU only on a
- * hardware adapter): {wasm, catalog, kind ('cpu' or 'webgpu'), gpuProblem ('' when WebGPU can
- * be used, else why not), softwareGpu, autoBackend, memory}. Each engine loads once;
+ * hardware adapter): {wasm, module (compiled, for workers), glueUrl, catalog, kind ('cpu' or
+ * 'webgpu'), gpuProblem ('' when WebGPU can be used, else why not), softwareGpu, autoBackend,
+ * memory}. Each engine loads once;
  * `onProgress(fraction)` sees the download.
  */
 export async function loadEngine({ backend = 'auto', onProgress = () => {} } = {}) {

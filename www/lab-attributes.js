@@ -7,7 +7,8 @@
 // hide: any of presets, controls, export, notes, caption; autoplay: train while visible;
 // backend: webgpu or flex (default: WebGPU on a hardware adapter, else the CPU);
 // height: a maximum height in px (at least 200), the lab scrolling inside it;
-// theme: light (the default), dark, or auto (follow the reader's system setting).
+// theme: light (the default), dark, or auto (follow the reader's system setting);
+// worker: "off" trains on the page's main thread instead of a worker of the lab's own.
 // This module reads them, loads the engine and configures the element with the lab they
 // describe.
 
@@ -96,7 +97,7 @@ export async function bootFromAttributes(lab) {
     return;
   }
   const { state, options } = configFromAttributes(lab, info, loaded, { params, backend });
-  lab.configure({ engine: loaded.wasm, info, state, options });
+  lab.configure({ engine: loaded, info, state, options });
   if (lab.hasAttribute('autoplay')) autoplayWhenVisible(lab);
 }
 

@@ -16,10 +16,10 @@ export function fileBase(lab) {
 }
 
 /** The run's recorded data, `kind` 'csv' or 'json'. */
-export function exportData(lab, kind) {
+export async function exportData(lab, kind) {
   try {
-    if (kind === 'csv') download(`${fileBase(lab)}.csv`, lab.handle.csv(), 'text/csv');
-    else download(`${fileBase(lab)}.json`, lab.handle.json(), 'application/json');
+    if (kind === 'csv') download(`${fileBase(lab)}.csv`, await lab.handle.csv(), 'text/csv');
+    else download(`${fileBase(lab)}.json`, await lab.handle.json(), 'application/json');
   } catch (e) {
     lab.message(`Export failed: ${e.message}`, 'error');
   }

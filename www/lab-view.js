@@ -11,14 +11,16 @@
 // grid), messages.js, keys.js (shortcuts) and lab-export.js (downloads and links). playback.js
 // plays the run: its loop steps the lab at the pace trainer.js sets, reads results back
 // asynchronously and redraws the charts. When training fails, recovery.js says so or, for a
-// lost GPU, moves the run to the CPU.
+// lost GPU, moves the run to the CPU. lab-handle.js runs the engine in a worker of the lab's
+// own, so training never holds up the page; the element only draws what it reads back.
 //
 // The element renders into its own shadow root with its own style sheet, so a course page's
 // CSS (say, uppercase buttons) cannot reach inside; everything it loads is resolved against
 // this module's URL, never the host page's, so it works from another origin.
 
 import { presetValues } from './url-state.js';
-import { onGpuLost, softwareAdapter } from './engine.js';
+import { onGpuLost, reportGpuLost, softwareAdapter } from './engine.js';
+import { createLabHandle } from './lab-handle.js';
 import { el, richText } from './dom.js';
 import { Pacer, DRAW_INTERVAL_MS } from './trainer.js';
 import * as playback from './playback.js';
@@ -55,7 +57,7 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   /**
-   * engine: the wasm module; info: the lab's catalog entry; state: {preset, params, backend};
+   * engine: the loaded engine (engine.js's loadEngine); info: the lab's catalog entry; state: {preset, params, backend};
    * onState(state): called whenever parameters or backend change (URL sync);
    * initialMessages: messages to show from parsing the URL; options: {controls, locked, hide,
    * embedded}. The playground's own page leaves `embedded` false: its keyboard shortcuts then
@@ -72,7 +74,7 @@ export class PhenomenaLab extends HTMLElement {
     this.render();
     this.applyTheme();
     for (const m of initialMessages) this.message(m, 'warn');
-    this.createHandle();
+    this.handleReady = this.createHandle();
     this.unwatchGpu?.();
     this.unwatchGpu = onGpuLost((reason) => this.recoverOnCpu(reason, this.playing));
     if (!this.options.embedded) listenToPageKeys(this);
@@ -80,6 +82,11 @@ export class PhenomenaLab extends HTMLElement {
 
   connectedCallback() {
     this.applyTheme();
+    // Moved elsewhere in the page: the lab's engine was closed when it left, so start it again.
+    if (this.configured && this.disposed) {
+      this.disposed = false;
+      this.handleReady = this.createHandle();
+    }
     this.darkQuery?.addEventListener?.('change', this.onSchemeChange);
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
     if (this.configured || this.booting) return;
@@ -98,6 +105,13 @@ export class PhenomenaLab extends HTMLElement {
 
   disconnectedCallback() {
     this.playing = false;
+    // Once the element is really gone (not just moved), its worker goes too.
+    setTimeout(() => {
+      if (this.isConnected || !this.handle) return;
+      this.handle.dispose();
+      this.handle = null;
+      this.disposed = true;
+    }, 0);
     this.unwatchGpu?.();
     this.resizeObserver?.disconnect();
     this.visibility?.disconnect();
@@ -218,18 +232,37 @@ export class PhenomenaLab extends HTMLElement {
 
   // ---- the lab ------------------------------------------------------------------------
 
-  createHandle() {
+  /**
+   * Starts the lab's engine: in a worker of its own where the page allows one (the `worker`
+   * attribute set to "off" asks for none), else on the page's thread with a note saying why.
+   */
+  async createHandle() {
     const { engine, info, state } = this;
+    this.handle?.dispose();
+    this.handle = null;
+    const options = { worker: this.getAttribute('worker') !== 'off' };
+    let created;
     try {
-      this.handle = engine.LabHandle.create(info.id, state.preset, state.params, state.backend);
+      created = await createLabHandle(engine, info.id, state, options);
     } catch (e) {
       this.message(`The parameters in the link could not be used: ${e.message}. Showing the defaults instead.`, 'warn');
       this.state.params = {};
       this.state.preset = info.presets[0]?.id ?? null;
-      this.handle = engine.LabHandle.create(info.id, this.state.preset, {}, state.backend);
+      try {
+        created = await createLabHandle(engine, info.id, { ...this.state, params: {} }, options);
+      } catch (e2) {
+        this.showProblem(`The lab could not be started: ${e2.message}`);
+        return;
+      }
     }
-    for (const note of this.handle.notes()) this.message(note, 'warn');
-    this.afterRestart();
+    const { handle, fallback } = created;
+    this.handle = handle;
+    this.pacer.offThread = handle.offThread;
+    this.dataset.engine = handle.offThread ? 'worker' : 'page';
+    handle.onGpuLost = reportGpuLost;
+    if (fallback && options.worker) this.message(`This lab trains on the page's main thread, so the page may stutter while it trains: ${fallback}.`, 'info');
+    for (const note of handle.notes()) this.message(note, 'warn');
+    await this.afterRestart();
   }
 
   async afterRestart() {
@@ -297,10 +330,12 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   async restart() {
+    await this.handleReady;
+    if (!this.handle) return;
     await this.stop();
     this.clearMessages();
     try {
-      this.handle.restart(this.state.params, this.state.backend);
+      await this.handle.restart(this.state.params, this.state.backend);
       for (const note of this.handle.notes()) this.message(note, 'warn');
     } catch (e) {
       // Keep the run that works: the state goes back to the values it was built from.

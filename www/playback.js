@@ -34,6 +34,7 @@ export async function stop(lab) {
 
 export async function singleStep(lab) {
   await stop(lab);
+  if (!lab.handle) return;
   try {
     lab.handle.step(1);
   } catch (e) {
@@ -100,7 +101,7 @@ export async function scrub(lab, tick) {
   if (!steps.length) return;
   const { index, live, tick: snapped } = timelineStop(steps, tick);
   try {
-    lab.handle.view(live ? undefined : index);
+    await lab.handle.view(live ? undefined : index);
   } catch (e) {
     return lab.fail(e);
   }
@@ -116,15 +117,16 @@ export async function scrub(lab, tick) {
   lab.transport.moveThumb(snapped);
 }
 
-/** Leaves a scrubbed-back view for the latest snapshot. */
+/**
+ * Leaves a scrubbed-back view for the latest snapshot. A worker hears this before the next
+ * frame's work, so the loop that starts meanwhile reads back the live run.
+ */
 function showLive(lab) {
-  try {
-    lab.handle.view(undefined);
-  } catch {
-    return;
-  }
   delete lab.dataset.viewing;
   lab.transport.moveThumb(TIMELINE_TICKS);
   if (lab.status) lab.updateReadout(lab.status);
-  lab.draw(true);
+  lab.handle
+    .view(undefined)
+    .then(() => lab.draw(true))
+    .catch(() => {});
 }

@@ -46,7 +46,7 @@ export async function recoverOnCpu(lab, reason, resume) {
     'warn',
   );
   try {
-    lab.handle.restart(lab.state.params, 'flex');
+    await lab.handle.restart(lab.state.params, 'flex');
     // Trains to the target in short slices without drawing, then draws once.
     await replay(lab.handle, target, (step) => lab.transport.showReplay(step, target));
     await lab.refresh();

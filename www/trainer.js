@@ -6,6 +6,12 @@
 // Work per frame, in ms: the adaptive unit count aims at it and the engine stops a call
 // once it is spent, so a frame's task (work, read-back, bookkeeping) stays under 50 ms.
 export const FRAME_BUDGET_MS = { slow: 0, normal: 12, fast: 25 };
+/**
+ * Work per slice, in ms, when the lab trains in a worker: the page's thread only waits for the
+ * answer, so slices can be longer, and the next one starts as soon as the last is read back
+ * rather than at the next frame. They stay short enough that a pause is heard at once.
+ */
+export const WORKER_BUDGET_MS = { slow: 0, normal: 30, fast: 60 };
 /** A frame never asks for more units than this, however fast the last one went. */
 export const MAX_UNITS_PER_FRAME = 2000;
 /** The charts are redrawn at most this often while training. */
@@ -27,8 +33,14 @@ export function nextUnits(units, budget, elapsed) {
   return Math.max(1, Math.min(MAX_UNITS_PER_FRAME, next));
 }
 
-/** The budget the unit count aims at for `speed`; "slow" (a step a frame) paces like normal. */
-export const frameBudget = (speed) => FRAME_BUDGET_MS[speed] || FRAME_BUDGET_MS.normal;
+/**
+ * The budget the unit count aims at for `speed`, on the page's thread or in a worker
+ * (`offThread`); "slow" (a step a frame) paces like normal.
+ */
+export function frameBudget(speed, offThread = false) {
+  const budgets = offThread ? WORKER_BUDGET_MS : FRAME_BUDGET_MS;
+  return budgets[speed] || budgets.normal;
+}
 
 /** Steps per second, averaged over windows of at least RATE_WINDOW_MS. */
 export class RateMeter {
@@ -54,25 +66,28 @@ export class Pacer {
   constructor() {
     this.speed = 'normal';
     this.unitsPerFrame = 1;
+    /** Whether the lab trains in a worker (set with its handle). */
+    this.offThread = false;
   }
 
   /** One frame's training: a single step at "slow", else this frame's units within its budget. */
   work(handle) {
     if (this.speed === 'slow') handle.step(1);
-    else handle.stepWork(this.unitsPerFrame, FRAME_BUDGET_MS[this.speed]);
+    else handle.stepWork(this.unitsPerFrame, frameBudget(this.speed, this.offThread));
   }
 
   /** After a frame whose work and read-back took `elapsed` ms: the next frame's units. */
   adapt(elapsed) {
-    if (this.speed !== 'slow') this.unitsPerFrame = nextUnits(this.unitsPerFrame, frameBudget(this.speed), elapsed);
+    if (this.speed !== 'slow') this.unitsPerFrame = nextUnits(this.unitsPerFrame, frameBudget(this.speed, this.offThread), elapsed);
   }
 
   /**
    * Waits for the next frame. "fast" gives the time a frame would wait for the screen to
-   * training too; the charts are still redrawn every DRAW_INTERVAL_MS.
+   * training too, and so does a lab in a worker at any speed but "slow"; the charts are still
+   * redrawn every DRAW_INTERVAL_MS.
    */
   nextFrame() {
-    return this.speed === 'fast' ? yieldNow() : nextFrame();
+    return this.speed === 'fast' || (this.offThread && this.speed !== 'slow') ? yieldNow() : nextFrame();
   }
 }
 
@@ -92,7 +107,8 @@ export async function trainFrames({ pacer, playing, handle, stepBefore, frameSta
     let status;
     try {
       pacer.work(handle());
-      status = await handle().refresh();
+      // Chart specs only come along as often as the charts are redrawn.
+      status = await handle().refresh({ withCharts: false, chartsEvery: DRAW_INTERVAL_MS });
     } catch (e) {
       failed(e);
       break;
@@ -114,12 +130,12 @@ export async function trainFrames({ pacer, playing, handle, stepBefore, frameSta
  */
 export async function replay(handle, target, onProgress = () => {}) {
   let k = 1;
-  let status = await handle.refresh();
+  let status = await handle.refresh({ withCharts: false });
   while (status.step < target) {
     const t0 = performance.now();
     // A unit of work is at most a step, so this never passes the target.
     handle.stepWork(Math.min(k, target - status.step), FRAME_BUDGET_MS.normal);
-    status = await handle.refresh();
+    status = await handle.refresh({ withCharts: false, chartsEvery: Infinity });
     const elapsed = performance.now() - t0;
     k = nextUnits(k, FRAME_BUDGET_MS.normal, elapsed);
     onProgress(status.step);

@@ -17,8 +17,10 @@ use std::thread;
 use std::time::{Duration, SystemTime};
 
 /// The strict policy the playground must work under, as a course site might impose: scripts
-/// only from this origin, WebAssembly compilation allowed, no eval, no inline script.
-pub const CONTENT_SECURITY_POLICY: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
+/// only from this origin, WebAssembly compilation allowed, no eval, no inline script; the labs'
+/// workers from this origin only.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; object-src 'none'";
 
 fn mime(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {

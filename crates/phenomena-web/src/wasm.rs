@@ -41,15 +41,18 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         let message = info.to_string();
-        if let Some(window) = web_sys::window() {
-            let detail = JsValue::from_str(&message);
-            let init = web_sys::CustomEventInit::new();
-            init.set_detail(&detail);
-            if let Ok(event) =
-                web_sys::CustomEvent::new_with_event_init_dict("phenomena-panic", &init)
-            {
-                let _ = window.dispatch_event(&event);
-            }
+        // The global scope is the window on the page and the worker's own scope in a lab's
+        // worker, which reports the message with the failed call.
+        let scope = js_sys::global();
+        let detail = JsValue::from_str(&message);
+        let init = web_sys::CustomEventInit::new();
+        init.set_detail(&detail);
+        let event = web_sys::CustomEvent::new_with_event_init_dict("phenomena-panic", &init);
+        let dispatch = js_sys::Reflect::get(&scope, &JsValue::from_str("dispatchEvent"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let (Ok(event), Some(dispatch)) = (event, dispatch) {
+            let _ = dispatch.call1(&scope, &event);
         }
     }));
 }
@@ -145,12 +148,10 @@ pub fn init_webgpu() -> Promise {
 
 /// Runs once, through `init_webgpu`'s shared promise.
 async fn start_webgpu() -> String {
-    let has_gpu = web_sys::window()
-        .map(|w| {
-            js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
-                .map(|g| !g.is_undefined())
-                .unwrap_or(false)
-        })
+    // `navigator.gpu` of the window or of a worker's scope.
+    let has_gpu = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &JsValue::from_str("gpu")))
+        .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
         .unwrap_or(false);
     let result = if !has_gpu {
         Err("this browser has no WebGPU (navigator.gpu is missing)".to_string())
@@ -231,6 +232,57 @@ fn draw_on(
         1.0
     };
     phenomena_charts::draw(chart, &backend.into_drawing_area(), dpr, theme).map_err(js_err)
+}
+
+/// Reads chart specs that crossed from a lab's worker (`LabHandle::chart_specs`).
+fn specs_from(value: JsValue) -> Result<Vec<phenomena_charts::ChartSpec>, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| js_err(format!("bad chart specs: {e}")))
+}
+
+/// Draws chart specs that a lab's worker built (`LabHandle.chartSpecs`) onto the canvases in
+/// `canvases` (by chart id; charts without one are skipped): the page draws what the worker
+/// trained.
+#[wasm_bindgen(js_name = drawSpecs)]
+pub fn draw_specs(
+    specs: JsValue,
+    canvases: &js_sys::Object,
+    dpr: f64,
+    dark: bool,
+) -> Result<(), JsValue> {
+    for chart in specs_from(specs)? {
+        if let Some(canvas) = canvas_for(canvases, &chart.id)? {
+            draw_on(&chart, canvas, dpr, dark)?;
+        }
+    }
+    Ok(())
+}
+
+/// One chart spec from a lab's worker as an SVG document.
+#[wasm_bindgen(js_name = specSvg)]
+pub fn spec_svg(spec: JsValue, width: u32, height: u32) -> Result<String, JsValue> {
+    let chart: phenomena_charts::ChartSpec =
+        serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(format!("bad chart spec: {e}")))?;
+    svg_of(&chart, width, height)
+}
+
+fn svg_of(chart: &phenomena_charts::ChartSpec, width: u32, height: u32) -> Result<String, JsValue> {
+    phenomena_charts::to_svg(chart, width.clamp(100, 4000), height.clamp(100, 4000)).map_err(js_err)
+}
+
+/// The canvas that `canvases` maps chart `id` to, if any.
+fn canvas_for(
+    canvases: &js_sys::Object,
+    id: &str,
+) -> Result<Option<web_sys::HtmlCanvasElement>, JsValue> {
+    let value =
+        js_sys::Reflect::get(canvases, &JsValue::from_str(id)).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_into()
+        .map(Some)
+        .map_err(|_| js_err(format!("canvases.{id} is not a canvas")))
 }
 
 /// One lab on the page. Methods that await hold the session only for their own duration;
@@ -393,15 +445,9 @@ impl LabHandle {
     pub fn draw(&self, canvases: &js_sys::Object, dpr: f64, dark: bool) -> Result<(), JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
         for chart in session.charts() {
-            let value = js_sys::Reflect::get(canvases, &JsValue::from_str(&chart.id))
-                .unwrap_or(JsValue::UNDEFINED);
-            if value.is_undefined() || value.is_null() {
-                continue;
+            if let Some(canvas) = canvas_for(canvases, &chart.id)? {
+                draw_on(&chart, canvas, dpr, dark)?;
             }
-            let canvas: web_sys::HtmlCanvasElement = value
-                .dyn_into()
-                .map_err(|_| js_err(format!("canvases.{} is not a canvas", chart.id)))?;
-            draw_on(&chart, canvas, dpr, dark)?;
         }
         Ok(())
     }
@@ -421,9 +467,15 @@ impl LabHandle {
     /// One chart as an SVG document (the same spec the canvas shows).
     #[wasm_bindgen(js_name = chartSvg)]
     pub fn chart_svg(&self, id: &str, width: u32, height: u32) -> Result<String, JsValue> {
-        let chart = self.chart(id)?;
-        phenomena_charts::to_svg(&chart, width.clamp(100, 4000), height.clamp(100, 4000))
-            .map_err(js_err)
+        svg_of(&self.chart(id)?, width, height)
+    }
+
+    /// The specs of the charts on view, as plain objects that can cross to another thread and
+    /// be drawn there with `drawSpecs`.
+    #[wasm_bindgen(js_name = chartSpecs)]
+    pub fn chart_specs(&self) -> Result<JsValue, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        to_js(&session.charts())
     }
 
     /// The latest snapshot as tidy CSV with the configuration stamped in.

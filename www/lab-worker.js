@@ -1,0 +1,108 @@
+// The engine of one <phenomena-lab>, in a dedicated worker: it trains, reads results back and
+// builds the chart specs, so the page's main thread only draws them and handles input.
+// lab-handle.js starts it and speaks to it; each message is {id, op, args}, and every op with
+// an id is answered {id, value} or {id, error, crashed}. Ops run one after another, in the
+// order they were sent.
+//
+// `step` and `stepWork` are sent without an id, so the page never waits for them; a failure of
+// one is answered on the next op that has an id.
+
+import { watchingDevices } from './gpu-watch.js';
+
+let glue = null;
+let lab = null;
+/** Why the engine stopped (a Rust panic traps the module; nothing can run in it after that). */
+let crashed = null;
+/** A failure of an op the page did not wait for, answered on the next one it does. */
+let pending = null;
+/** Every WebGPU device the engine made, for the page's tests of a lost device. */
+const devices = [];
+
+// The engine reports a panic just before its module traps. The trap may end a read-back's
+// promise without settling it, so the page hears of the crash at once, not from a reply.
+self.addEventListener('phenomena-panic', (e) => {
+  crashed = `the engine stopped with an internal error (${String(e.detail)})`;
+  self.postMessage({ event: 'crashed', reason: crashed });
+});
+
+/** The charts on view: their ids, titles, captions and text summaries, and their specs. */
+const charts = () => ({ infos: lab.charts(), specs: lab.chartSpecs() });
+
+const OPS = {
+  /** Instantiates the page's compiled module; the WebGPU engine also starts its device. */
+  async init({ glueUrl, module, kind }) {
+    glue = await import(glueUrl);
+    await glue.default({ module_or_path: module });
+    if (kind !== 'webgpu') return { gpuProblem: '' };
+    const lost = (reason) => self.postMessage({ event: 'gpu-lost', reason });
+    const gpuProblem = await watchingDevices(() => glue.initWebGpu(), { lost, made: (d) => devices.push(d) });
+    return { gpuProblem };
+  },
+  create({ lab: id, preset, params, backend }) {
+    lab?.free();
+    lab = glue.LabHandle.create(id, preset, params, backend);
+    return { notes: lab.notes() };
+  },
+  restart({ params, backend }) {
+    lab.restart(params, backend);
+    return { notes: lab.notes() };
+  },
+  step({ k }) {
+    lab.step(k);
+  },
+  stepWork({ units, budget }) {
+    lab.stepWork(units, budget);
+  },
+  /** The status, the timeline's steps and, when asked for or at the run's end, the charts. */
+  async refresh({ withCharts }) {
+    const status = await lab.refresh();
+    const ended = status.step >= status.max_steps || Boolean(status.diverged);
+    return { status, timeline: Array.from(lab.timeline()), charts: withCharts || ended ? charts() : null };
+  },
+  view({ index }) {
+    lab.view(index ?? undefined);
+    return charts();
+  },
+  csv: () => lab.csv(),
+  json: () => lab.json(),
+  series: ({ name }) => Array.from(lab.series(name)),
+  /** Reports a panic as the engine's panic hook does, and stops (for the page's tests). */
+  simulatePanic() {
+    self.dispatchEvent(new CustomEvent('phenomena-panic', { detail: 'panicked at a simulated fault' }));
+    return new Promise(() => {});
+  },
+  /** Destroys the engine's WebGPU devices, as a driver reset would (for the page's tests). */
+  loseDevices() {
+    for (const d of devices) d.destroy();
+    return devices.length;
+  },
+};
+
+async function run({ id, op, args }) {
+  if (crashed) {
+    if (id !== undefined) self.postMessage({ id, error: crashed, crashed: true });
+    return;
+  }
+  try {
+    if (!OPS[op]) throw new Error(`the lab's worker has no operation "${op}"`);
+    if (pending && id !== undefined) {
+      const error = pending;
+      pending = null;
+      throw error;
+    }
+    const value = await OPS[op](args ?? {});
+    if (id !== undefined) self.postMessage({ id, value });
+  } catch (e) {
+    // A trap (a Rust panic) leaves the module unusable: say why and answer every later op so.
+    if (e instanceof WebAssembly.RuntimeError) crashed ??= `the engine stopped with an internal error (${e.message})`;
+    const error = crashed ?? (e?.message ?? String(e));
+    if (id === undefined) pending = new Error(error);
+    else self.postMessage({ id, error, crashed: Boolean(crashed) });
+  }
+}
+
+let queue = Promise.resolve();
+self.onmessage = (e) => {
+  queue = queue.then(() => run(e.data));
+};
+self.postMessage({ event: 'loaded' });
