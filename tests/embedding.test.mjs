@@ -117,3 +117,25 @@ test('four labs training at once on one page, each in its own worker: no main-th
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a lab taken out of the page and put back starts a fresh run that trains, without an error', async () => {
+  const { page, errors } = await open('tests/fixtures/four-labs.html');
+  const step = () => page.evaluate(() => Number(document.querySelector('phenomena-lab').dataset.step));
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').status, null, { timeout: 120_000 });
+  await page.evaluate(() => document.querySelector('phenomena-lab').play());
+  await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step) > 20);
+  await page.evaluate(async () => {
+    const lab = document.querySelector('phenomena-lab');
+    lab.remove();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    document.body.prepend(lab);
+  });
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.step === '0');
+  await page.evaluate(() => document.querySelector('phenomena-lab').play());
+  await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step) > 20);
+  assert.ok((await step()) > 20);
+  assert.equal(await page.evaluate(() => document.querySelector('phenomena-lab').dataset.engine), 'worker');
+  assert.equal(await page.locator('phenomena-lab').first().locator('.message.error').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -121,6 +121,8 @@ export function autoplayWhenVisible(lab) {
     },
     { threshold: thresholds },
   );
-  lab.addEventListener('ready', () => lab.visibility.observe(lab), { once: true });
+  // Again after every start of the engine (an element added back to the page starts it anew);
+  // observing an observed element does nothing.
+  lab.addEventListener('ready', () => lab.visibility.observe(lab));
   document.addEventListener('visibilitychange', update);
 }

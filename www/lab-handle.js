@@ -14,6 +14,8 @@
 //   csv(), json(), series(name)   async
 //   dispose()
 
+import { reportGpuLost } from './engine.js';
+
 /** How long a worker may take to load the engine before the lab trains on the main thread. */
 const WORKER_START_MS = 30_000;
 
@@ -124,7 +126,8 @@ export class WorkerHandle {
     this.steps = [];
     this.shown = { infos: [], specs: [] };
     this.chartsAt = -Infinity;
-    this.onGpuLost = () => {};
+    /** Hears that the worker's WebGPU device was lost (the page's one report of it). */
+    this.onGpuLost = reportGpuLost;
   }
 
   /** Starts a fresh worker and its engine; throws a `workerProblem` error when that fails. */
@@ -148,7 +151,7 @@ export class WorkerHandle {
     const { engine } = this;
     try {
       await loaded;
-      const { gpuProblem } = await this.call('init', { glueUrl: engine.glueUrl, module: engine.module, kind: engine.kind });
+      const { gpuProblem } = await this.request('init', { glueUrl: engine.glueUrl, module: engine.module, kind: engine.kind });
       if (gpuProblem) throw workerProblem(`WebGPU could not start in a worker (${gpuProblem})`);
     } catch (e) {
       this.dispose();
@@ -184,8 +187,14 @@ export class WorkerHandle {
     this.waiting.clear();
   }
 
-  /** Sends `op` and resolves to its answer. */
+  /** Sends `op` and resolves to its answer; while a fresh worker starts, once it has. */
   call(op, args) {
+    if (this.rebooting) return this.rebooting.then(() => this.request(op, args));
+    return this.request(op, args);
+  }
+
+  /** Sends `op` to the worker as it is now. */
+  request(op, args) {
     if (this.crashed) return Promise.reject(this.crashed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -196,13 +205,14 @@ export class WorkerHandle {
 
   /** Sends `op` without waiting for it; a failure comes back with the next call. */
   send(op, args) {
-    if (!this.crashed) this.worker.postMessage({ op, args });
+    if (this.rebooting) this.rebooting.then(() => this.send(op, args), () => {});
+    else if (!this.crashed) this.worker.postMessage({ op, args });
   }
 
   async create(lab, { preset, params, backend }) {
     this.lab = lab;
     this.preset = preset;
-    const { notes } = await this.call('create', { lab, preset, params, backend });
+    const { notes } = await this.request('create', { lab, preset, params, backend });
     this.lastNotes = notes;
   }
 
@@ -215,14 +225,27 @@ export class WorkerHandle {
    * whatever happened to the engine.
    */
   async restart(params, backend) {
-    if (this.crashed) {
-      this.worker.terminate();
-      await this.boot();
-      await this.create(this.lab, { preset: null, params, backend });
-      return;
+    if (this.crashed && !this.rebooting) {
+      this.rebooting = this.reboot(params, backend).finally(() => (this.rebooting = null));
+      return this.rebooting;
     }
-    const { notes } = await this.call('restart', { params, backend });
+    // A Reset while a fresh worker starts waits for it, then restarts as asked.
+    if (this.rebooting) await this.rebooting;
+    const { notes } = await this.request('restart', { params, backend });
     this.lastNotes = notes;
+  }
+
+  /** A fresh worker in place of a crashed one, with the lab created anew. */
+  async reboot(params, backend) {
+    this.worker.terminate();
+    await this.boot();
+    try {
+      await this.create(this.lab, { preset: null, params, backend });
+    } catch (e) {
+      // No lab in the fresh worker: the next Reset starts another.
+      this.crashed = e;
+      throw e;
+    }
   }
 
   step(k) {
@@ -289,7 +312,7 @@ export class WorkerHandle {
   simulatePanic = () => this.call('simulatePanic').catch(() => {});
 
   dispose() {
-    this.crash(new Error('the lab was closed'));
+    this.crash(Object.assign(new Error('the lab was closed'), { closed: true }));
     this.worker.terminate();
   }
 }

@@ -19,7 +19,7 @@
 // this module's URL, never the host page's, so it works from another origin.
 
 import { presetValues } from './url-state.js';
-import { onGpuLost, reportGpuLost, softwareAdapter } from './engine.js';
+import { onGpuLost, softwareAdapter } from './engine.js';
 import { createLabHandle } from './lab-handle.js';
 import { el, richText } from './dom.js';
 import { Pacer, DRAW_INTERVAL_MS } from './trainer.js';
@@ -75,6 +75,11 @@ export class PhenomenaLab extends HTMLElement {
     this.applyTheme();
     for (const m of initialMessages) this.message(m, 'warn');
     this.handleReady = this.createHandle();
+    this.listen();
+  }
+
+  /** What the element listens to while it is in the page: a lost GPU, and the page's keys. */
+  listen() {
     this.unwatchGpu?.();
     this.unwatchGpu = onGpuLost((reason) => this.recoverOnCpu(reason, this.playing));
     if (!this.options.embedded) listenToPageKeys(this);
@@ -82,10 +87,16 @@ export class PhenomenaLab extends HTMLElement {
 
   connectedCallback() {
     this.applyTheme();
-    // Moved elsewhere in the page: the lab's engine was closed when it left, so start it again.
-    if (this.configured && this.disposed) {
-      this.disposed = false;
-      this.handleReady = this.createHandle();
+    if (this.configured) {
+      // Back in the page (moved, or removed and added again): listen again, and start the
+      // engine again if it was closed when the element left.
+      this.listen();
+      this.resizeObserver?.observe(this.charts.node);
+      this.visibility?.observe(this);
+      if (this.disposed) {
+        this.disposed = false;
+        this.handleReady = this.createHandle();
+      }
     }
     this.darkQuery?.addEventListener?.('change', this.onSchemeChange);
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
@@ -107,16 +118,18 @@ export class PhenomenaLab extends HTMLElement {
     this.playing = false;
     // Once the element is really gone (not just moved), its worker goes too.
     setTimeout(() => {
-      if (this.isConnected || !this.handle) return;
-      this.handle.dispose();
+      if (this.isConnected) return;
+      this.handle?.dispose();
       this.handle = null;
+      // An engine still starting is closed when it arrives (see createHandle).
       this.disposed = true;
     }, 0);
     this.unwatchGpu?.();
+    if (this.pageKeys) document.removeEventListener('keydown', this.pageKeys);
+    this.pageKeys = null;
     this.resizeObserver?.disconnect();
     this.visibility?.disconnect();
     this.darkQuery?.removeEventListener?.('change', this.onSchemeChange);
-    if (this.pageKeys) document.removeEventListener('keydown', this.pageKeys);
   }
 
   attributeChangedCallback() {
@@ -240,6 +253,8 @@ export class PhenomenaLab extends HTMLElement {
     const { engine, info, state } = this;
     this.handle?.dispose();
     this.handle = null;
+    // Only the latest start keeps its engine (the element may leave, or start again, meanwhile).
+    const start = (this.starts = (this.starts ?? 0) + 1);
     const options = { worker: this.getAttribute('worker') !== 'off' };
     let created;
     try {
@@ -256,10 +271,13 @@ export class PhenomenaLab extends HTMLElement {
       }
     }
     const { handle, fallback } = created;
+    if (start !== this.starts || !this.isConnected) {
+      handle.dispose();
+      return;
+    }
     this.handle = handle;
     this.pacer.offThread = handle.offThread;
     this.dataset.engine = handle.offThread ? 'worker' : 'page';
-    handle.onGpuLost = reportGpuLost;
     if (fallback && options.worker) this.message(`This lab trains on the page's main thread, so the page may stutter while it trains: ${fallback}.`, 'info');
     for (const note of handle.notes()) this.message(note, 'warn');
     await this.afterRestart();

@@ -44,8 +44,13 @@ export async function singleStep(lab) {
   await lab.refresh();
 }
 
-/** One frame after another while playing: a frame's work, the read-back, then the charts. */
+/**
+ * One frame after another while playing: a frame's work, the read-back, then the charts. A lab
+ * in a worker brings chart specs only every DRAW_INTERVAL_MS, so after a pause it reads back
+ * once more: the charts and exports then show the step the readout says.
+ */
 async function trainWhilePlaying(lab) {
+  let failed = false;
   await trainFrames({
     pacer: lab.pacer,
     playing: () => lab.playing,
@@ -63,8 +68,12 @@ async function trainWhilePlaying(lab) {
       updateTimeline(lab);
     },
     shown: (status) => showFrame(lab, status),
-    failed: (e) => lab.fail(e),
+    failed: (e) => {
+      failed = true;
+      lab.fail(e);
+    },
   });
+  if (!failed && lab.handle?.offThread && lab.isConnected && !lab.recovering) await lab.refresh();
   lab.setPlayButton();
 }
 

@@ -8,6 +8,8 @@ import { replay, sleep } from './trainer.js';
 
 /** Stops `lab` after error `e`; a lost GPU moves its run to the CPU instead of ending it. */
 export async function fail(lab, e) {
+  // The element left the page and its engine was closed: nothing went wrong.
+  if (e?.closed) return;
   const wasPlaying = lab.playing;
   lab.playing = false;
   lab.setPlayButton();
