@@ -73,8 +73,10 @@ async function trainWhilePlaying(lab) {
       lab.fail(e);
     },
   });
-  if (!failed && lab.handle?.offThread && lab.isConnected && !lab.recovering) await lab.refresh();
   lab.setPlayButton();
+  // Paused mid-run (a finished or diverged run already brought its last charts).
+  const ended = !lab.status || lab.status.diverged || lab.status.step >= lab.status.max_steps;
+  if (!failed && !ended && lab.handle?.offThread && lab.isConnected && !lab.recovering) await lab.refresh();
 }
 
 /** After a frame's training: the charts, its `step` event, and the end of a run. */
