@@ -259,6 +259,10 @@ test('the timeline scrubs back along the charts\' log axis, and Play returns to 
   const past = await page.locator('figure[data-chart="ood"] .sr-only').textContent();
   assert.notEqual(past, live, 'an earlier step shows other values');
   await slider.fill('100');
+  // The worker answers the scrub asynchronously: wait for the view to move, then check it.
+  await page
+    .waitForFunction((m) => Number(document.querySelector('phenomena-lab').dataset.viewing) !== m, middle, { timeout: 10_000 })
+    .catch(() => {});
   assert.ok((await viewing()) < middle, 'further left is earlier');
   await page.click('button.play');
   await page.waitForFunction(() => document.querySelector('phenomena-lab').dataset.viewing === undefined);
