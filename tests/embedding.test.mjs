@@ -139,3 +139,43 @@ test('a lab taken out of the page and put back starts a fresh run that trains, w
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('with the WebGPU engine loaded, only a lab that trains on WebGPU starts a device in its worker', async () => {
+  const { page, errors } = await open('tests/fixtures/four-labs.html');
+  const labs = () => page.evaluate(() => [...document.querySelectorAll('phenomena-lab')].map((lab) => lab.status !== undefined));
+  await page.waitForFunction(() => [...document.querySelectorAll('phenomena-lab')].every((lab) => lab.status), null, { timeout: 120_000 });
+  assert.equal((await labs()).length, 4);
+  // A lab on WebGPU loads the WebGPU engine; one on flex added after it shares that engine.
+  await page.evaluate(async () => {
+    const add = (backend) => {
+      const lab = document.createElement('phenomena-lab');
+      lab.setAttribute('lab', 'overoptimization');
+      lab.setAttribute('params', 'steps=20');
+      lab.setAttribute('backend', backend);
+      document.body.append(lab);
+      return lab;
+    };
+    const ready = (lab) => new Promise((resolve) => {
+      const check = () => (lab.status ? resolve() : setTimeout(check, 50));
+      check();
+    });
+    window.gpuLab = add('webgpu');
+    await ready(window.gpuLab);
+    window.cpuLab = add('flex');
+    await ready(window.cpuLab);
+  });
+  const seen = await page.evaluate(async () => ({
+    engines: [window.gpuLab.engine.kind, window.cpuLab.engine.kind],
+    where: [window.gpuLab.dataset.engine, window.cpuLab.dataset.engine],
+    devices: [await window.gpuLab.handle.deviceCount(), await window.cpuLab.handle.deviceCount()],
+  }));
+  assert.deepEqual(seen.engines, ['webgpu', 'webgpu']);
+  assert.deepEqual(seen.where, ['worker', 'worker']);
+  assert.ok(seen.devices[0] >= 1, 'the WebGPU lab\'s worker made a device');
+  assert.equal(seen.devices[1], 0, 'the flex lab\'s worker made none');
+  // The flex lab still trains in its worker.
+  await page.evaluate(() => window.cpuLab.play());
+  await page.waitForFunction(() => Number(window.cpuLab.dataset.step) >= 20);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

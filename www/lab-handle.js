@@ -151,8 +151,7 @@ export class WorkerHandle {
     const { engine } = this;
     try {
       await loaded;
-      const { gpuProblem } = await this.request('init', { glueUrl: engine.glueUrl, module: engine.module, kind: engine.kind });
-      if (gpuProblem) throw workerProblem(`WebGPU could not start in a worker (${gpuProblem})`);
+      await this.request('init', { glueUrl: engine.glueUrl, module: engine.module });
     } catch (e) {
       this.dispose();
       throw e.workerProblem ? e : workerProblem(`the worker could not load the engine (${e.message})`);
@@ -175,7 +174,8 @@ export class WorkerHandle {
     if (message.error === undefined) waiter.resolve(message.value);
     else {
       if (message.crashed) this.crashed = new Error(message.error);
-      waiter.reject(new Error(message.error));
+      // WebGPU that starts on the page but not in the worker: the lab falls back to the page.
+      waiter.reject(message.workerProblem ? workerProblem(message.error) : new Error(message.error));
     }
   }
 
@@ -306,6 +306,8 @@ export class WorkerHandle {
   csv = () => this.call('csv');
   json = () => this.call('json');
   series = (name) => this.call('series', { name });
+  /** How many WebGPU devices the worker made (for tests). */
+  deviceCount = () => this.call('deviceCount');
   /** Destroys the worker's WebGPU devices, as a driver reset would (for tests). */
   loseDevices = () => this.call('loseDevices');
   /** Makes the worker's engine crash as a Rust panic would (for tests). */

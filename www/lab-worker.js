@@ -26,24 +26,41 @@ self.addEventListener('phenomena-panic', (e) => {
 });
 
 /** The charts on view: their ids, titles, captions and text summaries, and their specs. */
-const charts = () => ({ infos: lab.charts(), specs: lab.chartSpecs() });
+const charts = () => lab.chartSpecs();
+
+/** The backend strings that mean WebGPU (the engine's `Backend::parse`). */
+const WEBGPU = new Set(['webgpu', 'gpu']);
+/** The WebGPU engine's device start, made once and only for a lab that trains on it. */
+let webGpuStart = null;
+
+/**
+ * Starts this worker's WebGPU device before a run on it. A worker whose lab trains on flex
+ * never makes one, even with the WebGPU engine loaded (another lab on the page may use it).
+ */
+async function readyFor(backend) {
+  if (!WEBGPU.has(backend)) return;
+  webGpuStart ??= watchingDevices(() => glue.initWebGpu(), {
+    lost: (reason) => self.postMessage({ event: 'gpu-lost', reason }),
+    made: (d) => devices.push(d),
+  });
+  const gpuProblem = await webGpuStart;
+  if (gpuProblem) throw Object.assign(new Error(`WebGPU could not start in a worker (${gpuProblem})`), { workerProblem: true });
+}
 
 const OPS = {
-  /** Instantiates the page's compiled module; the WebGPU engine also starts its device. */
-  async init({ glueUrl, module, kind }) {
+  /** Instantiates the page's compiled module. */
+  async init({ glueUrl, module }) {
     glue = await import(glueUrl);
     await glue.default({ module_or_path: module });
-    if (kind !== 'webgpu') return { gpuProblem: '' };
-    const lost = (reason) => self.postMessage({ event: 'gpu-lost', reason });
-    const gpuProblem = await watchingDevices(() => glue.initWebGpu(), { lost, made: (d) => devices.push(d) });
-    return { gpuProblem };
   },
-  create({ lab: id, preset, params, backend }) {
+  async create({ lab: id, preset, params, backend }) {
+    await readyFor(backend);
     lab?.free();
     lab = glue.LabHandle.create(id, preset, params, backend);
     return { notes: lab.notes() };
   },
-  restart({ params, backend }) {
+  async restart({ params, backend }) {
+    await readyFor(backend);
     lab.restart(params, backend);
     return { notes: lab.notes() };
   },
@@ -71,6 +88,8 @@ const OPS = {
     self.dispatchEvent(new CustomEvent('phenomena-panic', { detail: 'panicked at a simulated fault' }));
     return new Promise(() => {});
   },
+  /** How many WebGPU devices this worker made (for the page's tests). */
+  deviceCount: () => devices.length,
   /** Destroys the engine's WebGPU devices, as a driver reset would (for the page's tests). */
   loseDevices() {
     for (const d of devices) d.destroy();
@@ -97,7 +116,7 @@ async function run({ id, op, args }) {
     if (e instanceof WebAssembly.RuntimeError) crashed ??= `the engine stopped with an internal error (${e.message})`;
     const error = crashed ?? (e?.message ?? String(e));
     if (id === undefined) pending = new Error(error);
-    else self.postMessage({ id, error, crashed: Boolean(crashed) });
+    else self.postMessage({ id, error, crashed: Boolean(crashed), workerProblem: Boolean(e?.workerProblem) });
   }
 }
 

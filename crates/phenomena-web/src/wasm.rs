@@ -211,6 +211,24 @@ struct ChartInfo {
     summary: String,
 }
 
+impl ChartInfo {
+    fn of(chart: &phenomena_charts::ChartSpec) -> Self {
+        ChartInfo {
+            summary: chart.text_summary(),
+            id: chart.id.clone(),
+            title: chart.title.clone(),
+            caption: chart.caption.clone(),
+        }
+    }
+}
+
+/// What a lab's worker sends of its charts (`LabHandle.chartSpecs`).
+#[derive(Serialize)]
+struct ChartsOnView {
+    infos: Vec<ChartInfo>,
+    specs: Vec<phenomena_charts::ChartSpec>,
+}
+
 /// Draws one chart onto a canvas at pixel ratio `dpr` (clamped to [0.5, 8] so that a
 /// print-resolution export stays sharp and a bad value cannot ask for absurd sizes).
 fn draw_on(
@@ -425,16 +443,7 @@ impl LabHandle {
     /// Id, title, caption and a text summary of each chart (for captions and screen readers).
     pub fn charts(&self) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        let list: Vec<ChartInfo> = session
-            .charts()
-            .into_iter()
-            .map(|c| ChartInfo {
-                summary: c.text_summary(),
-                id: c.id,
-                title: c.title,
-                caption: c.caption,
-            })
-            .collect();
+        let list: Vec<ChartInfo> = session.charts().iter().map(ChartInfo::of).collect();
         to_js(&list)
     }
 
@@ -470,12 +479,15 @@ impl LabHandle {
         svg_of(&self.chart(id)?, width, height)
     }
 
-    /// The specs of the charts on view, as plain objects that can cross to another thread and
-    /// be drawn there with `drawSpecs`.
+    /// The charts on view as plain objects that can cross to another thread: `infos` as
+    /// `charts` gives them, and `specs` to draw there with `drawSpecs`. One call builds the
+    /// specs once for both.
     #[wasm_bindgen(js_name = chartSpecs)]
     pub fn chart_specs(&self) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        to_js(&session.charts())
+        let specs = session.charts();
+        let infos: Vec<ChartInfo> = specs.iter().map(ChartInfo::of).collect();
+        to_js(&ChartsOnView { infos, specs })
     }
 
     /// The latest snapshot as tidy CSV with the configuration stamped in.
