@@ -242,6 +242,53 @@ test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split
   await patch.page.close();
 });
 
+test('an ensemble trains in one worker per core and shows what one worker training every seed shows', async () => {
+  // A machine reporting `cores` cores; the run trained to its end, and its JSON export.
+  const trained = async (cores) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(120_000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript((k) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => k }), cores);
+    await page.goto(`${BASE_URL}#lab=simplicity-bias&preset=useful&dim=20&width=8&steps=60&cluster_step=10&seeds=5&backend=flex`, { timeout: 120_000 });
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    await page.click('button.play');
+    await waitForStep(page, 60);
+    const lab = await page.evaluate(async () => {
+      const el = document.querySelector('phenomena-lab');
+      return { workers: el.handle.shards.length, engine: el.dataset.engine, json: JSON.parse(await el.handle.json()).snapshot };
+    });
+    await page.close();
+    return { ...lab, errors };
+  };
+  const one = await trained(1);
+  const three = await trained(3);
+  assert.equal(one.workers, 1);
+  // Five seeds on three cores: shares of 2, 2 and 1.
+  assert.equal(three.workers, 3);
+  assert.equal(three.engine, 'worker');
+  assert.equal(three.json.scalars.seeds, 5);
+  assert.equal(three.json.params.seeds, 5, 'the export names every seed');
+  assert.deepEqual(Object.keys(three.json.series).sort(), Object.keys(one.json.series).sort());
+  assert.ok(three.json.series['useful.accuracy'], 'USEFUL trained in every shard');
+  for (const [name, series] of Object.entries(one.json.series)) {
+    const other = three.json.series[name];
+    assert.deepEqual(other.x, series.x, name);
+    series.y.forEach((y, i) => assert.ok(Math.abs(other.y[i] - y) <= 1e-9, `${name}[${i}]: ${other.y[i]} vs ${y}`));
+  }
+  for (const [name, value] of Object.entries(one.json.scalars)) assert.ok(Math.abs(three.json.scalars[name] - value) <= 1e-9, name);
+  assert.deepEqual([...one.errors, ...three.errors], []);
+
+  // A seed count out of range is clamped and said, as for a lab in one worker.
+  const page = await browser.newPage();
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 3 }));
+  await page.goto(`${BASE_URL}#lab=simplicity-bias&preset=useful&seeds=99&backend=flex`, { timeout: 120_000 });
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  assert.match(await page.locator('.messages[role=alert]').textContent(), /seeds.*\[1, 16\]/);
+  assert.equal(await page.evaluate(() => document.querySelector('phenomena-lab').handle.shards.reduce((n, s) => n + 1, 0)), 3);
+  await page.close();
+});
+
 test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {
   const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=2000');
   await page.click('button.play');

@@ -15,6 +15,7 @@
 //   dispose()
 
 import { reportGpuLost } from './engine.js';
+import { ShardedHandle } from './lab-shards.js';
 
 /** How long a worker may take to load the engine before the lab trains on the main thread. */
 const WORKER_START_MS = 30_000;
@@ -28,6 +29,9 @@ export async function createLabHandle(engine, lab, state, { worker = true } = {}
   let fallback = 'this page asked for no worker';
   if (worker) {
     try {
+      // An ensemble whose seeds train apart gets a worker per share of them (lab-shards.js).
+      const info = engine.catalog.find((l) => l.id === lab);
+      if (info?.seed_shards) return { handle: await ShardedHandle.start(engine, lab, state), fallback: '' };
       const handle = await WorkerHandle.start(engine);
       try {
         await handle.create(lab, state);
@@ -261,16 +265,21 @@ export class WorkerHandle {
    * are older than `chartsEvery` ms (the page redraws at most that often while training), and
    * always at the run's end.
    */
-  async refresh({ withCharts = true, chartsEvery = 100 } = {}) {
+  async refresh({ withCharts = true, chartsEvery = 100, imports } = {}) {
     const now = performance.now();
     const wanted = withCharts || now - this.chartsAt >= chartsEvery;
-    const { status, timeline, charts } = await this.call('refresh', { withCharts: wanted });
+    const { status, timeline, charts } = await this.call('refresh', { withCharts: wanted, imports });
     this.steps = timeline;
     if (charts) {
       this.shown = charts;
       this.chartsAt = now;
     }
     return status;
+  }
+
+  /** Reads back as one shard of an ensemble: {status, record} (see lab-shards.js). */
+  shardRefresh() {
+    return this.call('shardRefresh');
   }
 
   timeline() {

@@ -70,11 +70,20 @@ const OPS = {
   stepWork({ units, budget }) {
     lab.stepWork(units, budget);
   },
-  /** The status, the timeline's steps and, when asked for or at the run's end, the charts. */
-  async refresh({ withCharts }) {
+  /**
+   * The status, the timeline's steps and, when asked for or at the run's end, the charts. An
+   * ensemble's first shard first takes the other shards' records (`imports`).
+   */
+  async refresh({ withCharts, imports }) {
+    if (imports) lab.absorbShards(imports);
     const status = await lab.refresh();
     const ended = status.step >= status.max_steps || Boolean(status.diverged);
     return { status, timeline: Array.from(lab.timeline()), charts: withCharts || ended ? charts() : null };
+  },
+  /** The status and what this shard of an ensemble recorded, for the shard that shows it. */
+  async shardRefresh() {
+    const status = await lab.refresh();
+    return { status, record: lab.shardRecord() };
   },
   view({ index }) {
     lab.view(index ?? undefined);

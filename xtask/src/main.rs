@@ -5,7 +5,8 @@
 //! - `test`   — native tests, wasm tests in headless Chromium (WebGPU and flex), page tests;
 //! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
 //!   main-thread task, time to the first chart, a 100 000-step memory soak, the time from Play
-//!   to every preset's last step on the page, and the page size;
+//!   to every preset's last step on the page, an ensemble's seeds in one worker against one
+//!   per core, and the page size;
 //! - `thumbs` — write the gallery's catalog (`www/catalog.json`, from the registry) and redraw
 //!   its stills (`www/thumbs/<lab>.svg`) from each lab's first preset, trained natively to its
 //!   end.
@@ -211,6 +212,7 @@ fn bench() -> Result<(), String> {
         "tests/bench/browser-bench.mjs",
         "tests/bench/soak.mjs",
         "tests/bench/story.mjs",
+        "tests/bench/cores.mjs",
     ] {
         run(Command::new("node").arg(script).env(
             "PHENOMENA_URL",

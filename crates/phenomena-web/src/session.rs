@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use burn::prelude::Device;
 use phenomena::lab::ParamError;
-use phenomena::{Lab, LabError, OutOfRange, Params, RunSummary, Snapshot, labs};
+use phenomena::{Lab, LabError, OutOfRange, Params, RunSummary, ShardRecord, Snapshot, labs};
 use phenomena_charts::ChartSpec;
 
 /// Where a run trains.
@@ -136,7 +136,11 @@ impl Session {
     pub async fn refresh(&mut self) -> Result<&Snapshot, LabError> {
         let snapshot = self.lab.snapshot().await?;
         self.viewing = None;
-        if self.timeline.last().is_none_or(|s| s.step < snapshot.step) {
+        // A later read-back at the same step may know more (other shards of an ensemble
+        // catching up): it replaces that step's entry.
+        if let Some(last) = self.timeline.last_mut().filter(|s| s.step == snapshot.step) {
+            *last = snapshot.clone();
+        } else if self.timeline.last().is_none_or(|s| s.step < snapshot.step) {
             self.timeline.push(snapshot.clone());
             if self.timeline.len() > TIMELINE_LIMIT {
                 let newest = self.timeline.pop();
@@ -180,6 +184,16 @@ impl Session {
             Some(s) => self.lab.charts(s, &self.history),
             None => Vec::new(),
         }
+    }
+
+    /// What this run recorded, as one shard of an ensemble (labs with `seed_shards`).
+    pub fn shard_record(&self) -> Option<ShardRecord> {
+        self.lab.shard_record()
+    }
+
+    /// The other shards' records, shown from the next refresh on.
+    pub fn absorb_shards(&mut self, shards: Vec<ShardRecord>) -> Result<(), LabError> {
+        self.lab.absorb_shards(shards)
     }
 
     pub fn history(&self) -> &[RunSummary] {

@@ -502,6 +502,30 @@ impl LabHandle {
         Ok(session.latest().map(|s| s.to_json()).unwrap_or_default())
     }
 
+    /// What this run has recorded (as of the last refresh), as one shard of an ensemble whose
+    /// seeds train in several engines; null for a lab whose seeds do not train apart.
+    #[wasm_bindgen(js_name = shardRecord)]
+    pub fn shard_record(&self) -> Result<JsValue, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        match session.shard_record() {
+            Some(record) => to_js(&record),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// The records of the ensemble's other shards (`shardRecord` of each, in seed order), shown
+    /// with this run's own seeds from the next refresh on.
+    #[wasm_bindgen(js_name = absorbShards)]
+    pub fn absorb_shards(&self, records: JsValue) -> Result<(), JsValue> {
+        let records: Vec<phenomena::ShardRecord> = serde_wasm_bindgen::from_value(records)
+            .map_err(|e| js_err(format!("bad shard records: {e}")))?;
+        self.session
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .absorb_shards(records)
+            .map_err(js_err)
+    }
+
     /// One recorded series of the latest snapshot as [x0, y0, x1, y1, …].
     pub fn series(&self, name: &str) -> Result<Vec<f64>, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;

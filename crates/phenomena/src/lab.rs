@@ -375,6 +375,23 @@ pub struct LabInfo {
     pub presets: Vec<Preset>,
     /// What the lab's runs measured, in plain words, where they differ from the papers.
     pub notes: &'static str,
+    /// Whether the lab's seeds train independently, so that several engines may each train a
+    /// share of them and one shows them all (see [`ShardRecord`]).
+    pub seed_shards: bool,
+}
+
+/// What one engine training a share of a lab's seeds has recorded, for the engine that shows
+/// every seed ([`Lab::absorb_shards`]). A lab with seeds `s … s + k` can train as shards with
+/// seeds `s … s + a`, `s + a … s + b`, …: seeds are independent, so the shown lab's series and
+/// scalars are those of one lab training them all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    /// How many seeds the shard trains.
+    pub seeds: usize,
+    /// Its recorded series per seed, keyed `"{seed index in the shard}/{name}"`.
+    pub series: BTreeMap<String, Series>,
+    /// Per-seed numbers that are not series (one value per seed), by name.
+    pub per_seed: BTreeMap<String, Vec<f64>>,
 }
 
 /// One named curve in a snapshot: x values (usually steps) and y values.
@@ -549,6 +566,19 @@ pub trait Lab {
     fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec>;
     /// Headline numbers of this run, kept by the caller across resets.
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary>;
+    /// What this lab has recorded, as one shard of a larger ensemble (labs whose info has
+    /// `seed_shards`; as of the last snapshot).
+    fn shard_record(&self) -> Option<ShardRecord> {
+        None
+    }
+    /// Takes the records of the other shards of the ensemble this lab shows, in seed order
+    /// after its own seeds; the next snapshot includes them.
+    fn absorb_shards(&mut self, _shards: Vec<ShardRecord>) -> Result<(), LabError> {
+        Err(LabError::Backend(format!(
+            "the {} lab does not train its seeds in shards",
+            self.info().id
+        )))
+    }
 
     /// Trains to the planned end, reading back whenever stepping pauses (a lab may need
     /// results read back before it can go on, like USEFUL's clustering).

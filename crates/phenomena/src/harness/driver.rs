@@ -10,7 +10,9 @@ use burn::tensor::{TensorData, Transaction};
 use phenomena_charts::ChartSpec;
 
 use super::recorder::{Divergence, DivergenceCheck, Recorder, RunHeader};
-use crate::lab::{Lab, LabError, LabInfo, LocalFuture, Params, RunSummary, Series, Snapshot};
+use crate::lab::{
+    Lab, LabError, LabInfo, LocalFuture, Params, RunSummary, Series, ShardRecord, Snapshot,
+};
 
 /// A lab's science: its runs, what one step of them does, and what they record.
 pub trait Experiment: Sized + 'static {
@@ -86,6 +88,16 @@ pub trait Experiment: Sized + 'static {
     fn summary(&self, _snapshot: &Snapshot) -> Option<RunSummary> {
         None
     }
+    /// This experiment as one shard of a larger ensemble: what it recorded (see
+    /// [`Lab::shard_record`]); labs whose info has `seed_shards` implement it.
+    fn shard_record(&self, _recorder: &Recorder) -> Option<ShardRecord> {
+        None
+    }
+    /// The other shards' records, shown with this experiment's own seeds from the next
+    /// snapshot on; `false` where the experiment has no shards.
+    fn absorb_shards(&mut self, _shards: Vec<ShardRecord>) -> bool {
+        false
+    }
 }
 
 /// The log-spaced recording schedule: every step early on, then ever more sparsely, so
@@ -111,6 +123,8 @@ impl Schedule {
 /// An experiment under the shared driver: this is what the registry hands out as a [`Lab`].
 pub struct Lockstep<E: Experiment> {
     experiment: E,
+    /// The parameters this lab was built with (its snapshots' may cover other shards too).
+    params: Params,
     recorder: Recorder,
     header: RunHeader,
     schedule: Schedule,
@@ -132,10 +146,11 @@ impl<E: Experiment> Lockstep<E> {
             header: RunHeader {
                 lab: E::ID,
                 seed: params.get("seed") as u64,
-                params,
+                params: params.clone(),
                 backend: backend.to_string(),
             },
             experiment,
+            params,
             recorder,
             steps: 0,
             slot: 0,
@@ -233,6 +248,28 @@ impl<E: Experiment> Lab for Lockstep<E> {
 
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary> {
         self.experiment.summary(snapshot)
+    }
+
+    fn shard_record(&self) -> Option<ShardRecord> {
+        self.experiment.shard_record(&self.recorder)
+    }
+
+    fn absorb_shards(&mut self, shards: Vec<ShardRecord>) -> Result<(), LabError> {
+        let others: usize = shards.iter().map(|s| s.seeds).sum();
+        if self.experiment.absorb_shards(shards) {
+            // The run shown, and the configuration its exports carry, covers every shard.
+            let own = self.params.get("seeds");
+            self.header
+                .params
+                .0
+                .insert("seeds".to_string(), own + others as f64);
+            Ok(())
+        } else {
+            Err(LabError::Backend(format!(
+                "the {} lab does not train its seeds in shards",
+                E::ID
+            )))
+        }
     }
 }
 

@@ -246,3 +246,31 @@ fn every_parameter_at_its_extremes_builds_or_is_refused_clearly() {
         }
     }
 }
+
+/// A lab that says its seeds train apart records itself as a shard and takes others' records;
+/// every other lab refuses them with its name.
+#[test]
+fn only_labs_whose_seeds_train_apart_take_shards() {
+    for info in all() {
+        let mut lab = create(
+            info.id,
+            crate::lab::default_params(&info.schema),
+            &Device::flex(),
+            "flex",
+        )
+        .unwrap();
+        assert_eq!(
+            lab.shard_record().is_some(),
+            info.seed_shards,
+            "{}",
+            info.id
+        );
+        match lab.absorb_shards(Vec::new()) {
+            Ok(()) => assert!(info.seed_shards, "{}", info.id),
+            Err(e) => {
+                assert!(!info.seed_shards, "{}", info.id);
+                assert!(e.to_string().contains(info.id), "{e}");
+            }
+        }
+    }
+}

@@ -45,6 +45,7 @@ pub fn info() -> LabInfo {
                 at 0.84–0.98 (0.91 or more on 9 of 10). \
                 Symmetric noise here always moves a label to another class, unlike the official \
                 code, whose symmetric noise may redraw the true label.",
+        seed_shards: false,
     }
 }
 

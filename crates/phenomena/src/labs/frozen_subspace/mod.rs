@@ -40,6 +40,7 @@ pub fn info() -> LabInfo {
                 of w changes by less than 1e-5 (relative) over 4 000 steps at α = 0.5. A single \
                 seed at N = 200 scatters around the theory by several percent, most visibly at \
                 α = 1, where the finite-N peak is smeared.",
+        seed_shards: false,
     }
 }
 

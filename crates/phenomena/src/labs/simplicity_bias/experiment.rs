@@ -16,7 +16,9 @@ use super::model::{Arch, Net, Run, example_losses, logistic_loss, slow_examples}
 use super::{ID, info};
 use crate::batches::Batches;
 use crate::harness::{Divergence, Experiment, Recorder, Schedule};
-use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::lab::{
+    LabError, LabInfo, ParamError, Params, RunSummary, Series, ShardRecord, Snapshot, fmt_num,
+};
 use crate::optim::Optimizer;
 use crate::rng::{Stream, rng_indexed};
 use crate::tensors::{column, indices, matrix};
@@ -81,6 +83,8 @@ pub struct SimplicityBias {
     /// True between the slots of a lab step: USEFUL's split waits for a step boundary, where
     /// every world's GD has taken the same steps, whenever the page reads back.
     mid_step: bool,
+    /// The other shards of the ensemble shown here, whose seeds follow this lab's.
+    others: Vec<ShardRecord>,
 }
 
 fn bad(name: &str, message: String) -> LabError {
@@ -231,6 +235,7 @@ impl SimplicityBias {
             worlds,
             shown_predictions: Vec::new(),
             mid_step: false,
+            others: Vec::new(),
         })
     }
 
@@ -427,33 +432,57 @@ impl SimplicityBias {
             .unwrap_or_default()
     }
 
-    /// Purity (share of the slow clusters without the fast feature) and recall (share of the
-    /// examples without it that were put in a slow cluster), averaged over seeds.
+    /// Purity (share of world `w`'s slow clusters without the fast feature) and recall (share
+    /// of its examples without it that were put in a slow cluster), once its split is made.
+    fn world_split_quality(w: &World) -> Option<(f64, f64)> {
+        let (slow, _) = w.split.as_ref()?;
+        let slow_count = slow.iter().filter(|s| **s).count();
+        let missing = w.has_fast.iter().filter(|f| !**f).count();
+        let hits = slow
+            .iter()
+            .zip(&w.has_fast)
+            .filter(|(s, f)| **s && !**f)
+            .count();
+        Some((
+            hits as f64 / slow_count.max(1) as f64,
+            hits as f64 / missing.max(1) as f64,
+        ))
+    }
+
+    /// Split purity and recall averaged over every seed shown, once every seed has its split.
     fn split_quality(&self) -> Option<(f64, f64)> {
         let mut purity = Vec::new();
         let mut recall = Vec::new();
         for w in &self.worlds {
-            let (slow, _) = w.split.as_ref()?;
-            let slow_count = slow.iter().filter(|s| **s).count();
-            let missing = w.has_fast.iter().filter(|f| !**f).count();
-            let hits = slow
-                .iter()
-                .zip(&w.has_fast)
-                .filter(|(s, f)| **s && !**f)
-                .count();
-            purity.push(hits as f64 / slow_count.max(1) as f64);
-            recall.push(hits as f64 / missing.max(1) as f64);
+            let (p, r) = Self::world_split_quality(w)?;
+            purity.push(p);
+            recall.push(r);
+        }
+        for shard in &self.others {
+            purity.extend(shard.per_seed.get("split_purity")?);
+            recall.extend(shard.per_seed.get("split_recall")?);
         }
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         Some((mean(&purity), mean(&recall)))
+    }
+
+    /// Seeds shown: this lab's own and the other shards'.
+    fn total_seeds(&self) -> usize {
+        self.worlds.len() + self.others.iter().map(|s| s.seeds).sum::<usize>()
     }
 
     /// Mean and standard deviation over seeds of every recorded series.
     fn aggregate(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let recorded = recorder.series();
         let mut out = BTreeMap::new();
+        let seeds = self.total_seeds();
         for name in recorded.keys().filter_map(|k| k.strip_prefix("0/")) {
             let all: Vec<&Series> = self.per_seed(recorded, name).collect();
+            // A shard that has not recorded this series yet (USEFUL's split comes at a step
+            // boundary of each shard's own) leaves it out until every seed has it.
+            if all.len() < seeds {
+                continue;
+            }
             let len = all.iter().map(|s| s.y.len()).min().unwrap_or(0);
             let x = all[0].x[..len].to_vec();
             let k = all.len() as f64;
@@ -470,20 +499,25 @@ impl SimplicityBias {
                     y: mean,
                 },
             );
-            if self.worlds.len() > 1 {
+            if seeds > 1 {
                 out.insert(format!("{name}.std"), Series { x, y: std });
             }
         }
         out
     }
 
-    /// Series `name` (like `gd.accuracy`) of every seed that has recorded it.
+    /// Series `name` (like `gd.accuracy`) of every seed that has recorded it, this lab's seeds
+    /// first, then the other shards' in order.
     fn per_seed<'a>(
-        &self,
+        &'a self,
         recorded: &'a BTreeMap<String, Series>,
         name: &'a str,
     ) -> impl Iterator<Item = &'a Series> {
-        (0..self.worlds.len()).filter_map(move |w| recorded.get(&format!("{w}/{name}")))
+        let own = (0..self.worlds.len()).filter_map(move |w| recorded.get(&format!("{w}/{name}")));
+        let others = self.others.iter().flat_map(move |shard| {
+            (0..shard.seeds).filter_map(move |w| shard.series.get(&format!("{w}/{name}")))
+        });
+        own.chain(others)
     }
 }
 
@@ -597,7 +631,7 @@ impl Experiment for SimplicityBias {
     fn complete(&self, recorder: &Recorder, snapshot: &mut Snapshot) {
         let series = &mut snapshot.series;
         let scalars = &mut snapshot.scalars;
-        scalars.insert("seeds".into(), self.worlds.len() as f64);
+        scalars.insert("seeds".into(), self.total_seeds() as f64);
         if let (Some((purity, recall)), Arch::Patch { .. }) = (self.split_quality(), self.arch) {
             scalars.insert("useful.split_purity".into(), purity);
             scalars.insert("useful.split_recall".into(), recall);
@@ -654,7 +688,7 @@ impl Experiment for SimplicityBias {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
-        let seeds = self.worlds.len();
+        let seeds = self.total_seeds();
         let mut charts = Vec::new();
         match self.arch {
             Arch::Patch { .. } => {
@@ -683,5 +717,32 @@ impl Experiment for SimplicityBias {
             charts.push(self.split_chart(snapshot));
         }
         charts
+    }
+
+    /// Every recorded series of this lab's seeds, and each seed's split quality once made.
+    fn shard_record(&self, recorder: &Recorder) -> Option<ShardRecord> {
+        let mut per_seed = BTreeMap::new();
+        let quality: Option<Vec<(f64, f64)>> =
+            self.worlds.iter().map(Self::world_split_quality).collect();
+        if let Some(quality) = quality {
+            per_seed.insert(
+                "split_purity".to_string(),
+                quality.iter().map(|q| q.0).collect(),
+            );
+            per_seed.insert(
+                "split_recall".to_string(),
+                quality.iter().map(|q| q.1).collect(),
+            );
+        }
+        Some(ShardRecord {
+            seeds: self.worlds.len(),
+            series: recorder.series().clone(),
+            per_seed,
+        })
+    }
+
+    fn absorb_shards(&mut self, shards: Vec<ShardRecord>) -> bool {
+        self.others = shards;
+        true
     }
 }

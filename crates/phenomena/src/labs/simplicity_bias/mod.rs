@@ -50,6 +50,7 @@ pub fn info() -> LabInfo {
                 LMS-5 (d = 10, Adam 1e-3, batch 128): test accuracy 1.00, S-randomized \
                 0.48–0.51, Sᶜ-randomized 1.00 for every run. Dominoes (0/1 over 3/5): test 1.00, \
                 easy half randomized 0.50–0.55, hard half randomized 0.94–0.98.",
+        seed_shards: true,
     }
 }
 

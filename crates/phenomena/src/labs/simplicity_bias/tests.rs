@@ -216,3 +216,60 @@ fn the_slabs_preset_hides_the_patch_model_controls() {
         serde_json::json!({"param": "dataset", "values": [0.0]})
     );
 }
+
+/// An ensemble trained as shards (seeds 0–1 here, 2–3 in another lab) shows what one lab
+/// training all four seeds shows: the same means, deviations and scalars.
+#[test]
+fn an_ensemble_trained_in_shards_shows_what_one_lab_training_every_seed_shows() {
+    let small = |seed: f64, seeds: f64| {
+        params(&[
+            ("dataset", 1.0),
+            ("dim", 20.0),
+            ("width", 8.0),
+            ("steps", 60.0),
+            ("cluster_step", 10.0),
+            ("rho", 0.05),
+            ("seed", seed),
+            ("seeds", seeds),
+        ])
+    };
+    let device = Device::flex();
+    let mut whole = SimplicityBiasLab::new(small(0.0, 4.0), &device, "flex").unwrap();
+    let whole = crate::block_on(whole.run_to_end()).unwrap();
+    let mut shown = SimplicityBiasLab::new(small(0.0, 2.0), &device, "flex").unwrap();
+    let mut other = SimplicityBiasLab::new(small(2.0, 2.0), &device, "flex").unwrap();
+    // Mid-run, the other shard behind: series it has not recorded are left out, not averaged
+    // over fewer seeds.
+    crate::block_on(shown.run_to_end()).unwrap();
+    crate::block_on(other.snapshot()).unwrap();
+    shown
+        .absorb_shards(vec![other.shard_record().unwrap()])
+        .unwrap();
+    let early = crate::block_on(shown.snapshot()).unwrap();
+    assert!(early.series.contains_key("gd.accuracy"));
+    assert!(!early.series.contains_key("useful.accuracy"));
+    assert!(!early.scalars.contains_key("useful.split_purity"));
+    // Both at the end.
+    crate::block_on(other.run_to_end()).unwrap();
+    shown
+        .absorb_shards(vec![other.shard_record().unwrap()])
+        .unwrap();
+    let merged = crate::block_on(shown.snapshot()).unwrap();
+    assert_eq!(merged.scalars["seeds"], 4.0);
+    assert_eq!(
+        merged.params.get("seeds"),
+        4.0,
+        "the exports' configuration covers every shard"
+    );
+    let names = |s: &Snapshot| s.series.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&merged), names(&whole));
+    for (name, series) in &whole.series {
+        assert_eq!(merged.series[name].x, series.x, "{name}");
+        for (a, b) in merged.series[name].y.iter().zip(&series.y) {
+            assert!((a - b).abs() <= 1e-12, "{name}: {a} vs {b}");
+        }
+    }
+    for (name, value) in &whole.scalars {
+        assert!((merged.scalars[name] - value).abs() <= 1e-12, "{name}");
+    }
+}
