@@ -36,7 +36,18 @@ fn runs_in_order() -> impl Iterator<Item = (&'static str, &'static str, Color, f
     })
 }
 
-/// The mean line of a series and, with several seeds, its ± std band.
+/// The values series `name` can take: an alignment (a largest weight magnitude) is never
+/// negative, and every other series drawn with a band is an accuracy.
+fn value_range(name: &str) -> (f64, f64) {
+    if name.contains(".align_") {
+        (0.0, f64::INFINITY)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// The mean line of a series and, with several seeds, its ± std band, clipped to the values
+/// the series can take (a band below an alignment of 0 would show what no seed did).
 pub(super) fn with_band(
     snapshot: &Snapshot,
     name: &str,
@@ -52,8 +63,17 @@ pub(super) fn with_band(
             snapshot.series.get(&format!("{name}.std")),
         )
     {
-        let lower: Vec<f64> = m.y.iter().zip(&s.y).map(|(a, b)| a - b).collect();
-        let upper: Vec<f64> = m.y.iter().zip(&s.y).map(|(a, b)| a + b).collect();
+        let (low, high) = value_range(name);
+        let lower: Vec<f64> =
+            m.y.iter()
+                .zip(&s.y)
+                .map(|(a, b)| (a - b).max(low))
+                .collect();
+        let upper: Vec<f64> =
+            m.y.iter()
+                .zip(&s.y)
+                .map(|(a, b)| (a + b).min(high))
+                .collect();
         out.push(ChartSeries::band(color, &m.x, &lower, &upper));
     }
     out.push(run_line(label, color, dashed, width, snapshot.points(name)));

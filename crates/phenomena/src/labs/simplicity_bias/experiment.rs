@@ -94,6 +94,18 @@ fn bad(name: &str, message: String) -> LabError {
     }])
 }
 
+/// The step at which `series` first rises past `level`, interpolated linearly between the
+/// recorded points on either side: the points are log-spaced, so the first point past the
+/// level can be up to 15 % of the way past the crossing. `None` if it never does.
+pub(super) fn crossing(series: &Series, level: f64) -> Option<f64> {
+    let i = series.y.iter().position(|v| *v > level)?;
+    if i == 0 {
+        return Some(series.x[0]);
+    }
+    let (x0, y0, x1, y1) = (series.x[i - 1], series.y[i - 1], series.x[i], series.y[i]);
+    Some(x0 + (level - y0) / (y1 - y0) * (x1 - x0))
+}
+
 /// Key of world `w`'s run `r` in the recorder: `"{w}/{run}"`.
 fn run_key(w: usize, r: usize) -> String {
     format!("{w}/{}", RUNS[r].0)
@@ -664,13 +676,7 @@ impl Experiment for SimplicityBias {
                 let name = format!("{run}.align_slow");
                 let firsts: Vec<f64> = self
                     .per_seed(recorder.series(), &name)
-                    .map(|s| {
-                        s.x.iter()
-                            .zip(&s.y)
-                            .find(|(_, v)| **v > 0.5)
-                            .map(|(x, _)| *x)
-                            .unwrap_or(self.run_steps as f64 + 1.0)
-                    })
+                    .map(|s| crossing(s, 0.5).unwrap_or(self.run_steps as f64 + 1.0))
                     .collect();
                 if !firsts.is_empty() {
                     let passed = firsts

@@ -273,3 +273,66 @@ fn an_ensemble_trained_in_shards_shows_what_one_lab_training_every_seed_shows() 
         assert!((merged.scalars[name] - value).abs() <= 1e-12, "{name}");
     }
 }
+
+#[test]
+fn the_step_of_alignment_is_interpolated_between_the_recorded_points() {
+    use super::experiment::crossing;
+    let series = crate::lab::Series {
+        x: vec![1.0, 2.0, 4.0, 8.0],
+        y: vec![0.1, 0.2, 0.4, 0.8],
+    };
+    // Between step 4 (0.4) and step 8 (0.8), a quarter of the way.
+    assert_eq!(crossing(&series, 0.5), Some(5.0));
+    assert_eq!(crossing(&series, 0.05), Some(1.0));
+    assert_eq!(crossing(&series, 0.9), None);
+}
+
+/// A band of mean ± std stays inside what its series can take: an alignment (a weight's
+/// magnitude) never below 0, an accuracy within [0, 1].
+#[test]
+fn the_seed_bands_stay_within_the_values_a_series_can_take() {
+    use super::charts::with_band;
+    use crate::lab::Series;
+    let mut s = run(&[("steps", 10.0)]);
+    let x = vec![1.0, 2.0];
+    for (name, mean, std) in [
+        ("gd.align_slow", [0.1, 2.0], [0.3, 0.5]),
+        ("gd.accuracy", [0.9, 0.2], [0.2, 0.3]),
+    ] {
+        s.series.insert(
+            name.into(),
+            Series {
+                x: x.clone(),
+                y: mean.to_vec(),
+            },
+        );
+        s.series.insert(
+            format!("{name}.std"),
+            Series {
+                x: x.clone(),
+                y: std.to_vec(),
+            },
+        );
+    }
+    let band = |name: &str| {
+        with_band(
+            &s,
+            name,
+            "GD".into(),
+            phenomena_charts::palette::BLACK,
+            (false, 2.0),
+            8,
+        )[0]
+        .points
+        .clone()
+    };
+    // Upper edge left to right, then the lower edge right to left.
+    assert_eq!(
+        band("gd.align_slow"),
+        vec![(1.0, 0.4), (2.0, 2.5), (2.0, 1.5), (1.0, 0.0)]
+    );
+    let accuracy = band("gd.accuracy");
+    assert_eq!(accuracy[0], (1.0, 1.0));
+    assert_eq!(accuracy[3], (1.0, 0.7));
+    assert!(accuracy.iter().all(|(_, y)| (0.0..=1.0).contains(y)));
+}
