@@ -320,7 +320,7 @@ impl SimplicityBias {
                  (recall): {:.2} — mean over {} seeds",
                 p,
                 r,
-                self.worlds.len()
+                self.total_seeds()
             ));
         }
         ChartSpec {

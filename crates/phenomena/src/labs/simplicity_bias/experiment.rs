@@ -479,7 +479,7 @@ impl SimplicityBias {
     }
 
     /// Seeds shown: this lab's own and the other shards'.
-    fn total_seeds(&self) -> usize {
+    pub(super) fn total_seeds(&self) -> usize {
         self.worlds.len() + self.others.iter().map(|s| s.seeds).sum::<usize>()
     }
 

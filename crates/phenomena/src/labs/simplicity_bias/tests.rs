@@ -234,8 +234,8 @@ fn an_ensemble_trained_in_shards_shows_what_one_lab_training_every_seed_shows() 
         ])
     };
     let device = Device::flex();
-    let mut whole = SimplicityBiasLab::new(small(0.0, 4.0), &device, "flex").unwrap();
-    let whole = crate::block_on(whole.run_to_end()).unwrap();
+    let mut whole_lab = SimplicityBiasLab::new(small(0.0, 4.0), &device, "flex").unwrap();
+    let whole = crate::block_on(whole_lab.run_to_end()).unwrap();
     let mut shown = SimplicityBiasLab::new(small(0.0, 2.0), &device, "flex").unwrap();
     let mut other = SimplicityBiasLab::new(small(2.0, 2.0), &device, "flex").unwrap();
     // Mid-run, the other shard behind: series it has not recorded are left out, not averaged
@@ -272,6 +272,8 @@ fn an_ensemble_trained_in_shards_shows_what_one_lab_training_every_seed_shows() 
     for (name, value) in &whole.scalars {
         assert!((merged.scalars[name] - value).abs() <= 1e-12, "{name}");
     }
+    // And the same charts, notes and captions included.
+    assert_eq!(shown.charts(&merged, &[]), whole_lab.charts(&whole, &[]));
 }
 
 #[test]
