@@ -61,6 +61,12 @@ pub trait Experiment: Sized + 'static {
     fn divergence_check(&self) -> DivergenceCheck {
         DivergenceCheck::NON_FINITE
     }
+    /// Of the runs that diverged (each one's first bad value, in the order found), the one
+    /// that stops the lab: by default the first. A lab whose runs are independent may let the
+    /// others go on, saying so in its warnings.
+    fn stopping_divergence<'a>(&self, diverged: &'a [Divergence]) -> Option<&'a Divergence> {
+        diverged.first()
+    }
     /// The message shown when a run diverges: what happened and what to change.
     fn divergence_message(&self, divergence: &Divergence) -> String;
 
@@ -162,12 +168,18 @@ impl<E: Experiment> Lockstep<E> {
         Ok(Box::new(Self::new(params, device, backend)?))
     }
 
+    /// The divergence that stops the lab, if any.
+    fn stopped(&self) -> Option<&Divergence> {
+        self.experiment
+            .stopping_divergence(self.recorder.divergences())
+    }
+
     /// Does one slot; `None` at a step boundary where training cannot go on (the planned end,
     /// divergence, or waiting for a read-back). Otherwise the work the slot took.
     fn advance(&mut self) -> Option<u64> {
         if self.slot == 0
             && (self.steps >= self.experiment.planned_steps()
-                || self.recorder.divergence().is_some()
+                || self.stopped().is_some()
                 || !self.experiment.can_step())
         {
             return None;
@@ -232,8 +244,7 @@ impl<E: Experiment> Lab for Lockstep<E> {
                 .await?;
             self.experiment.absorb(reads, &mut self.recorder)?;
             let diverged = self
-                .recorder
-                .divergence()
+                .stopped()
                 .map(|d| self.experiment.divergence_message(d));
             let series = self.experiment.snapshot_series(&self.recorder);
             let mut snapshot = self.header.snapshot(self.steps, series, diverged);

@@ -86,7 +86,8 @@ pub struct Recorder {
     pending: Vec<Record>,
     series: BTreeMap<String, Series>,
     check: DivergenceCheck,
-    divergence: Option<Divergence>,
+    /// The first value that failed the check, of each run that has one, in the order found.
+    divergences: Vec<Divergence>,
 }
 
 impl Recorder {
@@ -95,7 +96,7 @@ impl Recorder {
             pending: Vec::new(),
             series: BTreeMap::new(),
             check,
-            divergence: None,
+            divergences: Vec::new(),
         }
     }
 
@@ -163,8 +164,8 @@ impl Recorder {
         for (r, run) in record.runs.iter().enumerate() {
             for (m, metric) in record.metrics.iter().enumerate() {
                 let v = values[r * width + m] as f64;
-                if self.divergence.is_none() && self.check.fails(metric, v) {
-                    self.divergence = Some(Divergence {
+                if self.check.fails(metric, v) && !self.divergences.iter().any(|d| d.run == *run) {
+                    self.divergences.push(Divergence {
                         step: record.step,
                         run: run.clone(),
                         metric,
@@ -180,8 +181,14 @@ impl Recorder {
         &self.series
     }
 
+    /// The first divergence found (of any run).
     pub fn divergence(&self) -> Option<&Divergence> {
-        self.divergence.as_ref()
+        self.divergences.first()
+    }
+
+    /// Each diverged run's first bad value, in the order found.
+    pub fn divergences(&self) -> &[Divergence] {
+        &self.divergences
     }
 }
 

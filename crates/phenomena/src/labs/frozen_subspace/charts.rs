@@ -8,14 +8,40 @@ use super::theory::{Problem, Time, mp_density, mp_edges};
 use crate::harness::Experiment;
 use crate::lab::{Params, RunSummary, Snapshot, fmt_num};
 
+/// The error axis: fitted to the data, except while a diverged student is stopped and the
+/// other trains on. Then it spans the theory and the training student, and the diverged
+/// curve leaves through the top instead of flattening every other one.
+fn error_axis(
+    lab: &FrozenSubspace,
+    snapshot: &Snapshot,
+    theory_eg: &[(f64, f64)],
+    theory_et: &[(f64, f64)],
+) -> Axis {
+    if lab.stopped.is_empty() || snapshot.diverged.is_some() {
+        return Axis::linear("error");
+    }
+    let training = ["linear", "network"]
+        .into_iter()
+        .filter(|run| !lab.stopped.iter().any(|s| s == run))
+        .flat_map(|run| [format!("{run}.E_g"), format!("{run}.E_t")])
+        .filter_map(|name| snapshot.series.get(&name))
+        .flat_map(|s| s.y.iter().copied());
+    let theory = theory_eg.iter().chain(theory_et).map(|(_, v)| *v);
+    let top = training
+        .chain(theory)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    Axis::linear("error").with_range(0.0, 1.1 * top.max(1e-9))
+}
+
 pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
-    let theory_eg = lab
+    let theory_eg: Vec<(f64, f64)> = lab
         .theory
         .over_time
         .iter()
         .map(|(k, g, _)| (*k, *g))
         .collect();
-    let theory_et = lab
+    let theory_et: Vec<(f64, f64)> = lab
         .theory
         .over_time
         .iter()
@@ -31,7 +57,7 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
                   is overtraining; the frozen subspace keeps E_g above zero forever when α < 1."
             .into(),
         x: Axis::log("step"),
-        y: Axis::linear("error"),
+        y: error_axis(lab, snapshot, &theory_eg, &theory_et),
         series: vec![
             ChartSeries::line("E_g theory", palette::BLACK, theory_eg),
             ChartSeries::dashed("E_t theory", palette::GREY, theory_et),

@@ -172,9 +172,27 @@ pub struct FrozenSubspace {
     network: NetworkStudent,
     pub(super) sweep: Option<Sweep>,
     max_steps: u64,
+    /// The students that diverged (their runs' names, as read back): they stop where they
+    /// are while the other trains on.
+    pub(super) stopped: Vec<String>,
+}
+
+/// The two students' run names and how the messages call them.
+const STUDENTS: [(&str, &str); 2] = [("linear", "linear student"), ("network", "network student")];
+
+fn student_label(run: &str) -> &str {
+    STUDENTS
+        .iter()
+        .find(|(id, _)| *id == run)
+        .map_or(run, |(_, label)| label)
 }
 
 impl FrozenSubspace {
+    /// Whether student `run` diverged and stopped.
+    fn is_stopped(&self, run: &str) -> bool {
+        self.stopped.iter().any(|r| r == run)
+    }
+
     /// The linear student's weights, read back asynchronously.
     pub async fn linear_weights(&self) -> Result<Vec<f32>, LabError> {
         let data = self
@@ -245,6 +263,7 @@ impl Experiment for FrozenSubspace {
             linear,
             network,
             max_steps,
+            stopped: Vec::new(),
         })
     }
 
@@ -253,26 +272,34 @@ impl Experiment for FrozenSubspace {
     }
 
     fn step(&mut self) {
-        self.linear.step(&self.data);
-        self.network.step(&self.data);
+        if !self.is_stopped("linear") {
+            self.linear.step(&self.data);
+        }
+        if !self.is_stopped("network") {
+            self.network.step(&self.data);
+        }
         if let Some(sweep) = &mut self.sweep {
             sweep.students.step();
         }
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
-        recorder.record_run(
-            step,
-            "linear",
-            &LINEAR_METRICS,
-            self.linear.metrics(&self.data),
-        );
-        recorder.record_run(
-            step,
-            "network",
-            &NETWORK_METRICS,
-            self.network.metrics(&self.data),
-        );
+        if !self.is_stopped("linear") {
+            recorder.record_run(
+                step,
+                "linear",
+                &LINEAR_METRICS,
+                self.linear.metrics(&self.data),
+            );
+        }
+        if !self.is_stopped("network") {
+            recorder.record_run(
+                step,
+                "network",
+                &NETWORK_METRICS,
+                self.network.metrics(&self.data),
+            );
+        }
         if let Some(sweep) = &self.sweep {
             let errors = sweep.students.generalization_errors();
             recorder.record(step, &sweep.names, &["E_g"], errors);
@@ -310,16 +337,57 @@ impl Experiment for FrozenSubspace {
             );
         }
         format!(
-            "diverged at step {} — lower the learning rate (η = {}; the linear student is \
-             stable below 2/λ₊ ≈ {})",
+            "diverged at step {}: both students, the {} first — lower the learning rate \
+             (η = {}; the linear student is stable below 2/λ₊ ≈ {})",
             d.step,
+            student_label(&d.run),
             fmt_num(self.lr()),
             fmt_num(self.problem.stability_limit())
         )
     }
 
+    /// The two students train independently: one that diverges stops where it is and the
+    /// other trains on (a warning says which); the lab stops when both have, or when a run of
+    /// the α sweep does.
+    fn stopping_divergence<'a>(&self, diverged: &'a [Divergence]) -> Option<&'a Divergence> {
+        let student = |d: &&Divergence| STUDENTS.iter().any(|(id, _)| *id == d.run);
+        if let Some(sweep) = diverged.iter().find(|d| !student(d)) {
+            return Some(sweep);
+        }
+        match diverged {
+            [first, _, ..] => Some(first),
+            _ => None,
+        }
+    }
+
+    /// Stops stepping and recording a student once its divergence has been read back.
+    fn absorb(
+        &mut self,
+        _reads: Vec<burn::tensor::TensorData>,
+        recorder: &mut Recorder,
+    ) -> Result<(), LabError> {
+        self.stopped = recorder
+            .divergences()
+            .iter()
+            .map(|d| d.run.clone())
+            .collect();
+        Ok(())
+    }
+
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let mut series = recorder.series().clone();
+        // A student that diverged while the lab trains on ends before its first bad value:
+        // values up to 1e30 would leave the other student's curves flat on the chart.
+        if self.stopping_divergence(recorder.divergences()).is_none() {
+            for d in recorder.divergences() {
+                let prefix = format!("{}.", d.run);
+                for (_, s) in series.iter_mut().filter(|(k, _)| k.starts_with(&prefix)) {
+                    let keep = s.x.iter().take_while(|x| **x < d.step as f64).count();
+                    s.x.truncate(keep);
+                    s.y.truncate(keep);
+                }
+            }
+        }
         series.insert(
             "spectrum.eigenvalues".into(),
             Series::indexed(self.spectrum.eigenvalues.clone()),
@@ -327,7 +395,24 @@ impl Experiment for FrozenSubspace {
         series
     }
 
-    fn complete(&self, _: &Recorder, snapshot: &mut Snapshot) {
+    fn complete(&self, recorder: &Recorder, snapshot: &mut Snapshot) {
+        // A student that diverged while the other trains on: said, with what to change.
+        if snapshot.diverged.is_none() {
+            for d in recorder.divergences() {
+                let other = STUDENTS
+                    .iter()
+                    .find(|(id, _)| *id != d.run)
+                    .map_or("other student", |(_, label)| label);
+                snapshot.warnings.push(format!(
+                    "The {} diverged at step {} and stopped there — lower the learning rate \
+                     (η = {}) to train it; the {} trains on.",
+                    student_label(&d.run),
+                    d.step,
+                    fmt_num(self.lr()),
+                    other
+                ));
+            }
+        }
         let s = &mut snapshot.scalars;
         s.insert("n".into(), self.data.n as f64);
         s.insert("p".into(), self.data.p as f64);

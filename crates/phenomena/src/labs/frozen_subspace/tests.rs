@@ -260,3 +260,72 @@ fn a_sweep_too_large_for_the_device_is_refused_naming_the_limit() {
         "{message}"
     );
 }
+
+/// Trains to the end reading back every `k` steps, as the page does, until the lab stops.
+fn read_back_every(lab: &mut FrozenSubspaceLab, k: u64) -> Snapshot {
+    loop {
+        lab.step(k);
+        let s = crate::block_on(lab.snapshot()).unwrap();
+        if s.diverged.is_some() || s.step >= lab.max_steps() {
+            return s;
+        }
+    }
+}
+
+/// A one-unit network student at this learning rate blows up within ten steps, while the linear
+/// student is stable (η is below its 2/λ₊): the network stops there, said in a warning that
+/// names it, and the linear student trains to the end.
+#[test]
+fn a_diverged_network_student_stops_and_the_linear_one_trains_on() {
+    let mut lab = lab(&[
+        ("hidden", 1.0),
+        ("lr", 0.0686),
+        ("alpha", 0.5),
+        ("n", 400.0),
+        ("steps", 200.0),
+    ]);
+    let s = read_back_every(&mut lab, 10);
+    assert_eq!(s.diverged, None);
+    assert_eq!(s.step, 200);
+    let warning = s
+        .warnings
+        .iter()
+        .find(|w| w.contains("diverged"))
+        .expect("the divergence is said");
+    assert!(
+        warning.starts_with("The network student diverged at step"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("the linear student trains on"),
+        "{warning}"
+    );
+    let linear = &s.series["linear.E_g"];
+    assert_eq!(linear.x.last(), Some(&200.0));
+    assert!(linear.y.iter().all(|v| v.is_finite()));
+    // The network's curves end before its first bad value.
+    let network = &s.series["network.E_g"];
+    assert!(
+        *network.x.last().unwrap() < 10.0,
+        "the network stopped early"
+    );
+    assert!(network.y.iter().all(|v| v.is_finite() && *v < 1e6));
+    // The error chart spans the linear student and the theory, not the blow-up.
+    let chart = lab.charts(&s, &[]).remove(0);
+    let (_, top) = chart.y.range.expect("a fixed range");
+    let linear_top = linear.y.iter().copied().fold(0.0, f64::max);
+    assert!(
+        top >= linear_top && top < 10.0 * linear_top.max(1.0),
+        "{top}"
+    );
+}
+
+/// Both students diverging stops the lab, naming the first.
+#[test]
+fn both_students_diverging_stops_the_lab() {
+    let mut lab = lab(&[("hidden", 1.0), ("lr", 2.0), ("steps", 200.0)]);
+    let s = read_back_every(&mut lab, 10);
+    let message = s.diverged.expect("the lab stops");
+    assert!(message.contains("both students"), "{message}");
+    assert!(s.step < 200);
+}
