@@ -47,14 +47,15 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
         .iter()
         .map(|(k, _, t)| (*k, *t))
         .collect();
-    ChartSpec {
+    let mut chart = ChartSpec {
         id: "errors".into(),
         annotations: Vec::new(),
         title: "Training and generalization error".into(),
         caption: "Dots: the linear student trained on this page; lines: the Advani–Saxe \
                   theory for the same α, noise, initialization and learning rate; orange: the \
                   one-hidden-layer network on the same data. E_g below its start then rising \
-                  is overtraining; the frozen subspace keeps E_g above zero forever when α < 1."
+                  is overtraining, and the green dot marks the theory's best step to stop; \
+                  the frozen subspace keeps E_g above zero forever when α < 1."
             .into(),
         x: Axis::log("step"),
         y: error_axis(lab, snapshot, &theory_eg, &theory_et),
@@ -75,7 +76,22 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
             ),
         ],
         notes: vec![],
+    };
+    // The optimal stopping time (the theory's lowest E_g), where it falls inside the run.
+    let (step, eg) = lab.theory.best_stop;
+    if step < lab.planned_steps() as f64 {
+        let mut marker = ChartSeries::dots("best stop, theory", palette::GREEN, vec![(step, eg)]);
+        // Larger than the run's dots around it, so it shows among them.
+        marker.mark = phenomena_charts::Mark::Dots { radius: 6.0 };
+        chart.series.push(marker);
+        chart.notes.push(format!(
+            "best step to stop (theory): {} (E_g = {:.3}; then {:.3} at the last step)",
+            fmt_num(step),
+            eg,
+            lab.theory.over_time.last().map_or(f64::NAN, |(_, g, _)| *g)
+        ));
     }
+    chart
 }
 
 pub fn spectrum(lab: &FrozenSubspace) -> ChartSpec {

@@ -127,13 +127,21 @@ pub struct TheoryCurves {
     pub over_time: Vec<(f64, f64, f64)>,
     /// (α, best early-stopped E_g, E_g after infinite training).
     pub over_alpha: Vec<(f64, f64, f64)>,
+    /// The step of the lowest E_g within the run, and that E_g (the optimal stopping time).
+    pub best_stop: (f64, f64),
 }
 
 impl TheoryCurves {
     fn new(problem: Problem, lr: f64, max_steps: u64) -> Self {
         let decades = (max_steps as f64).log10();
-        let over_time = (0..=120)
-            .map(|i| 10f64.powf(decades * i as f64 / 120.0))
+        // Whole steps: gradient descent has no state between them, and (1 − ηλ)^k with
+        // ηλ > 1 (a rate above 1/λ₊, still stable) has no real value at a fractional k.
+        let mut steps: Vec<f64> = (0..=120)
+            .map(|i| 10f64.powf(decades * i as f64 / 120.0).round())
+            .collect();
+        steps.dedup();
+        let over_time = steps
+            .into_iter()
             .map(|k| {
                 let t = Time::Steps { lr, steps: k };
                 (
@@ -158,6 +166,7 @@ impl TheoryCurves {
         Self {
             over_time,
             over_alpha,
+            best_stop: problem.best_stopping_step(lr, max_steps as f64),
         }
     }
 }
@@ -428,6 +437,9 @@ impl Experiment for FrozenSubspace {
             "theory.final_E_g".into(),
             self.problem.asymptotic_generalization_error(),
         );
+        let (best_step, best_eg) = self.theory.best_stop;
+        s.insert("theory.best_stop_step".into(), best_step);
+        s.insert("theory.best_stop_E_g".into(), best_eg);
         if let Some(eg) = snapshot.series.get("linear.E_g") {
             let best =
                 eg.y.iter()

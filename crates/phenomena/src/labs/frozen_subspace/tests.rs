@@ -329,3 +329,22 @@ fn both_students_diverging_stops_the_lab() {
     assert!(message.contains("both students"), "{message}");
     assert!(s.step < 200);
 }
+
+/// The theory curves are drawn at whole steps, so a learning rate above 1/λ₊ (still below
+/// the stability limit 2/λ₊, as in the overtraining-peak preset) still has them.
+#[test]
+fn the_theory_curves_exist_for_rates_above_one_over_the_top_eigenvalue() {
+    let lab = lab(&[("alpha", 1.0), ("lr", 0.4), ("steps", 400.0)]);
+    let limit = lab.problem.stability_limit();
+    assert!(
+        0.4 > limit / 2.0 && 0.4 < limit,
+        "1/λ₊ < η < 2/λ₊ ({limit})"
+    );
+    assert!(
+        lab.theory
+            .over_time
+            .iter()
+            .all(|(k, g, t)| k.fract() == 0.0 && g.is_finite() && t.is_finite())
+    );
+    assert_eq!(lab.theory.over_time.last().map(|p| p.0), Some(400.0));
+}

@@ -125,6 +125,23 @@ impl Problem {
         best
     }
 
+    /// The step in `[1, last]` at which gradient descent at rate `lr` reaches its lowest E_g,
+    /// and that E_g (Advani & Saxe's optimal early-stopping time, in steps): searched on a fine
+    /// log grid of whole steps.
+    pub fn best_stopping_step(&self, lr: f64, last: f64) -> (f64, f64) {
+        let last = last.max(1.0);
+        let decades = last.log10();
+        let mut best = (1.0, f64::INFINITY);
+        for i in 0..=480 {
+            let step = 10f64.powf(decades * i as f64 / 480.0).round().min(last);
+            let e = self.generalization_error(Time::Steps { lr, steps: step });
+            if e < best.1 {
+                best = (step, e);
+            }
+        }
+        best
+    }
+
     /// Largest stable learning rate for discrete gradient descent: 2/λ₊.
     pub fn stability_limit(&self) -> f64 {
         2.0 / mp_edges(self.alpha).1
@@ -171,6 +188,25 @@ mod tests {
             assert!((late - e).abs() / e < 0.01, "α={alpha}: {late} vs {e}");
         }
         assert!((problem(1.0, 0.0).best_generalization_error() - 0.568).abs() < 0.005);
+    }
+
+    #[test]
+    fn the_best_stopping_step_is_the_lowest_point_of_the_curve_and_inside_the_run_at_the_peak() {
+        let p = problem(1.0, 0.0);
+        let (lr, last) = (0.05, 5000.0);
+        let (step, e) = p.best_stopping_step(lr, last);
+        assert!(step > 1.0 && step < last, "{step}");
+        let at = |k: f64| p.generalization_error(Time::Steps { lr, steps: k });
+        assert!((e - at(step)).abs() < 1e-12);
+        // Lower than its neighbours and than the run's end, where overtraining has set in.
+        assert!(e <= at(step - 1.0) && e <= at(step + 1.0) + 1e-4);
+        assert!(e < at(last) - 0.1, "{e} vs {}", at(last));
+        // Without label noise there is nothing to overfit: E_g falls to the end of the run.
+        let noiseless = Problem {
+            noise_var: 0.0,
+            ..problem(4.0, 0.0)
+        };
+        assert_eq!(noiseless.best_stopping_step(0.05, 500.0).0, 500.0);
     }
 
     #[test]
