@@ -77,9 +77,11 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
         ],
         notes: vec![],
     };
-    // The optimal stopping time (the theory's lowest E_g), where it falls inside the run.
+    // The optimal stopping time (the theory's lowest E_g), where it falls inside the run and
+    // stopping there gains something (E_g rises by over 1 % after it).
     let (step, eg) = lab.theory.best_stop;
-    if step < lab.planned_steps() as f64 {
+    let last = lab.theory.over_time.last().map_or(f64::NAN, |(_, g, _)| *g);
+    if step < lab.planned_steps() as f64 && last > 1.01 * eg {
         let mut marker = ChartSeries::dots("best stop, theory", palette::GREEN, vec![(step, eg)]);
         // Larger than the run's dots around it, so it shows among them.
         marker.mark = phenomena_charts::Mark::Dots { radius: 6.0 };
@@ -88,7 +90,7 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
             "best step to stop (theory): {} (E_g = {:.3}; then {:.3} at the last step)",
             fmt_num(step),
             eg,
-            lab.theory.over_time.last().map_or(f64::NAN, |(_, g, _)| *g)
+            last
         ));
     }
     chart
@@ -157,7 +159,7 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
         .collect();
     // Only runs with the same noise and initialization share these theory curves.
     let comparable = |p: &Params| {
-        ["snr", "init_scale"]
+        ["snr", "init_scale", "weight_decay"]
             .iter()
             .all(|k| (p.get(k) - lab.params.get(k)).abs() < 1e-9)
     };
@@ -194,11 +196,20 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
         ChartSeries::line("best stopping, theory", palette::GREEN, best),
         ChartSeries::line("t → ∞, theory", palette::BLACK, end),
     ];
-    let mut caption = "Lines: theory for the best early-stopping time (green) and after training \
-                       forever (black), which diverges at α = 1. Dots: runs on this page (the \
-                       current one and earlier ones with the same SNR and initial scale) — \
-                       change α and reset to add points."
-        .to_string();
+    let decay = lab.problem.weight_decay;
+    let forever = if decay > 0.0 {
+        format!(
+            "forever (black), which weight decay γ = {} keeps finite at α = 1",
+            fmt_num(decay)
+        )
+    } else {
+        "forever (black), which diverges at α = 1".to_string()
+    };
+    let mut caption = format!(
+        "Lines: theory for the best early-stopping time (green) and after training {forever}. \
+         Dots: runs on this page (the current one and earlier ones with the same SNR, initial \
+         scale and weight decay) — change α and reset to add points."
+    );
     let mut notes = Vec::new();
     if let Some(&(_, _, step)) = sweep.first() {
         // The theory at the sweep's step, on the same α grid as the other curves.

@@ -81,7 +81,8 @@ impl Sweep {
             params.get("init_scale"),
             params.get("lr"),
             device,
-        );
+        )
+        .with_weight_decay(params.get("weight_decay"));
         Ok(Self {
             students,
             runs,
@@ -252,10 +253,12 @@ impl Experiment for FrozenSubspace {
             teacher_var: dataset.teacher_var,
             noise_var: dataset.noise_var,
             init_var: init_std * init_std,
+            weight_decay: params.get("weight_decay"),
         };
         let max_steps = params.get("steps") as u64;
         let data = DeviceData::new(&dataset, &spectrum, device);
-        let linear = LinearStudent::new(&data, init_std, lr, seed, device);
+        let linear = LinearStudent::new(&data, init_std, lr, seed, device)
+            .with_weight_decay(problem.weight_decay);
         let network =
             NetworkStudent::new(&data, params.usize("hidden"), init_std, lr, seed, device);
         let sweep = match params.usize("sweep") {

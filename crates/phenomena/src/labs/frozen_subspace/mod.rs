@@ -39,7 +39,10 @@ pub fn info() -> LabInfo {
                 the theory at α = 0.5, 2 and 4 after 10, 100 and 1 000 steps; the null-space part \
                 of w changes by less than 1e-5 (relative) over 4 000 steps at α = 0.5. A single \
                 seed at N = 200 scatters around the theory by several percent, most visibly at \
-                α = 1, where the finite-N peak is smeared.",
+                α = 1, where the finite-N peak is smeared. With weight decay γ = 0.2 at α = 1 \
+                (seeds 0–4, N = 400) the simulation is within 5 % of the closed form at the \
+                same steps, and over seeds 0–9 the `decay` preset ends at E_g 0.538 against \
+                5.37 without decay.",
         seed_shards: false,
     }
 }

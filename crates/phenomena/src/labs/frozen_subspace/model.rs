@@ -58,12 +58,23 @@ impl DeviceData {
     }
 }
 
+/// Weights `w` after weight decay's share of a step, (1 − ηγ)·w; untouched without decay.
+fn shrink<const D: usize>(w: Tensor<D>, lr: f32, decay: f32) -> Tensor<D> {
+    if decay > 0.0 {
+        w.mul_scalar(1.0 - lr * decay)
+    } else {
+        w
+    }
+}
+
 /// Names of the values in [`LinearStudent::metrics`], in order.
 pub const LINEAR_METRICS: [&str; 4] = ["E_g", "E_t", "span_norm", "null_norm"];
 
 pub struct LinearStudent {
     pub w: Tensor<2>,
     lr: f32,
+    /// Weight decay γ (0: none).
+    decay: f32,
 }
 
 impl LinearStudent {
@@ -73,13 +84,22 @@ impl LinearStudent {
         Self {
             w: matrix(&w, data.n, 1, device),
             lr: lr as f32,
+            decay: 0.0,
         }
     }
 
-    /// One step of w ← w + η·Xᵀ(y − Xw): gradient descent on ½Σ(y − w·x)².
+    /// The same student with weight decay γ on its loss.
+    pub fn with_weight_decay(mut self, gamma: f64) -> Self {
+        self.decay = gamma as f32;
+        self
+    }
+
+    /// One step of w ← (1 − ηγ)·w + η·Xᵀ(y − Xw): gradient descent on
+    /// ½Σ(y − w·x)² + ½γ‖w‖².
     pub fn step(&mut self, d: &DeviceData) {
         let residual = d.y.clone() - d.x.clone().matmul(self.w.clone());
-        self.w = self.w.clone() + d.xt.clone().matmul(residual).mul_scalar(self.lr);
+        let kept = shrink(self.w.clone(), self.lr, self.decay);
+        self.w = kept + d.xt.clone().matmul(residual).mul_scalar(self.lr);
     }
 
     /// [E_g, E_t, ‖w on span‖, ‖w on null space‖] for the current weights.
@@ -247,6 +267,8 @@ pub struct LinearSweep {
     n: usize,
     noise_var: f32,
     lr: f32,
+    /// Weight decay γ (0: none).
+    decay: f32,
 }
 
 /// One run of a sweep: its data set's seed and number of examples.
@@ -300,13 +322,21 @@ impl LinearSweep {
             n,
             noise_var: datasets[0].1.noise_var as f32,
             lr: lr as f32,
+            decay: 0.0,
         }
     }
 
-    /// One gradient step of every run: w ← w + η·Xᵀ(y − Xw).
+    /// The same runs with weight decay γ on their loss.
+    pub fn with_weight_decay(mut self, gamma: f64) -> Self {
+        self.decay = gamma as f32;
+        self
+    }
+
+    /// One gradient step of every run: w ← (1 − ηγ)·w + η·Xᵀ(y − Xw).
     pub fn step(&mut self) {
         let residual = self.y.clone() - self.x.clone().matmul(self.w.clone());
-        self.w = self.w.clone() + self.xt.clone().matmul(residual).mul_scalar(self.lr);
+        let kept = shrink(self.w.clone(), self.lr, self.decay);
+        self.w = kept + self.xt.clone().matmul(residual).mul_scalar(self.lr);
     }
 
     /// `[runs, 1]`: each run's E_g = ‖w − w̄‖²/N + σ_ε².

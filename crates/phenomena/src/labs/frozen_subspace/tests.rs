@@ -348,3 +348,40 @@ fn the_theory_curves_exist_for_rates_above_one_over_the_top_eigenvalue() {
     );
     assert_eq!(lab.theory.over_time.last().map(|p| p.0), Some(400.0));
 }
+
+/// The linear student with weight decay follows the closed form: the mean E_g over five seeds
+/// at α = 1 is within 5 % of the theory, and stays near the bottom instead of climbing.
+#[test]
+fn weight_decay_in_the_simulation_follows_its_theory() {
+    let times = [10u64, 100, 1000];
+    let seeds = 5;
+    let mut mean = [0.0; 3];
+    let mut theory = [0.0; 3];
+    for seed in 0..seeds {
+        let mut lab = lab(&[
+            ("alpha", 1.0),
+            ("n", 400.0),
+            ("init_scale", 0.0),
+            ("lr", 0.3),
+            ("weight_decay", 0.2),
+            ("hidden", 1.0),
+            ("seed", seed as f64),
+            ("steps", 1000.0),
+        ]);
+        let s = crate::block_on(lab.run_to_end()).unwrap();
+        for (i, k) in times.iter().enumerate() {
+            mean[i] += value_at(&s, "linear.E_g", *k) / seeds as f64;
+            theory[i] += value_at(&s, "theory.E_g", *k) / seeds as f64;
+        }
+    }
+    for i in 0..3 {
+        assert!(
+            (mean[i] - theory[i]).abs() / theory[i] < 0.05,
+            "step {}: {} vs theory {}",
+            times[i],
+            mean[i],
+            theory[i]
+        );
+    }
+    assert!(mean[2] < 0.8, "no climb: {}", mean[2]);
+}

@@ -18,6 +18,8 @@ pub struct Problem {
     pub noise_var: f64,
     /// Initial student weight variance σ_w0².
     pub init_var: f64,
+    /// Weight decay γ: the loss is ½Σ(y − w·x)² + ½γ‖w‖² (0 for none).
+    pub weight_decay: f64,
 }
 
 /// Edges (λ₋, λ₊) of the Marchenko–Pastur support: (1 ± √α)².
@@ -79,34 +81,79 @@ impl Problem {
     }
 
     /// Generalization error E_g = ‖w − w̄‖²/N + σ_ε² at time `t` (Advani & Saxe eq. for E_g).
+    ///
+    /// With weight decay γ each mode λ relaxes at λ + γ towards the ridge solution, so its
+    /// error e = w − w̄ is dᵏ·e₀ + (1 − dᵏ)·e* with e* = (n − γw̄)/(λ + γ) (n the noise along
+    /// the mode, variance σ_ε²λ): E[e²] = d²V + (1 − d)²(γ²σ_w̄² + σ_ε²λ)/(λ + γ)²
+    /// + 2d(1 − d)γσ_w̄²/(λ + γ), d the decay at λ + γ. The α < 1 null space decays to w = 0.
     pub fn generalization_error(&self, t: Time) -> f64 {
+        let g = self.weight_decay;
+        if g == 0.0 {
+            let integral: f64 = mp_nodes(self.alpha, NODES)
+                .into_iter()
+                .map(|(lambda, weight)| {
+                    let d = t.decay(lambda);
+                    weight
+                        * (self.weight_var() * d * d
+                            + self.noise_var / lambda * (1.0 - d) * (1.0 - d))
+                })
+                .sum();
+            return integral + (1.0 - self.alpha).max(0.0) * self.weight_var() + self.noise_var;
+        }
+        let tv = self.teacher_var;
         let integral: f64 = mp_nodes(self.alpha, NODES)
             .into_iter()
             .map(|(lambda, weight)| {
-                let d = t.decay(lambda);
+                let d = t.decay(lambda + g);
+                let k = lambda + g;
                 weight
-                    * (self.weight_var() * d * d + self.noise_var / lambda * (1.0 - d) * (1.0 - d))
+                    * (self.weight_var() * d * d
+                        + (1.0 - d) * (1.0 - d) * (g * g * tv + self.noise_var * lambda) / (k * k)
+                        + 2.0 * d * (1.0 - d) * g * tv / k)
             })
             .sum();
-        integral + (1.0 - self.alpha).max(0.0) * self.weight_var() + self.noise_var
+        let d0 = t.decay(g);
+        integral + (1.0 - self.alpha).max(0.0) * (d0 * d0 * self.init_var + tv) + self.noise_var
     }
 
-    /// Training error E_t = ‖y − Xw‖²/P at time `t`.
+    /// Training error E_t = ‖y − Xw‖²/P at time `t`; with weight decay, per mode
+    /// (λE[e²] − 2E[n·e] + σ_ε²)/α with E[n·e] = (1 − d)σ_ε²λ/(λ + γ).
     pub fn training_error(&self, t: Time) -> f64 {
+        let g = self.weight_decay;
+        let outside = (1.0 - 1.0 / self.alpha).max(0.0) * self.noise_var;
+        if g == 0.0 {
+            let integral: f64 = mp_nodes(self.alpha, NODES)
+                .into_iter()
+                .map(|(lambda, weight)| {
+                    let d = t.decay(lambda);
+                    weight * d * d * (lambda * self.weight_var() + self.noise_var)
+                })
+                .sum();
+            return integral / self.alpha + outside;
+        }
+        let tv = self.teacher_var;
         let integral: f64 = mp_nodes(self.alpha, NODES)
             .into_iter()
             .map(|(lambda, weight)| {
-                let d = t.decay(lambda);
-                weight * d * d * (lambda * self.weight_var() + self.noise_var)
+                let d = t.decay(lambda + g);
+                let k = lambda + g;
+                let e2 = self.weight_var() * d * d
+                    + (1.0 - d) * (1.0 - d) * (g * g * tv + self.noise_var * lambda) / (k * k)
+                    + 2.0 * d * (1.0 - d) * g * tv / k;
+                let ne = (1.0 - d) * self.noise_var * lambda / k;
+                weight * (lambda * e2 - 2.0 * ne + self.noise_var)
             })
             .sum();
-        integral / self.alpha + (1.0 - 1.0 / self.alpha).max(0.0) * self.noise_var
+        integral / self.alpha + outside
     }
 
-    /// E_g after infinite training; infinite at α = 1 (the overtraining peak).
+    /// E_g after infinite training; infinite at α = 1 (the overtraining peak) unless weight
+    /// decay holds the weights at the ridge solution.
     pub fn asymptotic_generalization_error(&self) -> f64 {
         let a = self.alpha;
-        if (a - 1.0).abs() < 1e-12 {
+        if self.weight_decay > 0.0 {
+            self.generalization_error(Time::Continuous(f64::INFINITY))
+        } else if (a - 1.0).abs() < 1e-12 {
             f64::INFINITY
         } else if a > 1.0 {
             self.noise_var * a / (a - 1.0)
@@ -142,9 +189,9 @@ impl Problem {
         best
     }
 
-    /// Largest stable learning rate for discrete gradient descent: 2/λ₊.
+    /// Largest stable learning rate for discrete gradient descent: 2/(λ₊ + γ).
     pub fn stability_limit(&self) -> f64 {
-        2.0 / mp_edges(self.alpha).1
+        2.0 / (mp_edges(self.alpha).1 + self.weight_decay)
     }
 }
 
@@ -158,6 +205,7 @@ mod tests {
             teacher_var: 1.0,
             noise_var: 0.2,
             init_var,
+            weight_decay: 0.0,
         }
     }
 
@@ -207,6 +255,46 @@ mod tests {
             ..problem(4.0, 0.0)
         };
         assert_eq!(noiseless.best_stopping_step(0.05, 500.0).0, 500.0);
+    }
+
+    #[test]
+    fn weight_decay_going_to_zero_gives_the_plain_curves() {
+        for (alpha, init_var) in [(0.5, 0.25), (2.0, 0.0)] {
+            let plain = problem(alpha, init_var);
+            let tiny = Problem {
+                weight_decay: 1e-9,
+                ..plain
+            };
+            for k in [1.0, 10.0, 100.0] {
+                let t = Time::Steps { lr: 0.1, steps: k };
+                let (g0, g) = (plain.generalization_error(t), tiny.generalization_error(t));
+                let (e0, e) = (plain.training_error(t), tiny.training_error(t));
+                assert!((g - g0).abs() < 1e-6, "α={alpha} k={k}: E_g {g} vs {g0}");
+                assert!((e - e0).abs() < 1e-6, "α={alpha} k={k}: E_t {e} vs {e0}");
+            }
+        }
+    }
+
+    /// The best ridge, γ = σ_ε²/σ_w̄², is the Bayes posterior mean: trained to the end it is
+    /// finite at α = 1 and no worse than the best early stop without decay.
+    #[test]
+    fn the_best_weight_decay_removes_the_peak_at_alpha_one() {
+        let plain = problem(1.0, 0.0);
+        let ridge = Problem {
+            weight_decay: 0.2,
+            ..plain
+        };
+        let end = ridge.asymptotic_generalization_error();
+        assert!(end.is_finite());
+        assert!(end <= plain.best_generalization_error() + 1e-3, "{end}");
+        // Too much decay shrinks the weights towards zero: worse again.
+        let heavy = Problem {
+            weight_decay: 5.0,
+            ..plain
+        };
+        assert!(heavy.asymptotic_generalization_error() > end + 0.1);
+        // At γ = 0 nothing changes: the closed form still diverges.
+        assert!(plain.asymptotic_generalization_error().is_infinite());
     }
 
     #[test]
