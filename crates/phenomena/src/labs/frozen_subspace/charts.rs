@@ -211,6 +211,20 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
          scale and weight decay) — change α and reset to add points."
     );
     let mut notes = Vec::new();
+    if decay > 0.0 {
+        let (plain, meet) = lab.theory.without_decay(&lab.problem);
+        series.push(ChartSeries::dashed("t → ∞, no decay", palette::GREY, plain));
+        notes.push(match meet {
+            Some(a) => {
+                format!("past α ≈ {a:.1}, weight decay gains under 5 % after training forever")
+            }
+            None => "weight decay still gains over 5 % at α = 4".to_string(),
+        });
+        caption.push_str(
+            " Grey dashed: training forever without weight decay; with many examples per \
+             weight the two meet and weight decay stops mattering.",
+        );
+    }
     if let Some(&(_, _, step)) = sweep.first() {
         // The theory at the sweep's step, on the same α grid as the other curves.
         let at_step = Time::Steps {

@@ -133,6 +133,32 @@ pub struct TheoryCurves {
 }
 
 impl TheoryCurves {
+    /// E_g after training forever without weight decay on the α grid of `over_alpha`, and the
+    /// first α past 1 from which weight decay gains under 5 % over it (Xiao's data-rich
+    /// regime: the benefit of L2 vanishes as α grows).
+    pub fn without_decay(&self, problem: &Problem) -> (Vec<(f64, f64)>, Option<f64>) {
+        let plain: Vec<(f64, f64)> = self
+            .over_alpha
+            .iter()
+            .map(|(alpha, _, _)| {
+                let p = Problem {
+                    alpha: *alpha,
+                    weight_decay: 0.0,
+                    ..*problem
+                };
+                (*alpha, p.asymptotic_generalization_error())
+            })
+            .collect();
+        let meet = self
+            .over_alpha
+            .iter()
+            .zip(&plain)
+            .filter(|((alpha, _, _), _)| *alpha > 1.0)
+            .find(|((_, _, with), (_, without))| (without - with) / without < 0.05)
+            .map(|((alpha, _, _), _)| *alpha);
+        (plain, meet)
+    }
+
     fn new(problem: Problem, lr: f64, max_steps: u64) -> Self {
         let decades = (max_steps as f64).log10();
         // Whole steps: gradient descent has no state between them, and (1 − ηλ)^k with

@@ -385,3 +385,25 @@ fn weight_decay_in_the_simulation_follows_its_theory() {
     }
     assert!(mean[2] < 0.8, "no climb: {}", mean[2]);
 }
+
+/// In the data-rich regime weight decay matters less and less: past α = 1 its gain after
+/// training forever shrinks as α grows; near α = 1 it is large.
+#[test]
+fn weight_decay_matters_less_with_more_examples_per_weight() {
+    let lab = lab(&[("alpha", 1.0), ("init_scale", 0.0), ("weight_decay", 0.2)]);
+    let (plain, _) = lab.theory.without_decay(&lab.problem);
+    let gain: Vec<(f64, f64)> = plain
+        .iter()
+        .zip(&lab.theory.over_alpha)
+        .filter(|((a, _), _)| *a > 1.0)
+        .map(|((a, without), (_, _, with))| (*a, (without - with) / without))
+        .collect();
+    for (a, g) in gain.iter().step_by(10) {
+        eprintln!("α {a:.3}: gain {:.4}", g);
+    }
+    assert!(gain[0].1 > 0.5, "near α = 1: {}", gain[0].1);
+    assert!(
+        gain.windows(2).all(|w| w[1].1 < w[0].1),
+        "the gain shrinks with α"
+    );
+}
