@@ -100,20 +100,27 @@ impl Problem {
                 .sum();
             return integral + (1.0 - self.alpha).max(0.0) * self.weight_var() + self.noise_var;
         }
-        let tv = self.teacher_var;
         let integral: f64 = mp_nodes(self.alpha, NODES)
             .into_iter()
-            .map(|(lambda, weight)| {
-                let d = t.decay(lambda + g);
-                let k = lambda + g;
-                weight
-                    * (self.weight_var() * d * d
-                        + (1.0 - d) * (1.0 - d) * (g * g * tv + self.noise_var * lambda) / (k * k)
-                        + 2.0 * d * (1.0 - d) * g * tv / k)
-            })
+            .map(|(lambda, weight)| weight * self.decayed_mode_error(lambda, t.decay(lambda + g)))
             .sum();
         let d0 = t.decay(g);
-        integral + (1.0 - self.alpha).max(0.0) * (d0 * d0 * self.init_var + tv) + self.noise_var
+        integral
+            + (1.0 - self.alpha).max(0.0) * (d0 * d0 * self.init_var + self.teacher_var)
+            + self.noise_var
+    }
+
+    /// E[e²] of mode λ under weight decay γ > 0, where `d` is what is left of its initial
+    /// error (the decay at λ + γ); the formula is [`Problem::generalization_error`]'s.
+    fn decayed_mode_error(&self, lambda: f64, d: f64) -> f64 {
+        let (g, tv, k) = (
+            self.weight_decay,
+            self.teacher_var,
+            lambda + self.weight_decay,
+        );
+        self.weight_var() * d * d
+            + (1.0 - d) * (1.0 - d) * (g * g * tv + self.noise_var * lambda) / (k * k)
+            + 2.0 * d * (1.0 - d) * g * tv / k
     }
 
     /// Training error E_t = ‖y − Xw‖²/P at time `t`; with weight decay, per mode
@@ -131,16 +138,12 @@ impl Problem {
                 .sum();
             return integral / self.alpha + outside;
         }
-        let tv = self.teacher_var;
         let integral: f64 = mp_nodes(self.alpha, NODES)
             .into_iter()
             .map(|(lambda, weight)| {
                 let d = t.decay(lambda + g);
-                let k = lambda + g;
-                let e2 = self.weight_var() * d * d
-                    + (1.0 - d) * (1.0 - d) * (g * g * tv + self.noise_var * lambda) / (k * k)
-                    + 2.0 * d * (1.0 - d) * g * tv / k;
-                let ne = (1.0 - d) * self.noise_var * lambda / k;
+                let e2 = self.decayed_mode_error(lambda, d);
+                let ne = (1.0 - d) * self.noise_var * lambda / (lambda + g);
                 weight * (lambda * e2 - 2.0 * ne + self.noise_var)
             })
             .sum();
