@@ -215,7 +215,6 @@ export class WorkerHandle {
 
   async create(lab, { preset, params, backend }) {
     this.lab = lab;
-    this.preset = preset;
     const { notes } = await this.request('create', { lab, preset, params, backend });
     this.lastNotes = notes;
   }
