@@ -28,12 +28,18 @@ fn run_line(
     line
 }
 
-/// The runs in drawing order with their colours and line widths.
-fn runs_in_order() -> impl Iterator<Item = (&'static str, &'static str, Color, f64)> {
-    DRAW_ORDER.iter().map(|&(r, width)| {
-        let (key, label, color) = RUNS[r];
-        (key, label, color, width)
-    })
+/// The runs trained (indices into `RUNS`) in drawing order, with their colours and line
+/// widths.
+fn runs_in_order(
+    runs: &[usize],
+) -> impl Iterator<Item = (&'static str, &'static str, Color, f64)> + '_ {
+    DRAW_ORDER
+        .iter()
+        .filter(|(r, _)| runs.contains(r))
+        .map(|&(r, width)| {
+            let (key, label, color) = RUNS[r];
+            (key, label, color, width)
+        })
 }
 
 /// The values series `name` can take: an alignment (a largest weight magnitude) is never
@@ -87,6 +93,7 @@ pub(super) fn per_run_chart(
     title: &str,
     caption: &str,
     seeds: usize,
+    runs: &[usize],
 ) -> ChartSpec {
     ChartSpec {
         id: id.into(),
@@ -95,7 +102,7 @@ pub(super) fn per_run_chart(
         caption: caption.into(),
         x: Axis::log("step of the run"),
         y: Axis::linear("accuracy").with_range(0.4, 1.0),
-        series: runs_in_order()
+        series: runs_in_order(runs)
             .flat_map(|(run, label, color, width)| {
                 with_band(
                     snapshot,
@@ -111,9 +118,9 @@ pub(super) fn per_run_chart(
     }
 }
 
-pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order() {
+    for (run, label, color, width) in runs_in_order(runs) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.s_randomized"),
@@ -152,9 +159,9 @@ fn unlisted(series: Vec<ChartSeries>) -> Vec<ChartSeries> {
     series.into_iter().map(ChartSeries::unlisted).collect()
 }
 
-pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order() {
+    for (run, label, color, width) in runs_in_order(runs) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.align_slow"),
@@ -210,9 +217,9 @@ pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
     }
 }
 
-pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order() {
+    for (run, label, color, width) in runs_in_order(runs) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.accuracy_without_fast"),
@@ -359,7 +366,7 @@ impl SimplicityBias {
                 y0 - 0.2,
                 format!("label {}", labels[k]),
             ));
-            for r in 0..RUNS.len() {
+            for &r in self.runs {
                 let x = x0 + 8.25 + (r as f64 - 1.5) * 4.4;
                 let pred = self.worlds[0].runs[r]
                     .as_ref()
@@ -379,8 +386,8 @@ impl SimplicityBias {
             caption: "Left half: a 0 or 1 drawn at random; right half: the 3 (label 0) or 5 \
                       (label 1) that carries the label (in training the halves are stacked; they \
                       are drawn side by side here). Under each domino: its label, then the \
-                      predictions of GD, SAM, USEFUL and USEFUL + SAM in that order (– before a \
-                      run starts); wrong ones are red and marked ✗. A run that reads the easy \
+                      predictions of GD, SAM, USEFUL and USEFUL + SAM in that order, of those \
+                      trained (– before a run starts); wrong ones are red and marked ✗. A run that reads the easy \
                       half predicts from the left digit, so each of these six is a coin flip: on \
                       seeds 0–9 every run got between 0 and 4 of them wrong (0.50–0.55 over the \
                       whole test set)."

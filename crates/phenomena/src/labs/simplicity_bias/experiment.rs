@@ -41,6 +41,10 @@ pub const RUNS: [(&str, &str, Color); 4] = [
 /// where they overlap, both stay visible.
 pub const DRAW_ORDER: [(usize, f64); 4] = [(0, 2.0), (1, 2.0), (3, 4.5), (2, 1.8)];
 
+/// The runs each choice of the `runs` parameter trains, as indices into [`RUNS`]: a preset
+/// whose story needs two of them finishes in a third to a half of the time.
+pub const RUN_SETS: [&[usize]; 3] = [&[0, 1, 2, 3], &[0, 2], &[0, 1]];
+
 const METRICS: [&str; 8] = [
     "accuracy",
     "s_randomized",
@@ -76,6 +80,8 @@ pub struct SimplicityBias {
     params: Params,
     seed: u64,
     pub(super) arch: Arch,
+    /// The runs trained, as indices into [`RUNS`] (always GD, which USEFUL's split reads).
+    pub(super) runs: &'static [usize],
     pub(super) worlds: Vec<World>,
     run_steps: u64,
     pub(super) cluster_step: u64,
@@ -164,6 +170,7 @@ impl SimplicityBias {
         let rho = params.get("rho") as f32;
         let batch = params.usize("batch");
         let width = params.usize("width");
+        let runs = RUN_SETS[params.usize("runs").min(RUN_SETS.len() - 1)];
         let mut worlds = Vec::with_capacity(seeds);
         for k in 0..seeds {
             let seed = first_seed + k as u64;
@@ -220,7 +227,7 @@ impl SimplicityBias {
                         rho: 0.0,
                         steps: 0,
                     }),
-                    Some(Run {
+                    runs.contains(&1).then(|| Run {
                         net: init.clone(),
                         optimizer: optimizer(),
                         rho,
@@ -230,7 +237,12 @@ impl SimplicityBias {
                     None,
                 ],
                 // GD and SAM draw the same batches.
-                batches: vec![batches(0), batches(0), None, None],
+                batches: vec![
+                    batches(0),
+                    runs.contains(&1).then(|| batches(0)).flatten(),
+                    None,
+                    None,
+                ],
                 init,
                 pool: None,
                 split: None,
@@ -244,6 +256,7 @@ impl SimplicityBias {
             params: params.clone(),
             seed: first_seed,
             arch,
+            runs,
             worlds,
             shown_predictions: Vec::new(),
             mid_step: false,
@@ -303,10 +316,16 @@ impl SimplicityBias {
         true
     }
 
+    /// Whether this lab trains USEFUL (alone or with SAM), and so splits GD's outputs.
+    pub(super) fn trains_useful(&self) -> bool {
+        self.runs.iter().any(|r| *r >= 2)
+    }
+
     /// True while GD has reached the clustering step and USEFUL's split is not made yet; the
     /// split needs a read-back, which happens in `snapshot`.
     fn awaiting_split(&self) -> bool {
-        self.worlds.iter().any(|w| {
+        self.trains_useful()
+            && self.worlds.iter().any(|w| {
             w.split.is_none()
                 && w.runs[0]
                     .as_ref()
@@ -389,6 +408,9 @@ impl SimplicityBias {
             let device = world.x.device();
             let seed = self.seed + k as u64;
             for (r, run_rho) in [(2usize, 0.0f32), (3, rho)] {
+                if !self.runs.contains(&r) {
+                    continue;
+                }
                 world.runs[r] = Some(Run {
                     net: world.init.clone(),
                     optimizer: Optimizer::from_choice(usize::from(adam), lr),
@@ -550,19 +572,24 @@ impl Experiment for SimplicityBias {
     /// run length `n` it finishes `⌈n / 2⌉` steps after the restart instead.
     fn planned_steps(&self) -> u64 {
         let (n, c) = (self.run_steps, self.cluster_step);
-        n.max(c + n.div_ceil(2))
+        if self.trains_useful() {
+            n.max(c + n.div_ceil(2))
+        } else {
+            n
+        }
     }
 
     /// A slot is one run's step: a lab step with up to 16 seeds × 4 runs, each recording its
     /// metrics on the test sets, is too much work for one call that must stay short.
     fn slots_per_step(&self) -> u64 {
-        (self.worlds.len() * RUNS.len()) as u64
+        (self.worlds.len() * self.runs.len()) as u64
     }
 
     fn step_slot(&mut self, steps: u64, slot: u64, recorder: &mut Recorder) -> u64 {
         self.mid_step = slot + 1 < self.slots_per_step();
         let slot = slot as usize;
-        self.step_run(steps, slot / RUNS.len(), slot % RUNS.len(), recorder)
+        let k = self.runs.len();
+        self.step_run(steps, slot / k, self.runs[slot % k], recorder)
     }
 
     fn can_step(&self) -> bool {
@@ -698,11 +725,11 @@ impl Experiment for SimplicityBias {
         let mut charts = Vec::new();
         match self.arch {
             Arch::Patch { .. } => {
-                charts.push(alignment_chart(snapshot, seeds));
-                charts.push(fast_split_chart(snapshot, seeds));
+                charts.push(alignment_chart(snapshot, seeds, self.runs));
+                charts.push(fast_split_chart(snapshot, seeds, self.runs));
             }
             Arch::Mlp => {
-                charts.push(randomized_chart(snapshot, seeds));
+                charts.push(randomized_chart(snapshot, seeds, self.runs));
                 charts.push(per_run_chart(
                     snapshot,
                     "accuracy",
@@ -711,6 +738,7 @@ impl Experiment for SimplicityBias {
                     "Standard test accuracy of every run (mean over seeds, band ± one standard \
                      deviation). All runs fit the task; the randomized tests show how.",
                     seeds,
+                    self.runs,
                 ));
             }
         }
@@ -719,7 +747,7 @@ impl Experiment for SimplicityBias {
         }
         // Only the patch model knows which examples lack the fast feature, so only there can
         // the chart show whether USEFUL's split found them.
-        if matches!(self.arch, Arch::Patch { .. }) {
+        if matches!(self.arch, Arch::Patch { .. }) && self.trains_useful() {
             charts.push(self.split_chart(snapshot));
         }
         charts

@@ -82,6 +82,22 @@ pub fn schema() -> Vec<ParamSpec> {
             ..n
         },
         ParamSpec {
+            name: "runs",
+            label: "runs trained",
+            max: 2.0,
+            step: 1.0,
+            integer: true,
+            options: &[
+                "GD, SAM, USEFUL, USEFUL + SAM",
+                "GD and USEFUL",
+                "GD and SAM",
+            ],
+            help: "Which runs each seed trains from the shared initialization. Fewer runs finish \
+                   sooner: SAM costs two gradients a step, and USEFUL retrains from the start.",
+            source: "",
+            ..n
+        },
+        ParamSpec {
             name: "rho",
             label: "ρ (SAM radius)",
             max: 2.0,
@@ -89,6 +105,7 @@ pub fn schema() -> Vec<ParamSpec> {
             default: 0.05,
             help: "SAM ascends ρ along the normalised gradient before each step.",
             source: "SAM ρ",
+            visible_when: Condition::when("runs", &[0.0, 2.0]),
             ..n
         },
         ParamSpec {
@@ -102,6 +119,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: true,
             help: "USEFUL clusters GD's outputs at this step, then retrains from the start.",
             source: "USEFUL",
+            visible_when: Condition::when("runs", &[0.0, 1.0]),
             ..n
         },
         ParamSpec {
@@ -115,6 +133,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "How many times each slow example appears in USEFUL's training set (2 = \
                    duplicated once).",
             source: "USEFUL",
+            visible_when: Condition::when("runs", &[0.0, 1.0]),
             ..n
         },
         ParamSpec {
@@ -193,7 +212,7 @@ pub fn schema() -> Vec<ParamSpec> {
     ]
 }
 
-pub const PATCH_VALUES: [(&str, f64); 9] = [
+pub const PATCH_VALUES: [(&str, f64); 10] = [
     ("dataset", 1.0),
     ("dim", 100.0),
     ("width", 50.0),
@@ -203,6 +222,7 @@ pub const PATCH_VALUES: [(&str, f64); 9] = [
     ("steps", 600.0),
     ("cluster_step", 60.0),
     ("seeds", 8.0),
+    ("runs", 1.0),
 ];
 
 pub fn presets() -> Vec<Preset> {
@@ -249,6 +269,7 @@ pub fn presets() -> Vec<Preset> {
                 ("steps", 600.0),
                 ("seeds", 8.0),
                 ("rho", 0.3),
+                ("runs", 2.0),
             ],
         },
         Preset {

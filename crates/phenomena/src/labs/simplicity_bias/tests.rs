@@ -338,3 +338,51 @@ fn the_seed_bands_stay_within_the_values_a_series_can_take() {
     assert_eq!(accuracy[3], (1.0, 0.7));
     assert!(accuracy.iter().all(|(_, y)| (0.0..=1.0).contains(y)));
 }
+
+/// A preset that trains two of the four runs gets the same numbers for them as the full set
+/// (runs are independent given the seed; USEFUL's split reads GD, which always trains), and
+/// draws no line or legend entry for the others.
+#[test]
+fn training_a_subset_of_the_runs_leaves_their_numbers_unchanged() {
+    let small = [
+        ("dataset", 1.0),
+        ("dim", 20.0),
+        ("width", 8.0),
+        ("seeds", 2.0),
+        ("steps", 40.0),
+        ("cluster_step", 10.0),
+    ];
+    let with = |runs: f64| run(&[small.as_slice(), &[("runs", runs)]].concat());
+    let all = with(0.0);
+    for (choice, kept, dropped) in [
+        (1.0, ["gd", "useful"], ["sam", "useful_sam"]),
+        (2.0, ["gd", "sam"], ["useful", "useful_sam"]),
+    ] {
+        let some = with(choice);
+        for run in kept {
+            let name = format!("{run}.align_slow");
+            assert_eq!(some.series[&name], all.series[&name], "{name}, runs = {choice}");
+        }
+        for run in dropped {
+            assert!(!some.series.keys().any(|k| k.starts_with(&format!("{run}."))));
+        }
+        let lab = SimplicityBiasLab::new(
+            params(&[small.as_slice(), &[("runs", choice)]].concat()),
+            &Device::flex(),
+            "flex",
+        )
+        .unwrap();
+        let labels: Vec<String> = lab
+            .charts(&some, &[])
+            .iter()
+            .find(|c| c.id == "alignment")
+            .unwrap()
+            .series
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        assert!(labels.contains(&"GD".to_string()), "{labels:?}");
+        assert!(!labels.contains(&"USEFUL + SAM".to_string()), "{labels:?}");
+    }
+    assert!(with(2.0).series.get("split.outputs").is_none(), "no USEFUL, no split");
+}
