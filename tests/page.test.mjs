@@ -240,6 +240,19 @@ test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split
   assert.match(split, /slow cluster/);
   assert.deepEqual([...errors, ...patch.errors], []);
   await patch.page.close();
+
+  // The model-soups preset names its papers; its two charts fill in once the runs meet.
+  const soups = await openLab(browser, '#lab=simplicity-bias&preset=soups');
+  assert.match(await soups.page.locator('.citation').textContent(), /^Source: Wortsman, M\. et al\. \(2022\)\. Model soups.*Lin, Y\. et al\./);
+  await soups.page.close();
+  const small = await openLab(browser, '#lab=simplicity-bias&preset=soups&steps=60&cluster_step=10&seeds=1&dim=20&width=8');
+  assert.match(await small.page.locator('.citation').textContent(), /^Source: Nguyen/, 'custom parameters: the lab\'s sources');
+  await small.page.click('button.play');
+  await waitForStep(small.page, 60);
+  assert.match(await small.page.locator('figure[data-chart="soups"] .sr-only').textContent(), /uniform soup: 0\.\d+ at step of the run 60\. greedy soup: 0\.\d+ at step of the run 60/);
+  assert.match(await small.page.locator('figure[data-chart="weight-path"] .sr-only').textContent(), /out of distribution/);
+  assert.deepEqual(small.errors, []);
+  await small.page.close();
 });
 
 test('an ensemble trains in one worker per core and shows what one worker training every seed shows', async () => {

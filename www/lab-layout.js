@@ -5,16 +5,19 @@
 
 import { el } from './dom.js';
 
-/** The preset buttons, and the caption that tells the chosen preset's story. */
+/** The preset buttons, the caption that tells the chosen preset's story, and the sources. */
 export class PresetBar {
-  /** onPick(id): a preset's button was pressed. */
-  constructor(presets, onPick) {
+  /** onPick(id): a preset's button was pressed; citation: the lab's sources. */
+  constructor(presets, onPick, citation) {
     this.presets = presets;
     this.buttons = presets.map((p) =>
       el('button', { class: 'preset', type: 'button', 'data-preset': p.id, onclick: () => onPick(p.id) }, p.title),
     );
     this.node = el('div', { class: 'presets', role: 'group', 'aria-label': 'presets' }, el('span', { class: 'label' }, 'Presets'), ...this.buttons);
     this.caption = el('p', { class: 'preset-caption' });
+    this.citation = citation;
+    this.sourceText = el('span', {}, citation);
+    this.source = el('p', { class: 'citation' }, 'Source: ', this.sourceText);
   }
 
   /** Shows preset `id` as chosen, with its caption; null means custom parameters. */
@@ -22,6 +25,8 @@ export class PresetBar {
     const preset = this.presets.find((p) => p.id === id);
     for (const b of this.buttons) b.setAttribute('aria-pressed', String(b.dataset.preset === id));
     this.caption.textContent = preset ? preset.caption : 'Custom parameters — pick a preset above for a guided story.';
+    // A preset built on further papers (the model soups) names them with the lab's own.
+    this.sourceText.textContent = preset?.citation || this.citation;
   }
 }
 
@@ -53,7 +58,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     layout,
     notes,
     exportBar,
-    el('p', { class: 'citation' }, 'Source: ', info.citation),
+    presets.source,
   );
   const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption };
   for (const [token, node] of Object.entries(hidden)) if (hide.has(token) && node) node.hidden = true;

@@ -178,7 +178,7 @@ export class PhenomenaLab extends HTMLElement {
 
   render() {
     const { info } = this;
-    this.presetBar = new PresetBar(info.presets, (id) => this.applyPreset(id));
+    this.presetBar = new PresetBar(info.presets, (id) => this.applyPreset(id), info.citation);
     this.transport = new TransportBar({
       onPlay: () => this.togglePlay(),
       onStep: () => this.singleStep(),

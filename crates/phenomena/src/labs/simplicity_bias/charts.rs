@@ -3,7 +3,7 @@
 
 use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
 
-use super::experiment::{DRAW_ORDER, RUNS, SimplicityBias};
+use super::experiment::{DRAW_ORDER, PATH_POINTS, RUNS, SOUPS, SimplicityBias};
 use super::model::Arch;
 use crate::digits::DIGIT_PIXELS;
 use crate::lab::Snapshot;
@@ -415,4 +415,203 @@ fn running_prediction(
         .get(&format!("shown.{index}"))
         .and_then(|p| p.y.get(k))
         .map(|z| u8::from(*z > 0.0))
+}
+
+/// The series a data set's story is told out of distribution: on the patch model the test
+/// examples without the fast feature, elsewhere the test set with the simple feature
+/// randomized; and its axis label.
+fn out_of_distribution(arch: Arch) -> (&'static str, &'static str) {
+    match arch {
+        Arch::Patch { .. } => ("accuracy_without_fast", "accuracy without the fast feature"),
+        Arch::Mlp => ("s_randomized", "accuracy, simple feature randomized"),
+    }
+}
+
+/// The last value of series `name`, if recorded.
+fn last(snapshot: &Snapshot, name: &str) -> Option<f64> {
+    snapshot.series.get(name).and_then(|s| s.last())
+}
+
+impl SimplicityBias {
+    /// The uniform and greedy soups beside the runs they average, out of distribution.
+    pub(super) fn soups_chart(&self, snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+        let (metric, axis) = out_of_distribution(self.arch);
+        let mut series = Vec::new();
+        for (run, label, color, _) in runs_in_order(self.runs) {
+            series.push(run_line(
+                label.to_string(),
+                color,
+                false,
+                1.2,
+                snapshot.points(&format!("{run}.{metric}")),
+            ));
+        }
+        // One band (the uniform soup's): two overlapping spreads over seeds would hide the
+        // lines.
+        for (k, (soup, label, color)) in SOUPS.into_iter().enumerate() {
+            series.extend(with_band(
+                snapshot,
+                &format!("{soup}.{metric}"),
+                label.to_string(),
+                color,
+                (false, 2.6),
+                if k == 0 { seeds } else { 1 },
+            ));
+        }
+        let mut notes = Vec::new();
+        match snapshot.series.get(&format!("soup.{metric}")) {
+            Some(soup) => {
+                let step = soup.x.last().copied().unwrap_or(0.0);
+                let mut parts: Vec<String> = SOUPS
+                    .iter()
+                    .filter_map(|(key, label, _)| {
+                        last(snapshot, &format!("{key}.{metric}"))
+                            .map(|v| format!("{label} {v:.3}"))
+                    })
+                    .collect();
+                if let Some(size) = last(snapshot, "greedy.size") {
+                    parts.push(format!(
+                        "the greedy soup takes {size:.1} of {} runs on average",
+                        self.runs.len()
+                    ));
+                }
+                notes.push(format!("at step {step:.0}: {}", parts.join("; ")));
+            }
+            None => notes.push(
+                "The soups start once every run trained has reached the same step (USEFUL \
+                 restarts at the clustering step and catches up at two steps a step)."
+                    .into(),
+            ),
+        }
+        ChartSpec {
+            id: "soups".into(),
+            annotations: Vec::new(),
+            title: "Model soups: the runs' weights averaged".into(),
+            caption: "Every run starts from the same initialization, so their weights can be \
+                      averaged (Wortsman et al. 2022). The uniform soup is the mean of all the \
+                      runs; the greedy soup takes the runs best first on a held-out validation \
+                      set and keeps each one only if the average stays as accurate there. Thin \
+                      lines: the runs themselves. No extra training: the soups are evaluated \
+                      at each recorded step that every run has reached."
+                .into(),
+            x: Axis::log("step of the run"),
+            y: Axis::linear(axis).with_range(0.4, 1.0),
+            series,
+            notes,
+        }
+    }
+
+    /// Accuracy in and out of distribution along the straight line in weight space from GD to
+    /// USEFUL (or SAM), and the examples the path corrects that both ends get wrong.
+    pub(super) fn path_chart(&self, snapshot: &Snapshot, seeds: usize) -> ChartSpec {
+        let end = RUNS[self.path_end()].1;
+        let t = |i: usize| i as f64 / (PATH_POINTS - 1) as f64;
+        let along = |metric: &str| -> Option<(Vec<f64>, Vec<f64>)> {
+            let mean = (0..PATH_POINTS)
+                .map(|i| last(snapshot, &format!("path.{metric}_{i}")))
+                .collect::<Option<Vec<f64>>>()?;
+            let std = (0..PATH_POINTS)
+                .map(|i| last(snapshot, &format!("path.{metric}_{i}.std")).unwrap_or(0.0))
+                .collect();
+            Some((mean, std))
+        };
+        let xs: Vec<f64> = (0..PATH_POINTS).map(t).collect();
+        let mut series = Vec::new();
+        let (_, ood_axis) = out_of_distribution(self.arch);
+        let lines = [
+            (
+                "id",
+                "in distribution (test set)".to_string(),
+                palette::BLACK,
+                false,
+            ),
+            (
+                "ood",
+                format!("out of distribution ({ood_axis})"),
+                palette::BLUE,
+                false,
+            ),
+            (
+                "fixed",
+                "wrong at both ends, right here (share of out of distribution)".to_string(),
+                palette::GREEN,
+                true,
+            ),
+        ];
+        for (metric, label, color, dashed) in lines {
+            let Some((mean, std)) = along(metric) else {
+                continue;
+            };
+            if seeds > 1 {
+                let lower: Vec<f64> = mean
+                    .iter()
+                    .zip(&std)
+                    .map(|(m, s)| (m - s).max(0.0))
+                    .collect();
+                let upper: Vec<f64> = mean
+                    .iter()
+                    .zip(&std)
+                    .map(|(m, s)| (m + s).min(1.0))
+                    .collect();
+                series.push(ChartSeries::band(color, &xs, &lower, &upper));
+            }
+            series.push(run_line(
+                label,
+                color,
+                dashed,
+                2.2,
+                xs.iter().copied().zip(mean).collect(),
+            ));
+        }
+        let mut notes = Vec::new();
+        if let (Some((ood, _)), Some((fixed, _)), Some(both)) = (
+            along("ood"),
+            along("fixed"),
+            last(snapshot, "path.both_wrong"),
+        ) {
+            let step = snapshot
+                .series
+                .get("path.ood_0")
+                .and_then(|s| s.x.last().copied())
+                .unwrap_or(0.0);
+            let best = (0..PATH_POINTS)
+                .max_by(|a, b| ood[*a].total_cmp(&ood[*b]))
+                .expect("the path has points");
+            notes.push(format!(
+                "at step {step:.0}: best out of distribution at t = {:.1}, {:.3} (GD {:.3}, {end} {:.3})",
+                t(best),
+                ood[best],
+                ood[0],
+                ood[PATH_POINTS - 1]
+            ));
+            let most = fixed.iter().copied().fold(0.0, f64::max);
+            notes.push(format!(
+                "wrong at both ends: {:.1} % of the out-of-distribution examples; the path gets \
+                 at most {:.1} % of them right",
+                100.0 * both,
+                100.0 * most
+            ));
+        } else {
+            notes.push(format!(
+                "Drawn once GD and {end} have reached the same step; redrawn at two steps a \
+                 decade and at the last step."
+            ));
+        }
+        ChartSpec {
+            id: "weight-path".into(),
+            annotations: Vec::new(),
+            title: format!("Between GD and {end} in weight space"),
+            caption: format!(
+                "Accuracy of the network (1 − t)·θ_GD + t·θ_{end} (WiSE-FT's interpolation, \
+                 studied for spurious features by Lin et al.): in distribution, out of \
+                 distribution, and (dashed) on the out-of-distribution examples that both ends \
+                 get wrong — the paper's \"FalseFalseTrue\" cases, which it finds common when \
+                 the ends rely on different spurious features. Mean over seeds, band ± one standard deviation."
+            ),
+            x: Axis::linear(format!("t (0 = GD, 1 = {end})")).with_range(0.0, 1.0),
+            y: Axis::linear("accuracy / share").with_range(0.0, 1.0),
+            series,
+            notes,
+        }
+    }
 }

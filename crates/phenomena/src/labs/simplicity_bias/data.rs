@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 
 use crate::digits::{self, DIGIT_PIXELS, Labeled};
-use crate::rng::{Stream, rng, rng_indexed, uniform};
+use crate::rng::{Stream, rng_indexed, uniform};
 
 /// A labelled set with row-major features and, for the patch model, which examples carry the
 /// fast feature.
@@ -47,6 +47,15 @@ pub struct Data {
     pub dim: usize,
     pub train: Split,
     pub test: TestSets,
+    /// Held out from the training distribution, a fifth the size of the test set, for choices
+    /// that must not see the test set (the greedy soup's); drawn like the test set from
+    /// sub-stream 1 of its streams.
+    pub validation: Split,
+}
+
+/// Size of the validation set for a test set of `n_test` examples.
+fn validation_size(n_test: usize) -> usize {
+    n_test.div_ceil(5)
 }
 
 /// Permutes the given feature columns across rows (one permutation for the whole block).
@@ -88,8 +97,8 @@ fn slab(y: bool, slabs: usize, r: &mut rand_chacha::ChaCha8Rng) -> f32 {
 
 /// LMS data in `dim` dimensions: coordinate 0 is linear, s·(0.1 + 0.9u) with s = ±1 from y.
 pub fn lms(seed: u64, dim: usize, slabs: usize, n_train: usize, n_test: usize) -> Data {
-    let make = |count: usize, stream: Stream| {
-        let mut r = rng(seed, stream);
+    let make = |count: usize, stream: Stream, sub: u64| {
+        let mut r = rng_indexed(seed, stream, sub);
         let mut split = Split::default();
         for _ in 0..count {
             let y = uniform(&mut r) < 0.5;
@@ -105,8 +114,9 @@ pub fn lms(seed: u64, dim: usize, slabs: usize, n_train: usize, n_test: usize) -
     };
     Data {
         dim,
-        train: make(n_train, Stream::TrainInputs),
-        test: with_randomized(make(n_test, Stream::TestInputs), dim, &[0], seed),
+        train: make(n_train, Stream::TrainInputs, 0),
+        test: with_randomized(make(n_test, Stream::TestInputs, 0), dim, &[0], seed),
+        validation: make(validation_size(n_test), Stream::TestInputs, 1),
     }
 }
 
@@ -127,9 +137,9 @@ pub struct PatchModel {
 /// coordinates, so it is orthogonal to both features.
 pub fn patches(seed: u64, m: PatchModel, n_train: usize, n_test: usize) -> Data {
     let dim = m.patches * m.dim;
-    let make = |count: usize, stream: Stream, noise_stream: Stream| {
-        let mut r = rng(seed, stream);
-        let mut nr = rng(seed, noise_stream);
+    let make = |count: usize, stream: Stream, noise_stream: Stream, sub: u64| {
+        let mut r = rng_indexed(seed, stream, sub);
+        let mut nr = rng_indexed(seed, noise_stream, sub);
         let normal = Normal::new(0.0, m.noise).expect("noise std is positive");
         let mut split = Split::default();
         for _ in 0..count {
@@ -166,13 +176,20 @@ pub fn patches(seed: u64, m: PatchModel, n_train: usize, n_test: usize) -> Data 
         }
         split
     };
-    let train = make(n_train, Stream::TrainLabels, Stream::TrainInputs);
-    let standard = make(n_test, Stream::TestLabels, Stream::TestInputs);
+    let train = make(n_train, Stream::TrainLabels, Stream::TrainInputs, 0);
+    let standard = make(n_test, Stream::TestLabels, Stream::TestInputs, 0);
+    let validation = make(
+        validation_size(n_test),
+        Stream::TestLabels,
+        Stream::TestInputs,
+        1,
+    );
     // S = the fast feature's coordinate; everything else is Sᶜ.
     Data {
         dim,
         train,
         test: with_randomized(standard, dim, &[0], seed),
+        validation,
     }
 }
 
@@ -192,10 +209,10 @@ pub fn dominoes(seed: u64, n_train: usize, n_test: usize) -> Data {
             .map(|(i, _)| split.image(i).to_vec())
             .collect()
     };
-    let make = |src: &Labeled, count: usize, stream: Stream| {
+    let make = |src: &Labeled, count: usize, stream: Stream, sub: u64| {
         let easy = [pool(src, 0), pool(src, 1)];
         let hard = [pool(src, 3), pool(src, 5)];
-        let mut r = rng(seed, stream);
+        let mut r = rng_indexed(seed, stream, sub);
         let mut split = Split::default();
         let pick = |v: &Vec<Vec<f32>>, r: &mut rand_chacha::ChaCha8Rng| {
             v[((uniform(r) * v.len() as f64) as usize).min(v.len() - 1)].clone()
@@ -212,13 +229,16 @@ pub fn dominoes(seed: u64, n_train: usize, n_test: usize) -> Data {
     let easy_half: Vec<usize> = (0..DIGIT_PIXELS).collect();
     Data {
         dim: DOMINO_PIXELS,
-        train: make(&digits_train, n_train, Stream::TrainInputs),
+        train: make(&digits_train, n_train, Stream::TrainInputs, 0),
         test: with_randomized(
-            make(&digits_test, n_test, Stream::TestInputs),
+            make(&digits_test, n_test, Stream::TestInputs, 0),
             DOMINO_PIXELS,
             &easy_half,
             seed,
         ),
+        // New pairs of the held-out digits: the UCI set has too few 0, 1, 3 and 5 images to
+        // hold out a third group, so a validation domino may reuse a test domino's digit.
+        validation: make(&digits_test, validation_size(n_test), Stream::TestInputs, 1),
     }
 }
 

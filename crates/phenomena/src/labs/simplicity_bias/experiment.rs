@@ -12,7 +12,9 @@ use phenomena_charts::{ChartSpec, Color, palette};
 
 use super::charts::{alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
 use super::data::{self, Data, PatchModel, Split};
-use super::model::{Arch, Net, Run, example_losses, logistic_loss, slow_examples};
+use super::model::{
+    Arch, Net, Run, blend, example_losses, greedy_soup_weights, lerp, logistic_loss, slow_examples,
+};
 use super::{ID, info};
 use crate::batches::Batches;
 use crate::harness::{Divergence, Experiment, Recorder, Schedule};
@@ -45,6 +47,59 @@ pub const DRAW_ORDER: [(usize, f64); 4] = [(0, 2.0), (1, 2.0), (3, 4.5), (2, 1.8
 /// whose story needs two of them finishes in a third to a half of the time.
 pub const RUN_SETS: [&[usize]; 3] = [&[0, 1, 2, 3], &[0, 2], &[0, 1]];
 
+/// Networks made from the runs' weights, recorded beside them at every recorded step that all
+/// the runs trained have reached (Wortsman et al. 2022): their mean (the uniform soup) and
+/// the greedy soup, chosen on a validation set.
+pub const SOUPS: [(&str, &str, Color); 2] = [
+    ("soup", "uniform soup", palette::GREEN),
+    ("greedy", "greedy soup", palette::VERMILLION),
+];
+
+/// Points on the weight-space path from GD (t = 0) to USEFUL, or to SAM where USEFUL is not
+/// trained (t = 1): t = 0, 0.1, …, 1.
+pub const PATH_POINTS: usize = 11;
+
+/// Per point of the path: accuracy on the standard test set (`id_i`), out of distribution
+/// (`ood_i`: see [`SimplicityBias::path_metrics`]), and the share of the out-of-distribution
+/// examples both ends get wrong and the point gets right (`fixed_i`); then the share both ends
+/// get wrong.
+const PATH_METRICS: [&str; 3 * PATH_POINTS + 1] = [
+    "id_0",
+    "id_1",
+    "id_2",
+    "id_3",
+    "id_4",
+    "id_5",
+    "id_6",
+    "id_7",
+    "id_8",
+    "id_9",
+    "id_10",
+    "ood_0",
+    "ood_1",
+    "ood_2",
+    "ood_3",
+    "ood_4",
+    "ood_5",
+    "ood_6",
+    "ood_7",
+    "ood_8",
+    "ood_9",
+    "ood_10",
+    "fixed_0",
+    "fixed_1",
+    "fixed_2",
+    "fixed_3",
+    "fixed_4",
+    "fixed_5",
+    "fixed_6",
+    "fixed_7",
+    "fixed_8",
+    "fixed_9",
+    "fixed_10",
+    "both_wrong",
+];
+
 const METRICS: [&str; 8] = [
     "accuracy",
     "s_randomized",
@@ -61,6 +116,10 @@ pub(super) struct World {
     x: Tensor<2>,
     y: Tensor<2>,
     tests: [(Tensor<2>, Tensor<2>); 3],
+    /// Held-out examples from the training distribution: the greedy soup's choices.
+    validation: (Tensor<2>, Tensor<2>),
+    /// The run step of the last point of the weight-space path recorded (0: none yet).
+    path_step: u64,
     with_fast: Tensor<2>,
     without_fast: Tensor<2>,
     labels: Vec<f32>,
@@ -149,7 +208,8 @@ impl SimplicityBias {
             }
         };
         let sample = make(first_seed);
-        let floats = seeds * (sample.train.x.len() + 3 * sample.test.standard.x.len());
+        let floats = seeds
+            * (sample.train.x.len() + 3 * sample.test.standard.x.len() + sample.validation.x.len());
         if floats > ENSEMBLE_FLOATS {
             let per_seed = floats / seeds;
             return Err(bad(
@@ -216,6 +276,8 @@ impl SimplicityBias {
                     test(&d.test.s_randomized),
                     test(&d.test.sc_randomized),
                 ],
+                validation: test(&d.validation),
+                path_step: 0,
                 with_fast: column(&with_fast, device),
                 without_fast: column(&without_fast, device),
                 labels: d.train.y.clone(),
@@ -306,14 +368,118 @@ impl SimplicityBias {
             _ => (world.x.clone(), world.y.clone()),
         };
         run.step(x, y);
+        let step = run.steps;
         let schedule = Schedule {
             last: self.run_steps,
             per_decade: Self::RECORDS_PER_DECADE,
         };
-        if schedule.records_at(run.steps) {
+        if schedule.records_at(step) {
             self.record_run(w, r, recorder);
+            self.record_soups(w, step, recorder);
         }
         true
+    }
+
+    /// The parameters of every run trained in world `w` if all of them are at run step
+    /// `step` (USEFUL trails GD until it has caught up; weights are averaged at equal steps).
+    fn synced(&self, w: usize, step: u64) -> Option<Vec<&[Tensor<2>]>> {
+        let world = &self.worlds[w];
+        self.runs
+            .iter()
+            .map(|r| {
+                world.runs[*r]
+                    .as_ref()
+                    .filter(|run| run.steps == step)
+                    .map(|run| run.net.params.as_slice())
+            })
+            .collect()
+    }
+
+    /// The end of the weight-space path: USEFUL where it is trained, else SAM.
+    pub(super) fn path_end(&self) -> usize {
+        if self.runs.contains(&2) { 2 } else { 1 }
+    }
+
+    /// Records the soups of world `w`'s runs, once all of them have reached `step`, and the
+    /// weight-space path between two of them at its first such step, at two points a decade
+    /// after it, and at the last step: the path costs 22 test-set passes, a soup 4.
+    fn record_soups(&mut self, w: usize, step: u64, recorder: &mut Recorder) {
+        if self.runs.len() < 2 {
+            return;
+        }
+        let Some(nets) = self.synced(w, step) else {
+            return;
+        };
+        let world = &self.worlds[w];
+        let k = nets.len();
+        let uniform = blend(&nets, Tensor::full([k], 1.0 / k as f32, &world.x.device()));
+        recorder.record_run(
+            step,
+            &format!("{w}/soup"),
+            &METRICS,
+            self.metrics(world, &uniform),
+        );
+        let weights = greedy_soup_weights(self.arch, &nets, &world.validation);
+        let size = weights.clone().greater_elem(0.0).float().sum();
+        let greedy = blend(&nets, weights);
+        recorder.record_run(
+            step,
+            &format!("{w}/greedy"),
+            &METRICS,
+            self.metrics(world, &greedy),
+        );
+        recorder.record_run(step, &format!("{w}/greedy"), &["size"], size);
+        let decade = |s: u64| (2.0 * (s as f64).log10()).floor();
+        let due = world.path_step == 0
+            || step == self.run_steps
+            || (step > 1 && decade(step - 1) != decade(step));
+        if due {
+            let end = self.path_end();
+            let path = self.path_metrics(
+                world,
+                nets[0],
+                world.runs[end]
+                    .as_ref()
+                    .map(|r| r.net.params.as_slice())
+                    .expect("synced"),
+            );
+            recorder.record_run(step, &format!("{w}/path"), &PATH_METRICS, path);
+            self.worlds[w].path_step = step;
+        }
+    }
+
+    /// [`PATH_METRICS`] on the path from `a` (t = 0) to `b` (t = 1). Out of distribution
+    /// means, on the patch model, the test examples without the fast feature; on LMS and the
+    /// dominoes, the test set with the simple feature randomized.
+    fn path_metrics(&self, world: &World, a: &[Tensor<2>], b: &[Tensor<2>]) -> Tensor<1> {
+        let right = |params: &[Tensor<2>], (x, y): &(Tensor<2>, Tensor<2>)| -> Tensor<2> {
+            let pred = Net::logits_with(self.arch, params, x.clone())
+                .greater_elem(0.0)
+                .float();
+            (pred - y.clone()).abs().neg().add_scalar(1.0)
+        };
+        let points: Vec<Vec<Tensor<2>>> = (0..PATH_POINTS)
+            .map(|i| lerp(a, b, i as f64 / (PATH_POINTS - 1) as f64))
+            .collect();
+        let id: Vec<Tensor<2>> = points.iter().map(|p| right(p, &world.tests[0])).collect();
+        let (ood, within) = match self.arch {
+            Arch::Patch { .. } => (id.clone(), world.without_fast.clone()),
+            Arch::Mlp => {
+                let ood: Vec<Tensor<2>> =
+                    points.iter().map(|p| right(p, &world.tests[1])).collect();
+                let within = Tensor::ones_like(&ood[0]);
+                (ood, within)
+            }
+        };
+        let count = within.clone().sum().clamp_min(1.0);
+        let share = |t: Tensor<2>| (t * within.clone()).sum() / count.clone();
+        let both_wrong = ood[0].clone().neg().add_scalar(1.0)
+            * ood[PATH_POINTS - 1].clone().neg().add_scalar(1.0);
+        let mut values: Vec<Tensor<1>> = id.into_iter().map(|r| r.mean()).collect();
+        values.extend(ood.iter().map(|r| share(r.clone())));
+        values.extend(ood.iter().map(|r| share(r.clone() * both_wrong.clone())));
+        values.push(share(both_wrong));
+        Tensor::cat(values, 0)
     }
 
     /// Whether this lab trains USEFUL (alone or with SAM), and so splits GD's outputs.
@@ -326,16 +492,18 @@ impl SimplicityBias {
     fn awaiting_split(&self) -> bool {
         self.trains_useful()
             && self.worlds.iter().any(|w| {
-            w.split.is_none()
-                && w.runs[0]
-                    .as_ref()
-                    .is_some_and(|r| r.steps >= self.cluster_step)
-        })
+                w.split.is_none()
+                    && w.runs[0]
+                        .as_ref()
+                        .is_some_and(|r| r.steps >= self.cluster_step)
+            })
     }
 
-    fn metrics(&self, w: &World, run: &Run) -> Tensor<1> {
+    /// [`METRICS`] of a network of this lab's architecture with `params` (a run's, a soup's).
+    fn metrics(&self, w: &World, params: &[Tensor<2>]) -> Tensor<1> {
+        let logits = |x: Tensor<2>| Net::logits_with(self.arch, params, x);
         let accuracy = |x: &Tensor<2>, y: &Tensor<2>| -> Tensor<2> {
-            let pred = run.net.logits(x.clone()).greater_elem(0.0).float();
+            let pred = logits(x.clone()).greater_elem(0.0).float();
             (pred - y.clone()).abs().neg().add_scalar(1.0)
         };
         let mean = |t: Tensor<2>| t.mean();
@@ -345,7 +513,7 @@ impl SimplicityBias {
         };
         let (align_fast, align_slow) = match self.arch {
             Arch::Patch { .. } => {
-                let wt = run.net.params[0].clone();
+                let wt = params[0].clone();
                 let filters = wt.dims()[1];
                 (
                     wt.clone().slice([0..1, 0..filters]).abs().max(),
@@ -357,7 +525,7 @@ impl SimplicityBias {
                 (zero.clone(), zero)
             }
         };
-        let loss = logistic_loss(run.net.logits(w.x.clone()), w.y.clone());
+        let loss = logistic_loss(logits(w.x.clone()), w.y.clone());
         Tensor::cat(
             vec![
                 mean(standard.clone()),
@@ -376,7 +544,7 @@ impl SimplicityBias {
     fn record_run(&self, w: usize, r: usize, recorder: &mut Recorder) {
         let world = &self.worlds[w];
         if let Some(run) = &world.runs[r] {
-            let m = self.metrics(world, run);
+            let m = self.metrics(world, &run.net.params);
             recorder.record_run(run.steps, &run_key(w, r), &METRICS, m);
         }
     }
@@ -749,6 +917,11 @@ impl Experiment for SimplicityBias {
         // the chart show whether USEFUL's split found them.
         if matches!(self.arch, Arch::Patch { .. }) && self.trains_useful() {
             charts.push(self.split_chart(snapshot));
+        }
+        // Weight averaging needs two runs from the same initialization.
+        if self.runs.len() > 1 {
+            charts.push(self.soups_chart(snapshot, seeds));
+            charts.push(self.path_chart(snapshot, seeds));
         }
         charts
     }

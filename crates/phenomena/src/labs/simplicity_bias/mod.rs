@@ -4,7 +4,8 @@
 //! Read in order: `params.rs` (schema and presets), `data.rs` (the data sets and their
 //! randomized test sets), `model.rs` (the networks, SAM and USEFUL's split), `experiment.rs`
 //! (the ensemble over seeds, the step that pauses at the clustering step, what is recorded),
-//! `charts.rs`.
+//! `charts.rs`. Beside the runs, the lab evaluates model soups of their weights and the
+//! weight-space path between two of them, without extra training.
 
 mod charts;
 pub mod data;
@@ -23,6 +24,14 @@ const CITATION: &str = "Nguyen, D., Haddad, P., Gan, E. & Mirzasoleiman, B. (202
 Training Data Distribution to Reduce Simplicity Bias Improves In-distribution Generalization. \
 NeurIPS (arXiv:2404.17768). Shah, H. et al. (2020). The Pitfalls of Simplicity Bias in Neural \
 Networks. NeurIPS.";
+
+/// The weight-averaging preset's sources, with the lab's own.
+const SOUPS_CITATION: &str = "Wortsman, M. et al. (2022). Model soups: averaging weights of \
+multiple fine-tuned models improves accuracy without increasing inference time. ICML \
+(arXiv:2203.05482). Lin, Y. et al. (2023). Spurious Feature Diversification Improves \
+Out-of-distribution Generalization (arXiv:2309.17230). Nguyen, D., Haddad, P., Gan, E. & \
+Mirzasoleiman, B. (2024). Changing the Training Data Distribution to Reduce Simplicity Bias \
+Improves In-distribution Generalization. NeurIPS (arXiv:2404.17768).";
 
 /// The experiment under the shared driver, as the registry starts it.
 pub type SimplicityBiasLab = Lockstep<SimplicityBias>;

@@ -205,6 +205,84 @@ pub fn slow_examples(outputs: &[f64], losses: &[f64], labels: &[f32]) -> Vec<boo
     slow
 }
 
+/// The weighted average of networks of one architecture, parameter by parameter, with
+/// `weights` [k] on the device (summing to 1): a soup of the runs.
+pub fn blend(nets: &[&[Tensor<2>]], weights: Tensor<1>) -> Vec<Tensor<2>> {
+    let k = nets.len();
+    (0..nets[0].len())
+        .map(|j| {
+            let stacked = Tensor::stack::<3>(nets.iter().map(|p| p[j].clone()).collect(), 0);
+            let [_, rows, cols] = stacked.dims();
+            (stacked * weights.clone().reshape([k, 1, 1]))
+                .sum_dim(0)
+                .reshape([rows, cols])
+        })
+        .collect()
+}
+
+/// WiSE-FT's point `(1 − t)·θ_a + t·θ_b` between two networks in weight space.
+pub fn lerp(a: &[Tensor<2>], b: &[Tensor<2>], t: f64) -> Vec<Tensor<2>> {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| p.clone().mul_scalar(1.0 - t) + q.clone().mul_scalar(t))
+        .collect()
+}
+
+/// Accuracy of a logit per example against 0/1 labels, [1].
+pub fn accuracy(logits: Tensor<2>, y01: Tensor<2>) -> Tensor<1> {
+    let pred = logits.greater_elem(0.0).float();
+    (pred - y01).abs().neg().add_scalar(1.0).mean()
+}
+
+/// The greedy soup (Wortsman et al. 2022, Algorithm 1): the networks sorted by validation
+/// accuracy, best first; the soup starts as the best and takes in each next one if the
+/// average with it is at least as accurate on the validation set. Decided on the device
+/// (no read-back, so it costs the page no wait): returns the soup's weights per network, [k],
+/// zero for those left out.
+pub fn greedy_soup_weights(
+    arch: Arch,
+    nets: &[&[Tensor<2>]],
+    validation: &(Tensor<2>, Tensor<2>),
+) -> Tensor<1> {
+    let k = nets.len();
+    let device = validation.0.device();
+    let score = |params: &[Tensor<2>]| {
+        accuracy(
+            Net::logits_with(arch, params, validation.0.clone()),
+            validation.1.clone(),
+        )
+    };
+    // Each network's place in the order, best first, ties in input order: the networks more
+    // accurate than it, plus the equally accurate ones before it. (Counting, not sorting:
+    // a sort kernel would add much to the page's download for at most four networks.)
+    let scores = Tensor::cat(nets.iter().map(|p| score(p)).collect(), 0);
+    let (mine, theirs) = (
+        scores.clone().reshape([k, 1]).expand([k, k]),
+        scores.reshape([1, k]).expand([k, k]),
+    );
+    let before: Vec<f32> = (0..k * k)
+        .map(|n| f32::from(u8::from(n % k < n / k)))
+        .collect();
+    let before = crate::tensors::matrix(&before, k, k, &device);
+    let place = (theirs.clone().greater(mine.clone()).float()
+        + theirs.equal(mine).float() * before)
+        .sum_dim(1)
+        .reshape([k]);
+    let pick = |i: usize| place.clone().equal_elem(i as f32).float();
+    let mut chosen = pick(0);
+    let mut best = score(&blend(nets, chosen.clone()));
+    for i in 1..k {
+        let candidate = chosen.clone() + pick(i);
+        let total = candidate.clone().sum();
+        let acc = score(&blend(nets, candidate.clone() / total));
+        let keep = acc.clone().greater_equal(best.clone()).float();
+        chosen = chosen + pick(i) * keep.clone().expand([k]);
+        best = acc * keep.clone() + best * keep.neg().add_scalar(1.0);
+    }
+    let total = chosen.clone().sum();
+    chosen / total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +302,43 @@ mod tests {
             slow_examples(&outputs, &losses, &labels),
             vec![false, false, true, true, false, true]
         );
+    }
+
+    /// One-weight networks f(x) = (w·x)³ on one validation example (x = 1, y = 1): right
+    /// exactly when w > 0. Sorted best first, A (w = 1) and C (w = 0.5) tie and keep their
+    /// order; the soup of A and C (w = 0.75) is still right, so C is taken in; adding B
+    /// (w = −3) would give w = −0.5, wrong, so B is left out.
+    #[test]
+    fn the_greedy_soup_takes_in_only_the_networks_that_keep_it_accurate() {
+        let device = Device::flex();
+        let arch = Arch::Patch { patches: 1, dim: 1 };
+        let net = |w: f32| {
+            vec![Tensor::<2>::from_data(
+                TensorData::new(vec![w], [1, 1]),
+                &device,
+            )]
+        };
+        let (a, b, c) = (net(1.0), net(-3.0), net(0.5));
+        let nets: Vec<&[Tensor<2>]> = vec![&a, &b, &c];
+        let validation = (
+            Tensor::<2>::ones([1, 1], &device),
+            Tensor::<2>::ones([1, 1], &device),
+        );
+        let weights = greedy_soup_weights(arch, &nets, &validation);
+        let got = weights.clone().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(got, vec![0.5, 0.0, 0.5]);
+        let soup = blend(&nets, weights)
+            .remove(0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert_eq!(soup, vec![0.75]);
+        let halfway = lerp(&a, &b, 0.25)
+            .remove(0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert_eq!(halfway, vec![0.0]);
     }
 
     /// SAM against a hand-computed two-step example: a one-filter, one-patch, one-coordinate

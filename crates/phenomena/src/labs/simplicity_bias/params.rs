@@ -1,6 +1,6 @@
 //! The simplicity-bias lab's parameters and presets.
 
-use super::CITATION;
+use super::{CITATION, SOUPS_CITATION};
 use crate::lab::{Condition, ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
@@ -270,6 +270,33 @@ pub fn presets() -> Vec<Preset> {
                 ("seeds", 8.0),
                 ("rho", 0.3),
                 ("runs", 2.0),
+            ],
+        },
+        Preset {
+            id: "soups",
+            title: "model soups",
+            caption: "Patch model, GD, SAM, USEFUL and USEFUL + SAM at ρ = 0.3 from one \
+                      initialization, 4 seeds; the soups average their weights with no extra \
+                      training. On seeds 0–9 at step 600, accuracy without the fast feature: the \
+                      uniform soup of all four 0.918, pulled down by GD (0.765); the greedy \
+                      soup, which keeps a run only if validation accuracy holds, 0.977, beside \
+                      the best run, USEFUL + SAM (0.982). On the straight path from GD to \
+                      USEFUL the best point (t = 0.3, 0.840) is barely above USEFUL (0.834), and \
+                      it gets right almost none (at most 0.1 %) of the examples both ends get \
+                      wrong: this toy does not show that effect.",
+            citation: SOUPS_CITATION,
+            values: &[
+                ("dataset", 1.0),
+                ("dim", 100.0),
+                ("width", 50.0),
+                ("optimizer", 0.0),
+                ("lr", 1.0),
+                ("batch", 0.0),
+                ("steps", 600.0),
+                ("cluster_step", 60.0),
+                ("seeds", 4.0),
+                ("rho", 0.3),
+                ("runs", 0.0),
             ],
         },
         Preset {

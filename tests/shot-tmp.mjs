@@ -1,0 +1,12 @@
+import { launch, openLab, waitForStep } from './support/browser.mjs';
+const browser = await launch();
+const [hash, out, steps] = process.argv.slice(2);
+const { page, errors } = await openLab(browser, hash);
+await page.locator('phenomena-lab button', { hasText: /play/i }).first().click().catch(() => {});
+const t0 = Date.now();
+await waitForStep(page, Number(steps));
+console.log('seconds', (Date.now() - t0) / 1000);
+await page.waitForTimeout(800);
+await page.screenshot({ path: out, fullPage: true });
+console.log('errors', errors);
+await browser.close();
