@@ -186,7 +186,16 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
         .as_ref()
         .map(|s| s.latest(snapshot))
         .unwrap_or_default();
-    let highest_sweep = sweep.iter().map(|(_, e, _)| *e).filter(|e| e.is_finite());
+    let plain_sweep = lab
+        .sweep
+        .as_ref()
+        .and_then(|s| s.latest_plain(snapshot))
+        .unwrap_or_default();
+    let highest_sweep = sweep
+        .iter()
+        .chain(&plain_sweep)
+        .map(|(_, e, _)| *e)
+        .filter(|e| e.is_finite());
     let y_max = (lab.problem.asymptotic_generalization_error().min(4.0))
         .max(lab.problem.weight_var_plus_noise() * 1.1)
         .max(2.0)
@@ -261,6 +270,18 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
             " Blue: the α sweep, sixteen α on four seeds trained in one batch, at the step it \
              has reached (dots, the mean over seeds), and the theory at that step (dashed).",
         );
+        if !plain_sweep.is_empty() {
+            series.push(ChartSeries::dots(
+                "α sweep without decay",
+                palette::GREY,
+                plain_sweep.iter().map(|(a, e, _)| (*a, *e)).collect(),
+            ));
+            notes.push(live_meeting(&sweep, &plain_sweep));
+            caption.push_str(
+                " Grey dots: the same sixty-four students trained beside them without weight \
+                 decay.",
+            );
+        }
     }
     series.push(ChartSeries::dots(
         "best stopping, runs",
@@ -281,6 +302,31 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
         y: Axis::linear("E_g").with_range(0.0, y_max),
         series,
         notes,
+    }
+}
+
+/// Where the live sweeps say weight decay has stopped mattering: the first α past 1 from which
+/// it gains under 5 % over the sweep without it, at the sweeps' step.
+fn live_meeting(with: &[(f64, f64, f64)], without: &[(f64, f64, f64)]) -> String {
+    let gain = |(_, w, _): &(f64, f64, f64), (_, p, _): &(f64, f64, f64)| (p - w) / p;
+    let peak = with
+        .iter()
+        .zip(without)
+        .filter(|((a, _, _), _)| (*a - 1.0).abs() < 1e-9)
+        .map(|(w, p)| gain(w, p))
+        .next();
+    let meet = with
+        .iter()
+        .zip(without)
+        .filter(|((a, _, _), _)| *a > 1.0)
+        .find(|(w, p)| gain(w, p) < 0.05)
+        .map(|((a, _, _), _)| *a);
+    let at_peak = peak.map_or(String::new(), |g| {
+        format!("weight decay lowers E_g by {:.0} % at α = 1; ", 100.0 * g)
+    });
+    match meet {
+        Some(a) => format!("sweeps: {at_peak}under 5 % from α = {a} on"),
+        None => format!("sweeps: {at_peak}still over 5 % at every α past 1"),
     }
 }
 

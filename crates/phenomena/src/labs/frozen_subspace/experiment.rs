@@ -33,6 +33,9 @@ pub struct Sweep {
     /// seeds of one α side by side.
     pub(super) runs: Vec<(f64, u64)>,
     names: Vec<String>,
+    /// With weight decay set, the same runs without it, on the same data (Xiao's comparison:
+    /// where the two sweeps meet, weight decay has stopped mattering), and their names.
+    plain: Option<(LinearSweep, Vec<String>)>,
 }
 
 impl Sweep {
@@ -71,41 +74,85 @@ impl Sweep {
                 batch.push(SweepRun { seed: *seed, p });
             }
         }
-        let names = runs
-            .iter()
-            .map(|(alpha, seed)| format!("sweep.alpha{alpha}.seed{seed}"))
-            .collect();
-        let students = LinearSweep::new(
+        let named = |prefix: &str| -> Vec<String> {
+            runs.iter()
+                .map(|(alpha, seed)| format!("{prefix}.alpha{alpha}.seed{seed}"))
+                .collect()
+        };
+        let names = named("sweep");
+        let plain = LinearSweep::new(
             &batch,
             &datasets,
             params.get("init_scale"),
             params.get("lr"),
             device,
-        )
-        .with_weight_decay(params.get("weight_decay"));
+        );
+        let decay = params.get("weight_decay");
+        let (students, plain) = if decay > 0.0 {
+            (
+                plain.clone().with_weight_decay(decay),
+                Some((plain, named("sweep_plain"))),
+            )
+        } else {
+            (plain, None)
+        };
         Ok(Self {
             students,
             runs,
             names,
+            plain,
         })
     }
 
-    /// The (α, seed) of the run named `name` in the recorder.
-    fn run_of(&self, name: &str) -> Option<(f64, u64)> {
-        self.names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| self.runs[i])
+    /// One step of every run, with weight decay and (where set) without.
+    fn step(&mut self) {
+        self.students.step();
+        if let Some((plain, _)) = &mut self.plain {
+            plain.step();
+        }
+    }
+
+    fn record(&self, step: u64, recorder: &mut Recorder) {
+        recorder.record(
+            step,
+            &self.names,
+            &["E_g"],
+            self.students.generalization_errors(),
+        );
+        if let Some((plain, names)) = &self.plain {
+            recorder.record(step, names, &["E_g"], plain.generalization_errors());
+        }
+    }
+
+    /// The (α, seed) of the run named `name` in the recorder, and whether it trains with the
+    /// lab's weight decay (false: the twin without it).
+    fn run_of(&self, name: &str) -> Option<(f64, u64, bool)> {
+        let find = |names: &[String]| names.iter().position(|n| n == name);
+        if let Some(i) = find(&self.names) {
+            return Some((self.runs[i].0, self.runs[i].1, true));
+        }
+        let (_, plain) = self.plain.as_ref()?;
+        find(plain).map(|i| (self.runs[i].0, self.runs[i].1, false))
     }
 
     /// Each α's E_g at the last recorded step, averaged over the seeds: (α, mean, step).
     pub(super) fn latest(&self, snapshot: &Snapshot) -> Vec<(f64, f64, f64)> {
+        Self::latest_of(&self.runs, &self.names, snapshot)
+    }
+
+    /// As [`Sweep::latest`] for the twin without weight decay, if it trains.
+    pub(super) fn latest_plain(&self, snapshot: &Snapshot) -> Option<Vec<(f64, f64, f64)>> {
+        let (_, names) = self.plain.as_ref()?;
+        Some(Self::latest_of(&self.runs, names, snapshot))
+    }
+
+    fn latest_of(
+        runs: &[(f64, u64)],
+        names: &[String],
+        snapshot: &Snapshot,
+    ) -> Vec<(f64, f64, f64)> {
         let mut out: Vec<(f64, f64, f64)> = Vec::new();
-        for chunk in self
-            .runs
-            .chunks(SWEEP_SEEDS)
-            .zip(self.names.chunks(SWEEP_SEEDS))
-        {
+        for chunk in runs.chunks(SWEEP_SEEDS).zip(names.chunks(SWEEP_SEEDS)) {
             let ((alpha, _), names) = (chunk.0[0], chunk.1);
             let last: Vec<(f64, f64)> = names
                 .iter()
@@ -120,6 +167,11 @@ impl Sweep {
         }
         out
     }
+}
+
+/// The stability limit of gradient descent on the linear student, as a formula.
+fn limit_formula(decayed: bool) -> &'static str {
+    if decayed { "2/(λ₊ + γ)" } else { "2/λ₊" }
 }
 
 /// The theory curves that depend only on the parameters, computed once per run.
@@ -317,7 +369,7 @@ impl Experiment for FrozenSubspace {
             self.network.step(&self.data);
         }
         if let Some(sweep) = &mut self.sweep {
-            sweep.students.step();
+            sweep.step();
         }
     }
 
@@ -339,8 +391,7 @@ impl Experiment for FrozenSubspace {
             );
         }
         if let Some(sweep) = &self.sweep {
-            let errors = sweep.students.generalization_errors();
-            recorder.record(step, &sweep.names, &["E_g"], errors);
+            sweep.record(step, recorder);
         }
         let x = step as f64;
         let t = Time::Steps {
@@ -359,27 +410,35 @@ impl Experiment for FrozenSubspace {
     }
 
     fn divergence_message(&self, d: &Divergence) -> String {
-        if let Some((alpha, _)) = self.sweep.as_ref().and_then(|s| s.run_of(&d.run)) {
+        if let Some((alpha, _, decayed)) = self.sweep.as_ref().and_then(|s| s.run_of(&d.run)) {
             let limit = Problem {
                 alpha,
+                weight_decay: if decayed {
+                    self.problem.weight_decay
+                } else {
+                    0.0
+                },
                 ..self.problem
             }
             .stability_limit();
             return format!(
-                "the α sweep diverged at step {} (α = {}) — lower the learning rate (η = {}; \
-                 at that α gradient descent is stable below 2/λ₊ ≈ {}), or turn the sweep off",
+                "the α sweep{} diverged at step {} (α = {}) — lower the learning rate (η = {}; \
+                 at that α gradient descent is stable below {} ≈ {}), or turn the sweep off",
+                if decayed { "" } else { " without weight decay" },
                 d.step,
                 fmt_num(alpha),
                 fmt_num(self.lr()),
+                limit_formula(decayed && self.problem.weight_decay > 0.0),
                 fmt_num(limit)
             );
         }
         format!(
             "diverged at step {}: both students, the {} first — lower the learning rate \
-             (η = {}; the linear student is stable below 2/λ₊ ≈ {})",
+             (η = {}; the linear student is stable below {} ≈ {})",
             d.step,
             student_label(&d.run),
             fmt_num(self.lr()),
+            limit_formula(self.problem.weight_decay > 0.0),
             fmt_num(self.problem.stability_limit())
         )
     }

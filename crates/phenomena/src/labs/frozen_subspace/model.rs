@@ -257,6 +257,7 @@ mod tests {
 /// Linear students for many (α, seed) pairs trained as one batch: `X` is `[runs, P_max, N]`
 /// with each run's examples in its first `P` rows and zeros below, so the padding adds
 /// nothing to Xᵀ(y − Xw) and each run takes exactly its own gradient step.
+#[derive(Clone)]
 pub struct LinearSweep {
     x: Tensor<3>,
     xt: Tensor<3>,

@@ -245,6 +245,70 @@ fn the_sweep_grows_its_peak_at_alpha_one() {
     );
 }
 
+/// The decay-sweep preset's story (Xiao's data-rich regime): the twin sweep without weight
+/// decay grows the α = 1 peak and the sweep with it does not; past α ≈ 2.5 the two agree
+/// within 5 %, and the chart says from where.
+#[test]
+fn weight_decay_removes_the_peak_and_stops_mattering_with_many_examples() {
+    let preset = presets()
+        .into_iter()
+        .find(|p| p.id == "decay-sweep")
+        .unwrap();
+    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
+        .expect("the sweep builds");
+    let snap = crate::block_on(lab.run_to_end()).unwrap();
+    let sweep = lab.sweep.as_ref().expect("the preset sweeps");
+    let with = sweep.latest(&snap);
+    let without = sweep
+        .latest_plain(&snap)
+        .expect("the twin without decay trains");
+    assert_eq!((with.len(), without.len()), (16, 16));
+    let at = |v: &[(f64, f64, f64)], alpha: f64| v.iter().find(|p| p.0 == alpha).unwrap().1;
+    let top = |v: &[(f64, f64, f64)]| {
+        v.iter()
+            .fold((0.0, 0.0), |m, p| if p.1 > m.1 { (p.0, p.1) } else { m })
+    };
+    assert_eq!(top(&without).0, 1.0, "without decay the peak is at α = 1");
+    assert!(
+        at(&with, 1.0) < 0.3 * at(&without, 1.0),
+        "{} vs {}",
+        at(&with, 1.0),
+        at(&without, 1.0)
+    );
+    // With decay E_g falls with α all the way: no peak.
+    for pair in with.windows(2) {
+        assert!(
+            pair[1].1 < pair[0].1,
+            "E_g rises from α {} to {}",
+            pair[0].0,
+            pair[1].0
+        );
+    }
+    for alpha in [3.0, 3.5, 4.0] {
+        let (w, p) = (at(&with, alpha), at(&without, alpha));
+        assert!((p - w).abs() / p < 0.05, "α {alpha}: {w} vs {p}");
+    }
+    let chart = lab
+        .charts(&snap, &[])
+        .into_iter()
+        .find(|c| c.id == "alpha")
+        .unwrap();
+    assert!(
+        chart
+            .series
+            .iter()
+            .any(|s| s.name == "α sweep without decay")
+    );
+    assert!(
+        chart
+            .notes
+            .iter()
+            .any(|n| n.contains("under 5 % from α = 2.5")),
+        "{:?}",
+        chart.notes
+    );
+}
+
 #[test]
 fn a_sweep_too_large_for_the_device_is_refused_naming_the_limit() {
     let err = FrozenSubspaceLab::new(

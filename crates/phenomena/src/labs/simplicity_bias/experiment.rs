@@ -118,7 +118,8 @@ pub(super) struct World {
     tests: [(Tensor<2>, Tensor<2>); 3],
     /// Held-out examples from the training distribution: the greedy soup's choices.
     validation: (Tensor<2>, Tensor<2>),
-    /// The run step of the last point of the weight-space path recorded (0: none yet).
+    /// The run steps of the last soups and the last weight-space path recorded (0: none yet).
+    soup_step: u64,
     path_step: u64,
     with_fast: Tensor<2>,
     without_fast: Tensor<2>,
@@ -277,6 +278,7 @@ impl SimplicityBias {
                     test(&d.test.sc_randomized),
                 ],
                 validation: test(&d.validation),
+                soup_step: 0,
                 path_step: 0,
                 with_fast: column(&with_fast, device),
                 without_fast: column(&without_fast, device),
@@ -400,9 +402,10 @@ impl SimplicityBias {
         if self.runs.contains(&2) { 2 } else { 1 }
     }
 
-    /// Records the soups of world `w`'s runs, once all of them have reached `step`, and the
-    /// weight-space path between two of them at its first such step, at two points a decade
-    /// after it, and at the last step: the path costs 22 test-set passes, a soup 4.
+    /// Records the soups of world `w`'s runs at the first step all of them have reached, four
+    /// times a decade after it, and at the last step; the weight-space path between two of
+    /// them the same way at two points a decade. A soup costs 4 test-set passes, the path 11
+    /// to 22: at every recorded step they would double the lab's evaluation work.
     fn record_soups(&mut self, w: usize, step: u64, recorder: &mut Recorder) {
         if self.runs.len() < 2 {
             return;
@@ -411,6 +414,15 @@ impl SimplicityBias {
             return;
         };
         let world = &self.worlds[w];
+        // Crossing a 1/per_decade step of log10(step): evenly spread points on a log axis.
+        let crossing = |per_decade: f64| {
+            let at = |s: u64| ((s as f64).log10() * per_decade).floor();
+            step > 1 && at(step - 1) != at(step)
+        };
+        let last = step == self.run_steps;
+        if !(world.soup_step == 0 || last || crossing(4.0)) {
+            return;
+        }
         let k = nets.len();
         let uniform = blend(&nets, Tensor::full([k], 1.0 / k as f32, &world.x.device()));
         recorder.record_run(
@@ -429,11 +441,8 @@ impl SimplicityBias {
             self.metrics(world, &greedy),
         );
         recorder.record_run(step, &format!("{w}/greedy"), &["size"], size);
-        let decade = |s: u64| (2.0 * (s as f64).log10()).floor();
-        let due = world.path_step == 0
-            || step == self.run_steps
-            || (step > 1 && decade(step - 1) != decade(step));
-        if due {
+        let path_due = world.path_step == 0 || last || crossing(2.0);
+        if path_due {
             let end = self.path_end();
             let path = self.path_metrics(
                 world,
@@ -444,6 +453,9 @@ impl SimplicityBias {
                     .expect("synced"),
             );
             recorder.record_run(step, &format!("{w}/path"), &PATH_METRICS, path);
+        }
+        self.worlds[w].soup_step = step;
+        if path_due {
             self.worlds[w].path_step = step;
         }
     }
