@@ -54,6 +54,21 @@ test('the lab loads, trains when Play is pressed, and its charts change', async 
   await page.close();
 });
 
+test('the frozen-subspace batch study draws E_g against updates, and a batch as large as P is refused', async () => {
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&preset=batch-size&steps=30');
+  assert.equal(await page.locator('figure.chart').count(), 5);
+  await page.click('button.play');
+  await waitForStep(page, 30);
+  const summary = await page.locator('figure[data-chart="batch-size"] .sr-only').textContent();
+  // The same-epochs student took ten updates for each of the full batch's: 300 by step 30.
+  assert.match(summary, /small batch, same epochs: [\d.]+ at updates 300\./);
+  assert.deepEqual(errors, []);
+  await page.close();
+  const big = await openLab(browser, '#lab=frozen-subspace&alpha=0.5&n=100&small_batch=50');
+  assert.match(await big.page.locator('.messages[role=alert]').textContent(), /small_batch.*smaller than the P = 50/);
+  await big.page.close();
+});
+
 test('every parameter lives in the URL and a reload reproduces it', async () => {
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&alpha=0.8&n=100&hidden=16&seed=3');
   const alpha = page.locator('input[type=number][aria-label^="α"]');

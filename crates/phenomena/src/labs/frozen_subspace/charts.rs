@@ -1,9 +1,9 @@
 //! The frozen-subspace lab's charts: errors over time beside the theory, the spectrum of
-//! XᵀX, where the weights move, and the error against α across runs.
+//! XᵀX, where the weights move, the error against α across runs, and the batch-size comparison.
 
 use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
 
-use super::experiment::FrozenSubspace;
+use super::experiment::{BATCH_RUNS, BatchStudy, FrozenSubspace};
 use super::theory::{Problem, Time, mp_density, mp_edges};
 use crate::harness::Experiment;
 use crate::lab::{Params, RunSummary, Snapshot, fmt_num};
@@ -265,7 +265,7 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
             palette::BLUE,
             sweep.iter().map(|(a, e, _)| (*a, *e)).collect(),
         ));
-        notes.push(format!("α sweep at step {}", fmt_num(step)));
+        let mut note = format!("α sweep at step {}", fmt_num(step));
         caption.push_str(
             " Blue: the α sweep, sixteen α on four seeds trained in one batch, at the step it \
              has reached (dots, the mean over seeds), and the theory at that step (dashed).",
@@ -276,12 +276,13 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
                 palette::GREY,
                 plain_sweep.iter().map(|(a, e, _)| (*a, *e)).collect(),
             ));
-            notes.push(live_meeting(&sweep, &plain_sweep));
+            note = format!("{note}: {}", live_meeting(&sweep, &plain_sweep));
             caption.push_str(
                 " Grey dots: the same sixty-four students trained beside them without weight \
                  decay.",
             );
         }
+        notes.push(note);
     }
     series.push(ChartSeries::dots(
         "best stopping, runs",
@@ -325,8 +326,8 @@ fn live_meeting(with: &[(f64, f64, f64)], without: &[(f64, f64, f64)]) -> String
         format!("weight decay lowers E_g by {:.0} % at α = 1; ", 100.0 * g)
     });
     match meet {
-        Some(a) => format!("sweeps: {at_peak}under 5 % from α = {a} on"),
-        None => format!("sweeps: {at_peak}still over 5 % at every α past 1"),
+        Some(a) => format!("{at_peak}under 5 % from α = {a} on"),
+        None => format!("{at_peak}still over 5 % at every α past 1"),
     }
 }
 
@@ -360,5 +361,66 @@ pub fn projection(snapshot: &Snapshot) -> ChartSpec {
             ),
         ],
         notes: vec![],
+    }
+}
+
+/// Hoffer et al.'s comparison: E_g of the full-batch network student and the two small-batch
+/// ones against the number of updates each has taken.
+pub fn batch_size(lab: &FrozenSubspace, study: &BatchStudy, snapshot: &Snapshot) -> ChartSpec {
+    let per_epoch = study.per_epoch as f64;
+    // Updates taken by step k: k for the full batch and for "same updates", k·⌊P/B⌋ for
+    // "same epochs"; the log axis starts at the first update.
+    let by_updates = |name: &str, per_step: f64| -> Vec<(f64, f64)> {
+        snapshot
+            .points(name)
+            .into_iter()
+            .filter(|(k, _)| *k >= 1.0)
+            .map(|(k, e)| (k * per_step, e))
+            .collect()
+    };
+    let runs = [
+        ("network.E_g", "full batch", 1.0, palette::BLACK),
+        (
+            "small_epochs.E_g",
+            BATCH_RUNS[0].1,
+            per_epoch,
+            palette::VERMILLION,
+        ),
+        ("small_updates.E_g", BATCH_RUNS[1].1, 1.0, palette::SKY),
+    ];
+    let mut series = Vec::new();
+    let mut ends = Vec::new();
+    for (name, label, per_step, color) in runs {
+        let points = by_updates(name, per_step);
+        if let Some(&(updates, e)) = points.last() {
+            ends.push(format!(
+                "{label} {} ({} updates)",
+                fmt_num(e),
+                fmt_num(updates)
+            ));
+        }
+        series.push(ChartSeries::line(label, color, points));
+    }
+    let p = lab.data.p;
+    ChartSpec {
+        id: "batch-size".into(),
+        annotations: Vec::new(),
+        title: "Batch size: E_g against the number of updates".into(),
+        caption: format!(
+            "The network student with the full batch (P = {p}) beside two copies trained by \
+             mini-batch SGD with B = {} from the same start, each step's gradient scaled by P/B: \
+             one for as many epochs ({} updates a step), one for as many updates (one a step). \
+             Hoffer et al. (2017) argue the large-batch gap comes from taking fewer updates, not \
+             from the batch size: if so, the three curves agree when drawn against updates.",
+            study.size, study.per_epoch
+        ),
+        x: Axis::log("updates"),
+        y: Axis::linear("E_g").from_zero(),
+        series,
+        notes: if ends.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("now: {}", ends.join("; "))]
+        },
     }
 }

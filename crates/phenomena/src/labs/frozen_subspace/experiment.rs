@@ -13,8 +13,10 @@ use super::model::{
 };
 use super::theory::{Problem, Time};
 use super::{ID, charts, info};
+use crate::batches::Batches;
 use crate::harness::{Divergence, DivergenceCheck, Experiment, Recorder};
 use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::rng::{Stream, rng_indexed};
 
 /// Errors past this count as divergence.
 const DIVERGED_ABOVE: f64 = 1e6;
@@ -174,6 +176,77 @@ fn limit_formula(decayed: bool) -> &'static str {
     if decayed { "2/(λ₊ + γ)" } else { "2/λ₊" }
 }
 
+/// Hoffer, Hubara & Soudry's (2017) comparison: two network students trained by mini-batch
+/// SGD from the full-batch student's initialization, one for as many epochs as it (P/B updates
+/// a lab step), one for as many updates (one a step). If E_g against the number of updates
+/// is the same for all three, the batch size matters only through the updates it allows.
+pub(super) struct BatchStudy {
+    pub(super) size: usize,
+    /// Updates per epoch, ⌊P/B⌋ (the examples left over wait for the next epoch's shuffle).
+    pub(super) per_epoch: usize,
+    equal_epochs: (NetworkStudent, Batches),
+    equal_updates: (NetworkStudent, Batches),
+}
+
+/// The batch study's runs: their recorder names and labels.
+pub const BATCH_RUNS: [(&str, &str); 2] = [
+    ("small_epochs", "small batch, same epochs"),
+    ("small_updates", "small batch, same updates"),
+];
+
+impl BatchStudy {
+    fn new(
+        size: usize,
+        network: &NetworkStudent,
+        data: &DeviceData,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, LabError> {
+        if size >= data.p {
+            return Err(LabError::Params(vec![ParamError {
+                name: "small_batch".into(),
+                message: format!(
+                    "the small batch (`small_batch` = {size}) must be smaller than the P = {} \
+                     training examples (α·N)",
+                    data.p
+                ),
+            }]));
+        }
+        let batches = |k: u64| {
+            Batches::new(
+                size,
+                (0..data.p).collect(),
+                rng_indexed(seed, Stream::BatchOrder, k),
+                device,
+            )
+        };
+        Ok(Self {
+            size,
+            per_epoch: data.p / size,
+            equal_epochs: (network.clone(), batches(0)),
+            equal_updates: (network.clone(), batches(1)),
+        })
+    }
+
+    fn step(&mut self, data: &DeviceData) {
+        for _ in 0..self.per_epoch {
+            let batch = self.equal_epochs.1.next_batch();
+            self.equal_epochs.0.step_on(data, batch);
+        }
+        let batch = self.equal_updates.1.next_batch();
+        self.equal_updates.0.step_on(data, batch);
+    }
+
+    fn record(&self, step: u64, data: &DeviceData, recorder: &mut Recorder) {
+        for ((name, _), (student, _)) in BATCH_RUNS
+            .iter()
+            .zip([&self.equal_epochs, &self.equal_updates])
+        {
+            recorder.record_run(step, name, &NETWORK_METRICS, student.metrics(data));
+        }
+    }
+}
+
 /// The theory curves that depend only on the parameters, computed once per run.
 pub struct TheoryCurves {
     /// (step, E_g, E_t) on a log grid up to the planned number of steps.
@@ -259,6 +332,7 @@ pub struct FrozenSubspace {
     linear: LinearStudent,
     network: NetworkStudent,
     pub(super) sweep: Option<Sweep>,
+    pub(super) batch_study: Option<BatchStudy>,
     max_steps: u64,
     /// The students that diverged (their runs' names, as read back): they stop where they
     /// are while the other trains on.
@@ -343,8 +417,13 @@ impl Experiment for FrozenSubspace {
             0 => None,
             _ => Some(Sweep::new(params, device)?),
         };
+        let batch_study = match params.usize("small_batch") {
+            0 => None,
+            size => Some(BatchStudy::new(size, &network, &data, seed, device)?),
+        };
         Ok(Self {
             sweep,
+            batch_study,
             theory: TheoryCurves::new(problem, lr, max_steps),
             params: params.clone(),
             problem,
@@ -371,6 +450,9 @@ impl Experiment for FrozenSubspace {
         if let Some(sweep) = &mut self.sweep {
             sweep.step();
         }
+        if let Some(study) = &mut self.batch_study {
+            study.step(&self.data);
+        }
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
@@ -393,6 +475,9 @@ impl Experiment for FrozenSubspace {
         if let Some(sweep) = &self.sweep {
             sweep.record(step, recorder);
         }
+        if let Some(study) = &self.batch_study {
+            study.record(step, &self.data, recorder);
+        }
         let x = step as f64;
         let t = Time::Steps {
             lr: self.lr(),
@@ -410,6 +495,19 @@ impl Experiment for FrozenSubspace {
     }
 
     fn divergence_message(&self, d: &Divergence) -> String {
+        if let (Some((_, label)), Some(study)) = (
+            BATCH_RUNS.iter().find(|(id, _)| *id == d.run),
+            &self.batch_study,
+        ) {
+            return format!(
+                "the network student trained with the {label} diverged at step {} — lower the \
+                 learning rate (η = {}) or raise the small batch (B = {}): its steps are scaled \
+                 by P/B, so their noise grows as B shrinks",
+                d.step,
+                fmt_num(self.lr()),
+                study.size
+            );
+        }
         if let Some((alpha, _, decayed)) = self.sweep.as_ref().and_then(|s| s.run_of(&d.run)) {
             let limit = Problem {
                 alpha,
@@ -541,12 +639,16 @@ impl Experiment for FrozenSubspace {
     }
 
     fn charts(&self, snapshot: &Snapshot, history: &[RunSummary]) -> Vec<ChartSpec> {
-        vec![
+        let mut charts = vec![
             charts::errors(self, snapshot),
             charts::spectrum(self),
             charts::projection(snapshot),
             charts::alpha(self, snapshot, history),
-        ]
+        ];
+        if let Some(study) = &self.batch_study {
+            charts.push(charts::batch_size(self, study, snapshot));
+        }
+        charts
     }
 
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary> {

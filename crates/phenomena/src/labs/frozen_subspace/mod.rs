@@ -22,6 +22,13 @@ pub const ID: &str = "frozen-subspace";
 const CITATION: &str = "Advani, M. S., Saxe, A. M. & Sompolinsky, H. (2020). High-dimensional \
 dynamics of generalization error in neural networks. Neural Networks 132, 428–446 (arXiv:1710.03667).";
 
+/// The batch-size preset's sources.
+const BATCH_CITATION: &str = "Hoffer, E., Hubara, I. & Soudry, D. (2017). Train longer, \
+generalize better: closing the generalization gap in large batch training of neural networks. \
+NeurIPS (arXiv:1705.08741). Advani, M. S., Saxe, A. M. & Sompolinsky, H. (2020). \
+High-dimensional dynamics of generalization error in neural networks. Neural Networks 132, \
+428–446 (arXiv:1710.03667).";
+
 /// The twin-sweep preset's sources: the theory's, and Xiao's claim it shows.
 const DECAY_SWEEP_CITATION: &str = "Advani, M. S., Saxe, A. M. & Sompolinsky, H. (2020). \
 High-dimensional dynamics of generalization error in neural networks. Neural Networks 132, \
@@ -51,7 +58,10 @@ pub fn info() -> LabInfo {
                 5.37 without decay. Trained side by side on the same data (`decay-sweep`, \
                 seeds 0–9), the α sweep without decay peaks at α = 1 (1.63–2.93) and the one \
                 with γ = 0.2 does not (0.552–0.616 there); decay's gain falls under 5 % from \
-                α = 2.5–3.",
+                α = 2.5–3. Batch size (`batch-size`, α = 1, B = 20, seeds 0–9): after 5 epochs \
+                the full batch's E_g is 0.28 above the small batch's (0.21–0.45); at equal \
+                updates the two differ by at most 0.11 after 5 updates and 0.04 after 50, and \
+                after 500 epochs by 0.010.",
         seed_shards: false,
     }
 }

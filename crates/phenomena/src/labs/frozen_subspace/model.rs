@@ -122,6 +122,7 @@ impl LinearStudent {
 /// Names of the values in [`NetworkStudent::metrics`], in order.
 pub const NETWORK_METRICS: [&str; 2] = ["E_g", "E_t"];
 
+#[derive(Clone)]
 pub struct NetworkStudent {
     /// [N, h] input weights, unit-variance entries so each pre-activation is ~N(0, 1).
     w1: Tensor<2>,
@@ -171,22 +172,39 @@ impl NetworkStudent {
     /// The gradients of ½Σ(y − f(x))² with respect to W and a:
     /// ∂a = hiddenᵀ·r/√h and ∂W = Xᵀ·((r·aᵀ/√h) ⊙ (1 − hidden²)), where r = ŷ − y.
     fn gradients(&self, d: &DeviceData) -> (Tensor<2>, Tensor<2>) {
-        let hidden = self.hidden(d.x.clone());
-        let residual =
-            (self.output(hidden.clone()) - d.y.clone()).div_scalar((self.hidden as f32).sqrt());
+        self.gradients_on(d.x.clone(), d.xt.clone(), d.y.clone())
+    }
+
+    /// As [`NetworkStudent::gradients`] on the examples `x` ([B, N], with `xt` its transpose)
+    /// and targets `y`.
+    fn gradients_on(&self, x: Tensor<2>, xt: Tensor<2>, y: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let hidden = self.hidden(x);
+        let residual = (self.output(hidden.clone()) - y).div_scalar((self.hidden as f32).sqrt());
         let grad_a = hidden.clone().transpose().matmul(residual.clone());
         let slope = hidden.clone().mul(hidden).neg().add_scalar(1.0);
-        let grad_w1 =
-            d.xt.clone()
-                .matmul(residual.matmul(self.a.clone().transpose()) * slope);
+        let grad_w1 = xt.matmul(residual.matmul(self.a.clone().transpose()) * slope);
         (grad_w1, grad_a)
+    }
+
+    fn descend(&mut self, (grad_w1, grad_a): (Tensor<2>, Tensor<2>), lr: f32) {
+        self.w1 = self.w1.clone() - grad_w1.mul_scalar(lr);
+        self.a = self.a.clone() - grad_a.mul_scalar(lr);
     }
 
     /// One full-batch gradient step on ½Σ(y − f(x))².
     pub fn step(&mut self, d: &DeviceData) {
-        let (grad_w1, grad_a) = self.gradients(d);
-        self.w1 = self.w1.clone() - grad_w1.mul_scalar(self.lr);
-        self.a = self.a.clone() - grad_a.mul_scalar(self.lr);
+        let grads = self.gradients(d);
+        self.descend(grads, self.lr);
+    }
+
+    /// One stochastic gradient step on the examples `batch` of `d`: the batch's gradient
+    /// scaled by P/B, an unbiased estimate of the full-batch one, so a step of any batch size
+    /// moves as far on average and only its noise differs.
+    pub fn step_on(&mut self, d: &DeviceData, batch: Tensor<1, Int>) {
+        let size = batch.dims()[0];
+        let x = d.x.clone().select(0, batch.clone());
+        let grads = self.gradients_on(x.clone(), x.transpose(), d.y.clone().select(0, batch));
+        self.descend(grads, self.lr * d.p as f32 / size as f32);
     }
 
     /// [E_g (held-out estimate), E_t].

@@ -471,3 +471,53 @@ fn weight_decay_matters_less_with_more_examples_per_weight() {
         "the gain shrinks with α"
     );
 }
+
+/// The batch-size preset's story on seed 0 (Hoffer et al.): at equal epochs the full batch
+/// lags far behind the small batch, which took ten times the updates; at equal updates the
+/// two nearly agree.
+#[test]
+fn the_large_batch_gap_comes_from_the_number_of_updates() {
+    let preset = presets()
+        .into_iter()
+        .find(|p| p.id == "batch-size")
+        .unwrap();
+    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
+        .expect("the study builds");
+    let snap = crate::block_on(lab.run_to_end()).unwrap();
+    let e = |run: &str, step: u64| value_at(&snap, &format!("{run}.E_g"), step);
+    let epochs_gap = e("network", 5) - e("small_epochs", 5);
+    assert!(epochs_gap > 0.2, "same epochs: {epochs_gap}");
+    for step in [5, 10, 20] {
+        let updates_gap = (e("network", step) - e("small_updates", step)).abs();
+        assert!(
+            updates_gap < 0.05,
+            "same updates, step {step}: {updates_gap}"
+        );
+    }
+    let end = e("network", 500) - e("small_epochs", 500);
+    assert!(end.abs() < 0.02, "after 500 epochs: {end}");
+    let chart = lab
+        .charts(&snap, &[])
+        .into_iter()
+        .find(|c| c.id == "batch-size")
+        .expect("the batch-size chart");
+    // Drawn against updates: the same-epochs student's last point is at 10 × 500.
+    let same_epochs = chart
+        .series
+        .iter()
+        .find(|s| s.name == "small batch, same epochs")
+        .unwrap();
+    assert_eq!(same_epochs.points.last().unwrap().0, 5000.0);
+}
+
+#[test]
+fn a_small_batch_not_smaller_than_p_is_refused() {
+    let err = FrozenSubspaceLab::new(
+        params(&[("alpha", 0.5), ("n", 100.0), ("small_batch", 50.0)]),
+        &Device::flex(),
+        "flex",
+    )
+    .err()
+    .expect("B = P is refused");
+    assert!(err.to_string().contains("smaller than the P = 50"), "{err}");
+}
