@@ -202,7 +202,42 @@ async fn simplicity_bias_gives_the_same_curves_on_webgpu_and_flex() {
             ("cluster_step", "4"),
             ("rho", "0.3"),
         ],
-        &["gd.align_fast", "sam.align_fast", "useful.align_slow"],
+        // The soups start once USEFUL has caught up (step 8): weight averaging and the greedy
+        // choice, decided on the device, on both backends.
+        &[
+            "gd.align_fast",
+            "sam.align_fast",
+            "useful.align_slow",
+            "soup.align_slow",
+            "greedy.align_fast",
+            "greedy.size",
+        ],
+        1e-3,
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_frozen_subspace_studies_give_the_same_curves_on_webgpu_and_flex() {
+    // Mini-batch SGD (both batch-study students) and the α sweep with its twin without
+    // weight decay.
+    same_on_both_backends(
+        "frozen-subspace",
+        &[
+            ("steps", "10"),
+            ("n", "40"),
+            ("hidden", "16"),
+            ("small_batch", "8"),
+            ("sweep", "1"),
+            ("weight_decay", "0.2"),
+        ],
+        &[
+            "network.E_g",
+            "small_epochs.E_g",
+            "small_updates.E_g",
+            "sweep.alpha1.seed0.E_g",
+            "sweep_plain.alpha1.seed0.E_g",
+        ],
         1e-3,
     )
     .await;
