@@ -18,6 +18,12 @@ fn lab(values: &[(&str, f64)]) -> FrozenSubspaceLab {
     FrozenSubspaceLab::new(params(values), &Device::flex(), "flex").expect("lab builds")
 }
 
+/// The lab as preset `id` builds it.
+fn preset_lab(id: &str) -> FrozenSubspaceLab {
+    let preset = presets().into_iter().find(|p| p.id == id).unwrap();
+    FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex").expect("lab builds")
+}
+
 fn value_at(snapshot: &Snapshot, series: &str, step: u64) -> f64 {
     let s = &snapshot.series[series];
     let i =
@@ -210,9 +216,7 @@ fn each_run_of_the_batched_sweep_is_the_student_trained_alone() {
 /// the noise and the highest E_g of the sweep is theirs.
 #[test]
 fn the_sweep_grows_its_peak_at_alpha_one() {
-    let preset = presets().into_iter().find(|p| p.id == "sweep").unwrap();
-    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
-        .expect("the sweep builds");
+    let mut lab = preset_lab("sweep");
     lab.step(5000);
     let snap = crate::block_on(lab.snapshot()).unwrap();
     let sweep = lab.sweep.as_ref().expect("the preset sweeps");
@@ -250,12 +254,7 @@ fn the_sweep_grows_its_peak_at_alpha_one() {
 /// within 5 %, and the chart says from where.
 #[test]
 fn weight_decay_removes_the_peak_and_stops_mattering_with_many_examples() {
-    let preset = presets()
-        .into_iter()
-        .find(|p| p.id == "decay-sweep")
-        .unwrap();
-    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
-        .expect("the sweep builds");
+    let mut lab = preset_lab("decay-sweep");
     let snap = crate::block_on(lab.run_to_end()).unwrap();
     let sweep = lab.sweep.as_ref().expect("the preset sweeps");
     let with = sweep.latest(&snap);
@@ -477,12 +476,7 @@ fn weight_decay_matters_less_with_more_examples_per_weight() {
 /// two nearly agree.
 #[test]
 fn the_large_batch_gap_comes_from_the_number_of_updates() {
-    let preset = presets()
-        .into_iter()
-        .find(|p| p.id == "batch-size")
-        .unwrap();
-    let mut lab = FrozenSubspaceLab::new(preset.params(&schema()), &Device::flex(), "flex")
-        .expect("the study builds");
+    let mut lab = preset_lab("batch-size");
     let snap = crate::block_on(lab.run_to_end()).unwrap();
     let e = |run: &str, step: u64| value_at(&snap, &format!("{run}.E_g"), step);
     let epochs_gap = e("network", 5) - e("small_epochs", 5);
