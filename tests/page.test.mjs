@@ -55,7 +55,12 @@ test('the lab loads, trains when Play is pressed, and its charts change', async 
 });
 
 test('the frozen-subspace batch study draws E_g against updates, and a batch as large as P is refused', async () => {
+  // A preset built on a further paper names it; custom parameters show the lab's own sources.
+  const preset = await openLab(browser, '#lab=frozen-subspace&preset=batch-size');
+  assert.match(await preset.page.locator('.citation').textContent(), /^Source: Hoffer, E\., Hubara, I\. & Soudry, D\. \(2017\)/);
+  await preset.page.close();
   const { page, errors } = await openLab(browser, '#lab=frozen-subspace&preset=batch-size&steps=30');
+  assert.match(await page.locator('.citation').textContent(), /^Source: Advani/);
   assert.equal(await page.locator('figure.chart').count(), 5);
   await page.click('button.play');
   await waitForStep(page, 30);
@@ -256,12 +261,9 @@ test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split
   assert.deepEqual([...errors, ...patch.errors], []);
   await patch.page.close();
 
-  // The model-soups preset names its papers; its two charts fill in once the runs meet.
-  const soups = await openLab(browser, '#lab=simplicity-bias&preset=soups');
-  assert.match(await soups.page.locator('.citation').textContent(), /^Source: Wortsman, M\. et al\. \(2022\)\. Model soups.*Lin, Y\. et al\./);
-  await soups.page.close();
+  // The lab's sources name the soups' papers; the two charts fill in once the runs meet.
   const small = await openLab(browser, '#lab=simplicity-bias&preset=soups&steps=60&cluster_step=10&seeds=1&dim=20&width=8');
-  assert.match(await small.page.locator('.citation').textContent(), /^Source: Nguyen/, 'custom parameters: the lab\'s sources');
+  assert.match(await small.page.locator('.citation').textContent(), /^Source: Nguyen.*Wortsman, M\. et al\. \(2022\)\. Model soups.*Lin, Y\. et al\./);
   await small.page.click('button.play');
   await waitForStep(small.page, 60);
   assert.match(await small.page.locator('figure[data-chart="soups"] .sr-only').textContent(), /uniform soup: 0\.\d+ at step of the run 60\. greedy soup: 0\.\d+ at step of the run 60/);

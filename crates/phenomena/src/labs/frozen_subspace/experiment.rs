@@ -188,6 +188,9 @@ pub(super) struct BatchStudy {
     equal_updates: (NetworkStudent, Batches),
 }
 
+/// The most updates the same-epochs student may take in one lab step.
+const MAX_UPDATES_PER_STEP: usize = 100;
+
 /// The batch study's runs: their recorder names and labels.
 pub const BATCH_RUNS: [(&str, &str); 2] = [
     ("small_epochs", "small batch, same epochs"),
@@ -202,15 +205,28 @@ impl BatchStudy {
         seed: u64,
         device: &Device,
     ) -> Result<Self, LabError> {
-        if size >= data.p {
-            return Err(LabError::Params(vec![ParamError {
+        let refuse = |message: String| {
+            Err(LabError::Params(vec![ParamError {
                 name: "small_batch".into(),
-                message: format!(
-                    "the small batch (`small_batch` = {size}) must be smaller than the P = {} \
-                     training examples (α·N)",
-                    data.p
-                ),
-            }]));
+                message,
+            }]))
+        };
+        if size >= data.p {
+            return refuse(format!(
+                "the small batch (`small_batch` = {size}) must be smaller than the P = {} \
+                 training examples (α·N)",
+                data.p
+            ));
+        }
+        // The same-epochs student takes ⌊P/B⌋ updates in one lab step, which must stay short.
+        if data.p / size > MAX_UPDATES_PER_STEP {
+            return refuse(format!(
+                "a small batch of {size} (`small_batch`) takes {} updates per step at P = {}; \
+                 at most {MAX_UPDATES_PER_STEP} keep the page responsive, so B ≥ {}",
+                data.p / size,
+                data.p,
+                data.p / (MAX_UPDATES_PER_STEP + 1) + 1
+            ));
         }
         let batches = |k: u64| {
             Batches::new(

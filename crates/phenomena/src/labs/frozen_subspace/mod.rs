@@ -59,7 +59,7 @@ pub fn info() -> LabInfo {
                 seeds 0–9), the α sweep without decay peaks at α = 1 (1.63–2.93) and the one \
                 with γ = 0.2 does not (0.552–0.616 there); decay's gain falls under 5 % from \
                 α = 2.5–3. Batch size (`batch-size`, α = 1, B = 20, seeds 0–9): after 5 epochs \
-                the full batch's E_g is 0.28 above the small batch's (0.21–0.45); at equal \
+                the full batch's E_g is 0.28 above the small batch's (0.21–0.45 over the seeds); at equal \
                 updates the two differ by at most 0.11 after 5 updates and 0.04 after 50, and \
                 after 500 epochs by 0.010.",
         seed_shards: false,

@@ -118,8 +118,9 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Also train two network students by mini-batch SGD with batches of B from the \
                    same initialization (each step's gradient scaled by P/B, so only its noise \
                    differs from the full batch): one for as many epochs as the full-batch \
-                   student (P/B updates a step), one for as many updates (one a step). Must be \
-                   smaller than P.",
+                   student (⌊P/B⌋ updates a step; the P mod B examples left over wait for the \
+                   next shuffle), one for as many updates (one a step). Smaller than P, and at \
+                   most 100 updates a step.",
             source: "Hoffer, Hubara & Soudry 2017",
             ..ParamSpec::NUMBER
         },
@@ -248,7 +249,7 @@ pub fn presets() -> Vec<Preset> {
                       epochs, taking ten updates for each of the full batch's, and one for as \
                       many updates. Drawn against updates (chart 5), the three curves nearly \
                       agree. Seeds 0–9: after 5 epochs the full batch's E_g (0.94) is 0.28 \
-                      higher than the small batch's (0.21–0.45); after as many updates the \
+                      higher than the small batch's (0.21–0.45 over the seeds); after as many updates the \
                       difference is at most 0.11 either way (small batch higher at 5 updates, \
                       lower by 0.014 at 50), and after 500 epochs 0.010. The gap comes from \
                       the number of updates, as Hoffer et al. argue; the batch's noise adds \

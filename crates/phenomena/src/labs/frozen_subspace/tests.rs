@@ -515,3 +515,25 @@ fn a_small_batch_not_smaller_than_p_is_refused() {
     .expect("B = P is refused");
     assert!(err.to_string().contains("smaller than the P = 50"), "{err}");
 }
+
+#[test]
+fn a_small_batch_that_would_take_too_many_updates_a_step_is_refused() {
+    // P = 800: B = 7 takes 114 updates a step, B = 8 takes 100.
+    let err = FrozenSubspaceLab::new(
+        params(&[("alpha", 2.0), ("n", 400.0), ("small_batch", 7.0)]),
+        &Device::flex(),
+        "flex",
+    )
+    .err()
+    .expect("114 updates a step are refused");
+    assert!(err.to_string().contains("114 updates per step"), "{err}");
+    assert!(err.to_string().contains("B ≥ 8"), "{err}");
+    assert!(
+        FrozenSubspaceLab::new(
+            params(&[("alpha", 2.0), ("n", 400.0), ("small_batch", 8.0)]),
+            &Device::flex(),
+            "flex"
+        )
+        .is_ok()
+    );
+}

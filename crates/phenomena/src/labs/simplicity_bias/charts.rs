@@ -366,8 +366,10 @@ impl SimplicityBias {
                 y0 - 0.2,
                 format!("label {}", labels[k]),
             ));
-            for &r in self.runs {
-                let x = x0 + 8.25 + (r as f64 - 1.5) * 4.4;
+            // The trained runs' predictions side by side, centred under the domino.
+            let centre = (self.runs.len() as f64 - 1.0) / 2.0;
+            for (i, &r) in self.runs.iter().enumerate() {
+                let x = x0 + 8.25 + (i as f64 - centre) * 4.4;
                 let pred = self.worlds[0].runs[r]
                     .as_ref()
                     .and_then(|_| running_prediction(snapshot, &self.worlds[0].runs, r, k));
@@ -386,8 +388,8 @@ impl SimplicityBias {
             caption: "Left half: a 0 or 1 drawn at random; right half: the 3 (label 0) or 5 \
                       (label 1) that carries the label (in training the halves are stacked; they \
                       are drawn side by side here). Under each domino: its label, then the \
-                      predictions of GD, SAM, USEFUL and USEFUL + SAM in that order, of those \
-                      trained (– before a run starts); wrong ones are red and marked ✗. A run that reads the easy \
+                      predictions of the runs trained, in the order GD, SAM, USEFUL, USEFUL + \
+                      SAM (– before a run starts); wrong ones are red and marked ✗. A run that reads the easy \
                       half predicts from the left digit, so each of these six is a coin flip: on \
                       seeds 0–9 every run got between 0 and 4 of them wrong (0.50–0.55 over the \
                       whole test set)."
@@ -422,6 +424,8 @@ fn running_prediction(
 /// randomized; and its axis label.
 fn out_of_distribution(arch: Arch) -> (&'static str, &'static str) {
     match arch {
+        // The patch model with α = 0: every example without the fast feature, measured on the
+        // test examples drawn without it.
         Arch::Patch { .. } => ("accuracy_without_fast", "accuracy without the fast feature"),
         Arch::Mlp => ("s_randomized", "accuracy, simple feature randomized"),
     }
@@ -477,11 +481,12 @@ impl SimplicityBias {
                 }
                 notes.push(format!("at step {step:.0}: {}", parts.join("; ")));
             }
-            None => notes.push(
+            None if self.trains_useful() => notes.push(
                 "The soups start once every run trained has reached the same step (USEFUL \
                  restarts at the clustering step and catches up at two steps a step)."
                     .into(),
             ),
+            None => notes.push("The soups start at the first recorded step.".into()),
         }
         ChartSpec {
             id: "soups".into(),
@@ -492,7 +497,8 @@ impl SimplicityBias {
                       runs; the greedy soup takes the runs best first on a held-out validation \
                       set and keeps each one only if the average stays as accurate there. Thin \
                       lines: the runs themselves. No extra training: the soups are evaluated \
-                      at each recorded step that every run has reached."
+                      from the first step every run has reached, four times a decade, and at \
+                      the last step."
                 .into(),
             x: Axis::log("step of the run"),
             y: Axis::linear(axis).with_range(0.4, 1.0),
@@ -586,8 +592,8 @@ impl SimplicityBias {
             ));
             let most = fixed.iter().copied().fold(0.0, f64::max);
             notes.push(format!(
-                "wrong at both ends: {:.1} % of the out-of-distribution examples; the path gets \
-                 at most {:.1} % of them right",
+                "wrong at both ends: {:.1} % of the out-of-distribution examples; wrong at both \
+                 ends but right at a point between: at most {:.1} %",
                 100.0 * both,
                 100.0 * most
             ));
@@ -604,9 +610,10 @@ impl SimplicityBias {
             caption: format!(
                 "Accuracy of the network (1 − t)·θ_GD + t·θ_{end} (WiSE-FT's interpolation, \
                  studied for spurious features by Lin et al.): in distribution, out of \
-                 distribution, and (dashed) on the out-of-distribution examples that both ends \
-                 get wrong — the paper's \"FalseFalseTrue\" cases, which it finds common when \
-                 the ends rely on different spurious features. Mean over seeds, band ± one standard deviation."
+                 distribution, and (dashed) the share of out-of-distribution examples that both \
+                 ends get wrong and this point gets right — the paper's \"FalseFalseTrue\" \
+                 cases, which it finds common when the ends rely on different spurious \
+                 features. Mean over seeds, band ± one standard deviation."
             ),
             x: Axis::linear(format!("t (0 = GD, 1 = {end})")).with_range(0.0, 1.0),
             y: Axis::linear("accuracy / share").with_range(0.0, 1.0),

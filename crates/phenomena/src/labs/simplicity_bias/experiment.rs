@@ -45,11 +45,12 @@ pub const DRAW_ORDER: [(usize, f64); 4] = [(0, 2.0), (1, 2.0), (3, 4.5), (2, 1.8
 
 /// The runs each choice of the `runs` parameter trains, as indices into [`RUNS`]: a preset
 /// whose story needs two of them finishes in a third to a half of the time.
+/// Each has GD and at least one other run, so the soups and the weight-space path apply.
 pub const RUN_SETS: [&[usize]; 3] = [&[0, 1, 2, 3], &[0, 2], &[0, 1]];
 
-/// Networks made from the runs' weights, recorded beside them at every recorded step that all
-/// the runs trained have reached (Wortsman et al. 2022): their mean (the uniform soup) and
-/// the greedy soup, chosen on a validation set.
+/// Networks made from the runs' weights (Wortsman et al. 2022), recorded beside them from the
+/// first step all the runs trained have reached, four times a decade, and at the last step:
+/// their mean (the uniform soup) and the greedy soup, chosen on a validation set.
 pub const SOUPS: [(&str, &str, Color); 2] = [
     ("soup", "uniform soup", palette::GREEN),
     ("greedy", "greedy soup", palette::VERMILLION),
@@ -407,9 +408,6 @@ impl SimplicityBias {
     /// them the same way at two points a decade. A soup costs 4 test-set passes, the path 11
     /// to 22: at every recorded step they would double the lab's evaluation work.
     fn record_soups(&mut self, w: usize, step: u64, recorder: &mut Recorder) {
-        if self.runs.len() < 2 {
-            return;
-        }
         let Some(nets) = self.synced(w, step) else {
             return;
         };
@@ -930,11 +928,9 @@ impl Experiment for SimplicityBias {
         if matches!(self.arch, Arch::Patch { .. }) && self.trains_useful() {
             charts.push(self.split_chart(snapshot));
         }
-        // Weight averaging needs two runs from the same initialization.
-        if self.runs.len() > 1 {
-            charts.push(self.soups_chart(snapshot, seeds));
-            charts.push(self.path_chart(snapshot, seeds));
-        }
+        // Every choice of runs trains at least two from one initialization: soups apply.
+        charts.push(self.soups_chart(snapshot, seeds));
+        charts.push(self.path_chart(snapshot, seeds));
         charts
     }
 
