@@ -117,12 +117,14 @@ pub struct Schedule {
 impl Schedule {
     /// Whether a run that has just reached `step` records its metrics.
     pub fn records_at(&self, step: u64) -> bool {
-        if step <= 20 || step == self.last {
-            return true;
-        }
-        let prev = ((step - 1) as f64).log10() * self.per_decade;
-        let cur = (step as f64).log10() * self.per_decade;
-        prev.floor() != cur.floor()
+        step <= 20 || step == self.last || self.crosses(step)
+    }
+
+    /// Whether `step` is the first past a 1/`per_decade` mark of log10(step): evenly spread
+    /// points on a log axis, with none of the dense start.
+    pub fn crosses(&self, step: u64) -> bool {
+        let at = |s: u64| ((s as f64).log10() * self.per_decade).floor();
+        step > 1 && at(step - 1) != at(step)
     }
 }
 

@@ -4,7 +4,7 @@
 use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
 
 use super::experiment::{BATCH_RUNS, BatchStudy, FrozenSubspace};
-use super::theory::{Problem, Time, mp_density, mp_edges};
+use super::theory::{Problem, Time, decay_gain, decay_stops_mattering, mp_density, mp_edges};
 use crate::harness::Experiment;
 use crate::lab::{Params, RunSummary, Snapshot, fmt_num};
 
@@ -310,24 +310,19 @@ pub fn alpha(lab: &FrozenSubspace, snapshot: &Snapshot, history: &[RunSummary]) 
     }
 }
 
-/// Where the live sweeps say weight decay has stopped mattering: the first α past 1 from which
-/// it gains under 5 % over the sweep without it, at the sweeps' step.
+/// What the live sweeps say of weight decay at their step: its gain at α = 1, and from which
+/// α on it gains under 5 % over the sweep without it.
 fn live_meeting(with: &[(f64, f64, f64)], without: &[(f64, f64, f64)]) -> String {
-    let gain = |(_, w, _): &(f64, f64, f64), (_, p, _): &(f64, f64, f64)| (p - w) / p;
-    let peak = with
+    let points: Vec<(f64, f64, f64)> = with
         .iter()
         .zip(without)
-        .filter(|((a, _, _), _)| (*a - 1.0).abs() < 1e-9)
-        .map(|(w, p)| gain(w, p))
-        .next();
-    // The smallest α past 1 from which every gain is under 5 %: seed noise can lift one back.
-    let mut meet = None;
-    for (w, p) in with.iter().zip(without).rev() {
-        if w.0 <= 1.0 || gain(w, p) >= 0.05 {
-            break;
-        }
-        meet = Some(w.0);
-    }
+        .map(|((alpha, w, _), (_, p, _))| (*alpha, *w, *p))
+        .collect();
+    let peak = points
+        .iter()
+        .find(|(alpha, _, _)| (*alpha - 1.0).abs() < 1e-9)
+        .map(|(_, w, p)| decay_gain(*w, *p));
+    let meet = decay_stops_mattering(&points);
     let at_peak = peak.map_or(String::new(), |g| {
         format!("weight decay lowers E_g by {:.0} % at α = 1; ", 100.0 * g)
     });

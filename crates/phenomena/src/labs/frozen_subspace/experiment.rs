@@ -11,7 +11,7 @@ use super::model::{
     DeviceData, LINEAR_METRICS, LinearStudent, LinearSweep, NETWORK_METRICS, NetworkStudent,
     SweepRun,
 };
-use super::theory::{Problem, Time};
+use super::theory::{Problem, Time, decay_stops_mattering};
 use super::{ID, charts, info};
 use crate::batches::Batches;
 use crate::harness::{Divergence, DivergenceCheck, Experiment, Recorder};
@@ -275,8 +275,8 @@ pub struct TheoryCurves {
 
 impl TheoryCurves {
     /// E_g after training forever without weight decay on the α grid of `over_alpha`, and the
-    /// first α past 1 from which weight decay gains under 5 % over it (Xiao's data-rich
-    /// regime: the benefit of L2 vanishes as α grows).
+    /// α past 1 from which weight decay gains under 5 % over it (Xiao's data-rich regime: the
+    /// benefit of L2 vanishes as α grows).
     pub fn without_decay(&self, problem: &Problem) -> (Vec<(f64, f64)>, Option<f64>) {
         let plain: Vec<(f64, f64)> = self
             .over_alpha
@@ -290,14 +290,13 @@ impl TheoryCurves {
                 (*alpha, p.asymptotic_generalization_error())
             })
             .collect();
-        let meet = self
+        let points: Vec<(f64, f64, f64)> = self
             .over_alpha
             .iter()
             .zip(&plain)
-            .filter(|((alpha, _, _), _)| *alpha > 1.0)
-            .find(|((_, _, with), (_, without))| (without - with) / without < 0.05)
-            .map(|((alpha, _, _), _)| *alpha);
-        (plain, meet)
+            .map(|((alpha, _, with), (_, without))| (*alpha, *with, *without))
+            .collect();
+        (plain, decay_stops_mattering(&points))
     }
 
     fn new(problem: Problem, lr: f64, max_steps: u64) -> Self {

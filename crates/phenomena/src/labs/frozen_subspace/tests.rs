@@ -2,7 +2,7 @@
 
 use burn::prelude::Device;
 
-use super::theory::{Time, mp_edges};
+use super::theory::{Time, decay_gain, mp_edges};
 use super::*;
 use crate::lab::{Lab, Params, Snapshot, default_params};
 
@@ -285,7 +285,7 @@ fn weight_decay_removes_the_peak_and_stops_mattering_with_many_examples() {
     }
     for alpha in [3.0, 3.5, 4.0] {
         let (w, p) = (at(&with, alpha), at(&without, alpha));
-        assert!((p - w).abs() / p < 0.05, "α {alpha}: {w} vs {p}");
+        assert!(decay_gain(w, p).abs() < 0.05, "α {alpha}: {w} vs {p}");
     }
     let chart = lab
         .charts(&snap, &[])
@@ -459,7 +459,7 @@ fn weight_decay_matters_less_with_more_examples_per_weight() {
         .iter()
         .zip(&lab.theory.over_alpha)
         .filter(|((a, _), _)| *a > 1.0)
-        .map(|((a, without), (_, _, with))| (*a, (without - with) / without))
+        .map(|((a, without), (_, _, with))| (*a, decay_gain(*with, *without)))
         .collect();
     for (a, g) in gain.iter().step_by(10) {
         eprintln!("α {a:.3}: gain {:.4}", g);

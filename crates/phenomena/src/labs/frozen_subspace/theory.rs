@@ -198,6 +198,26 @@ impl Problem {
     }
 }
 
+/// Weight decay's gain over training without it, as a share of the error without it.
+pub fn decay_gain(with: f64, without: f64) -> f64 {
+    (without - with) / without
+}
+
+/// The smallest α past 1 from which weight decay gains under 5 % at every larger α of
+/// `points`, (α, E_g with decay, E_g without) in increasing α: where weight decay stops
+/// mattering (Xiao's data-rich regime). Seed noise can lift one gain back over 5 %, so the
+/// first α under it is not enough.
+pub fn decay_stops_mattering(points: &[(f64, f64, f64)]) -> Option<f64> {
+    let mut from = None;
+    for &(alpha, with, without) in points.iter().rev() {
+        if alpha <= 1.0 || decay_gain(with, without) >= 0.05 {
+            break;
+        }
+        from = Some(alpha);
+    }
+    from
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,27 @@ fn value_range(name: &str) -> (f64, f64) {
     }
 }
 
+/// The band mean ± std at `x`, clipped to `(low, high)`, the values the series can take.
+fn clipped_band(
+    color: Color,
+    x: &[f64],
+    mean: &[f64],
+    std: &[f64],
+    (low, high): (f64, f64),
+) -> ChartSeries {
+    let lower: Vec<f64> = mean
+        .iter()
+        .zip(std)
+        .map(|(m, s)| (m - s).max(low))
+        .collect();
+    let upper: Vec<f64> = mean
+        .iter()
+        .zip(std)
+        .map(|(m, s)| (m + s).min(high))
+        .collect();
+    ChartSeries::band(color, x, &lower, &upper)
+}
+
 /// The mean line of a series and, with several seeds, its ± std band, clipped to the values
 /// the series can take (a band below an alignment of 0 would show what no seed did).
 pub(super) fn with_band(
@@ -69,18 +90,7 @@ pub(super) fn with_band(
             snapshot.series.get(&format!("{name}.std")),
         )
     {
-        let (low, high) = value_range(name);
-        let lower: Vec<f64> =
-            m.y.iter()
-                .zip(&s.y)
-                .map(|(a, b)| (a - b).max(low))
-                .collect();
-        let upper: Vec<f64> =
-            m.y.iter()
-                .zip(&s.y)
-                .map(|(a, b)| (a + b).min(high))
-                .collect();
-        out.push(ChartSeries::band(color, &m.x, &lower, &upper));
+        out.push(clipped_band(color, &m.x, &m.y, &s.y, value_range(name)));
     }
     out.push(run_line(label, color, dashed, width, snapshot.points(name)));
     out
@@ -549,17 +559,8 @@ impl SimplicityBias {
                 continue;
             };
             if seeds > 1 {
-                let lower: Vec<f64> = mean
-                    .iter()
-                    .zip(&std)
-                    .map(|(m, s)| (m - s).max(0.0))
-                    .collect();
-                let upper: Vec<f64> = mean
-                    .iter()
-                    .zip(&std)
-                    .map(|(m, s)| (m + s).min(1.0))
-                    .collect();
-                series.push(ChartSeries::band(color, &xs, &lower, &upper));
+                // Accuracies and shares: within [0, 1].
+                series.push(clipped_band(color, &xs, &mean, &std, (0.0, 1.0)));
             }
             series.push(run_line(
                 label,

@@ -119,9 +119,10 @@ pub(super) struct World {
     tests: [(Tensor<2>, Tensor<2>); 3],
     /// Held-out examples from the training distribution: the greedy soup's choices.
     validation: (Tensor<2>, Tensor<2>),
-    /// The run steps of the last soups and the last weight-space path recorded (0: none yet).
-    soup_step: u64,
-    path_step: u64,
+    /// Whether the soups and the weight-space path have been recorded yet: each is recorded at
+    /// the first step all runs share, whatever its place on the log schedule.
+    soups_started: bool,
+    path_started: bool,
     with_fast: Tensor<2>,
     without_fast: Tensor<2>,
     labels: Vec<f32>,
@@ -279,8 +280,8 @@ impl SimplicityBias {
                     test(&d.test.sc_randomized),
                 ],
                 validation: test(&d.validation),
-                soup_step: 0,
-                path_step: 0,
+                soups_started: false,
+                path_started: false,
                 with_fast: column(&with_fast, device),
                 without_fast: column(&without_fast, device),
                 labels: d.train.y.clone(),
@@ -412,13 +413,15 @@ impl SimplicityBias {
             return;
         };
         let world = &self.worlds[w];
-        // Crossing a 1/per_decade step of log10(step): evenly spread points on a log axis.
-        let crossing = |per_decade: f64| {
-            let at = |s: u64| ((s as f64).log10() * per_decade).floor();
-            step > 1 && at(step - 1) != at(step)
+        let crosses = |per_decade: f64| {
+            Schedule {
+                last: self.run_steps,
+                per_decade,
+            }
+            .crosses(step)
         };
         let last = step == self.run_steps;
-        if !(world.soup_step == 0 || last || crossing(4.0)) {
+        if !(!world.soups_started || last || crosses(4.0)) {
             return;
         }
         let k = nets.len();
@@ -439,7 +442,7 @@ impl SimplicityBias {
             self.metrics(world, &greedy),
         );
         recorder.record_run(step, &format!("{w}/greedy"), &["size"], size);
-        let path_due = world.path_step == 0 || last || crossing(2.0);
+        let path_due = !world.path_started || last || crosses(2.0);
         if path_due {
             let end = self.path_end();
             let path = self.path_metrics(
@@ -452,10 +455,8 @@ impl SimplicityBias {
             );
             recorder.record_run(step, &format!("{w}/path"), &PATH_METRICS, path);
         }
-        self.worlds[w].soup_step = step;
-        if path_due {
-            self.worlds[w].path_step = step;
-        }
+        self.worlds[w].soups_started = true;
+        self.worlds[w].path_started |= path_due;
     }
 
     /// [`PATH_METRICS`] on the path from `a` (t = 0) to `b` (t = 1). Out of distribution
