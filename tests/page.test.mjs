@@ -238,6 +238,34 @@ test('the early-learning lab shows decision regions in 2-D and images for digits
   await digits.page.close();
 });
 
+test('the early-learning race: methods are checkboxes, and the dropout methods need a hidden layer', async () => {
+  const { page, errors } = await openLab(browser, '#lab=early-learning&preset=race&steps=40');
+  const box = (name) => page.locator(`.control[data-param="${name}"] input[type="checkbox"]`);
+  for (const name of ['pskd', 'msd', 'nested']) assert.equal(await box(name).isChecked(), true, name);
+  assert.equal(await page.locator('figure[data-chart="race"]').count(), 1);
+  assert.equal(await page.locator('figure[data-chart="mislabeled-nested"]').count(), 1);
+  await page.click('button.play');
+  await waitForStep(page, 40);
+  // Unchecking a method drops its run and its charts.
+  await box('pskd').uncheck();
+  await page.waitForFunction(() => location.hash.includes('pskd=0'));
+  await page.waitForFunction(() => !document.querySelector('figure[data-chart="mislabeled-pskd"]'));
+  // The linear model has no hidden layer: the dropout switches go off, disabled, with a note.
+  const hidden = page.locator('.control[data-param="hidden"] input[type="number"]');
+  await hidden.fill('0');
+  await hidden.dispatchEvent('change');
+  await page.waitForFunction(() => location.hash.includes('msd=0'));
+  for (const name of ['msd', 'nested']) {
+    assert.equal(await box(name).isChecked(), false, name);
+    assert.equal(await box(name).isDisabled(), true, name);
+    assert.match(await page.locator(`.control[data-param="${name}"] .needs`).innerText(), /needs a hidden layer/);
+  }
+  assert.match(await page.getByRole('alert').innerText(), /multi-sample dropout \(msd\) needs a hidden layer: set hidden units above 0; it is off/);
+  assert.equal(await page.locator('figure[data-chart="race"]').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split and shows it', async () => {
   const { page, errors } = await openLab(browser, '#lab=simplicity-bias&preset=slabs&steps=120&cluster_step=20');
   // Controls and charts of the patch model do not apply to LMS.

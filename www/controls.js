@@ -1,7 +1,9 @@
-// A lab's parameter controls, generated from its schema: a select for a parameter with named
-// options, else a slider (on a log scale where the schema says so) beside a number box. It
-// checks each entry before the lab sees it and hides the controls that do not apply to the
-// current values (the schema's visible_when). The lab decides what a new value does.
+// A lab's parameter controls, generated from its schema: a checkbox for an on/off switch, a
+// select for a parameter with named options, else a slider (on a log scale where the schema
+// says so) beside a number box. It checks each entry before the lab sees it, hides the
+// controls that do not apply to the current values (the schema's visible_when) and disables,
+// with its note, a switch whose requirement fails (the schema's requires). The lab decides
+// what a new value does.
 
 import { el } from './dom.js';
 import { formatNumber } from './url-state.js';
@@ -34,6 +36,12 @@ export function applies(spec, params) {
   return !when || when.values.includes(Number(params[when.param]));
 }
 
+/** Whether a switch can be turned on with the lab's values (its schema's requires). */
+export function available(spec, params) {
+  const need = spec.requires;
+  return !need || Number(params[need.param]) > need.above;
+}
+
 export class ParameterControls {
   /**
    * info: the lab's catalog entry; uid: an id prefix unique on the page; shown: the names to
@@ -48,7 +56,8 @@ export class ParameterControls {
     this.inputs = new Map();
     for (const spec of info.schema) {
       if (shown && !shown.has(spec.name)) continue;
-      this.node.append(spec.options.length ? this.selectRow(spec) : this.sliderRow(spec));
+      const row = spec.checkbox ? this.checkboxRow(spec) : spec.options.length ? this.selectRow(spec) : this.sliderRow(spec);
+      this.node.append(row);
     }
   }
 
@@ -65,6 +74,17 @@ export class ParameterControls {
     select.addEventListener('change', () => this.commit(spec, select.value));
     const row = this.row(spec, id, select);
     this.inputs.set(spec.name, { select, spec, row });
+    return row;
+  }
+
+  checkboxRow(spec) {
+    const id = `${this.uid}-${spec.name}`;
+    const box = el('input', { type: 'checkbox', id, 'aria-describedby': `${id}-help ${id}-needs`, disabled: this.locked.has(spec.name) });
+    box.addEventListener('change', () => this.commit(spec, box.checked ? '1' : '0'));
+    const needs = el('small', { id: `${id}-needs`, class: 'needs', hidden: true }, spec.requires ? `Off: ${spec.requires.note}.` : '');
+    const help = el('small', { id: `${id}-help`, class: 'help' }, spec.help);
+    const row = el('div', { class: 'control switch', 'data-param': spec.name }, el('label', { for: id }, box, ' ', spec.label), needs, help);
+    this.inputs.set(spec.name, { box, needs, spec, row });
     return row;
   }
 
@@ -117,9 +137,13 @@ export class ParameterControls {
 
   /** Shows the values the lab actually runs with (after clamping), and only the controls that apply. */
   sync(params) {
-    for (const [name, { slider, number, toSlider, select }] of this.inputs) {
+    for (const [name, { slider, number, toSlider, select, box }] of this.inputs) {
       const v = params[name];
       if (v === undefined) continue;
+      if (box) {
+        box.checked = Number(v) !== 0;
+        continue;
+      }
       if (select) {
         select.value = String(v);
         continue;
@@ -133,8 +157,13 @@ export class ParameterControls {
   /** Hides controls the lab declares irrelevant for the current values (e.g. another data set's). */
   showApplicable() {
     const params = this.running() ?? this.requested();
-    for (const { spec, row } of this.inputs.values()) {
+    for (const { spec, row, box, needs } of this.inputs.values()) {
       if (spec.visible_when) row.hidden = !applies(spec, params);
+      if (box && spec.requires) {
+        const ok = available(spec, params);
+        box.disabled = this.locked.has(spec.name) || !ok;
+        needs.hidden = ok;
+      }
     }
   }
 }

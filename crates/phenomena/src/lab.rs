@@ -39,6 +39,20 @@ pub struct ParamSpec {
     /// knobs), the condition under which it applies; `None`: it always applies. The page
     /// hides a control whose condition fails on the current values.
     pub visible_when: Option<Condition>,
+    /// An on/off switch (options "off", "on"), drawn as a checkbox.
+    pub checkbox: bool,
+    /// A switch that only works when another parameter is above a value (a method that needs
+    /// a hidden layer): the page disables it with the requirement's note, links and controls
+    /// switch it off with that note, and the CLI refuses it.
+    pub requires: Option<Requirement>,
+}
+
+/// "Parameter `param` is above `above`", with the note that says why a switch needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Requirement {
+    pub param: &'static str,
+    pub above: f64,
+    pub note: &'static str,
 }
 
 /// "Parameter `param` has one of `values`": serialized as
@@ -79,7 +93,32 @@ impl ParamSpec {
         source: "",
         options: &[],
         visible_when: None,
+        checkbox: false,
+        requires: None,
     };
+
+    /// An on/off switch, off by default, drawn as a checkbox; `requires` as in
+    /// [`ParamSpec::requires`].
+    pub const fn switch(
+        name: &'static str,
+        label: &'static str,
+        help: &'static str,
+        source: &'static str,
+        requires: Option<Requirement>,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            label,
+            step: 1.0,
+            integer: true,
+            help,
+            source,
+            options: &["off", "on"],
+            checkbox: true,
+            requires,
+            ..ParamSpec::NUMBER
+        }
+    }
 
     /// The seed every lab declares: an integer in [0, 10⁹], 0 by default; `help` says what it
     /// fixes.
@@ -261,6 +300,19 @@ pub fn resolve_params(
         }
         values.insert(spec.name.to_string(), v);
     }
+    // A switch that is on without what it needs: refused, or switched off with its note.
+    for unmet in unmet_requirements(schema, &values) {
+        match mode {
+            OutOfRange::Reject => problems.push(unmet),
+            OutOfRange::Clamp => {
+                values.insert(unmet.name.clone(), 0.0);
+                notes.push(ParamError {
+                    message: format!("{}; it is off", unmet.message),
+                    ..unmet
+                });
+            }
+        }
+    }
     match mode {
         OutOfRange::Reject if !problems.is_empty() => Err(problems),
         _ => {
@@ -268,6 +320,23 @@ pub fn resolve_params(
             Ok((Params(values), problems))
         }
     }
+}
+
+/// The switches that are on without what they need ([`ParamSpec::requires`]), each with its
+/// note.
+pub fn unmet_requirements(schema: &[ParamSpec], values: &BTreeMap<String, f64>) -> Vec<ParamError> {
+    schema
+        .iter()
+        .filter_map(|spec| {
+            let need = spec.requires?;
+            let on = values.get(spec.name).is_some_and(|v| *v != 0.0);
+            let met = values.get(need.param).is_some_and(|v| *v > need.above);
+            (on && !met).then(|| ParamError {
+                name: spec.name.into(),
+                message: format!("{} (`{}`) {}", spec.label, spec.name, need.note),
+            })
+        })
+        .collect()
 }
 
 /// How many unknown names one message list names before it only counts the rest.
@@ -621,7 +690,53 @@ mod tests {
             source: "",
             options: &[],
             visible_when: None,
+            checkbox: false,
+            requires: None,
         }]
+    }
+
+    /// A width and a switch that needs it above zero.
+    fn switch_schema() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec {
+                name: "hidden",
+                max: 64.0,
+                step: 1.0,
+                integer: true,
+                ..ParamSpec::NUMBER
+            },
+            ParamSpec::switch(
+                "dropout",
+                "dropout",
+                "",
+                "",
+                Some(Requirement {
+                    param: "hidden",
+                    above: 0.0,
+                    note: "needs a hidden layer",
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_switch_without_what_it_needs_is_refused_or_switched_off_with_its_note() {
+        let schema = switch_schema();
+        let on_linear = raw(&[("dropout", "1"), ("hidden", "0")]);
+        let errors = resolve_params(&schema, &on_linear, OutOfRange::Reject).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "dropout (`dropout`) needs a hidden layer"
+        );
+        let (p, notes) = resolve_params(&schema, &on_linear, OutOfRange::Clamp).unwrap();
+        assert_eq!(p.get("dropout"), 0.0);
+        assert_eq!(
+            notes[0].message,
+            "dropout (`dropout`) needs a hidden layer; it is off"
+        );
+        let on_mlp = raw(&[("dropout", "1"), ("hidden", "8")]);
+        let (p, notes) = resolve_params(&schema, &on_mlp, OutOfRange::Reject).unwrap();
+        assert_eq!((p.get("dropout"), notes.len()), (1.0, 0));
     }
 
     fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -13,8 +13,8 @@ pub mod rng;
 pub mod tensors;
 
 pub use lab::{
-    Condition, Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, RunSummary, ShardRecord,
-    Snapshot,
+    Condition, Lab, LabError, LabInfo, OutOfRange, ParamSpec, Params, Requirement, RunSummary,
+    ShardRecord, Snapshot,
 };
 
 /// Runs a future to completion on the current thread (native tools and tests only; the

@@ -38,10 +38,24 @@ pub fn init(
 
 /// relu(x·w1 + b1)·w2 + b2.
 pub fn forward(params: &[Tensor<2>], x: Tensor<2>) -> Tensor<2> {
-    let [w1, b1, w2, b2] = params else {
+    head(params, hidden(params, x))
+}
+
+/// The hidden layer's output relu(x·w1 + b1), for a caller that changes it before the output
+/// layer (dropout).
+pub fn hidden(params: &[Tensor<2>], x: Tensor<2>) -> Tensor<2> {
+    let [w1, b1, ..] = params else {
         unreachable!("an MLP has four parameter tensors")
     };
-    relu(x.matmul(w1.clone()) + b1.clone()).matmul(w2.clone()) + b2.clone()
+    relu(x.matmul(w1.clone()) + b1.clone())
+}
+
+/// The output layer h·w2 + b2 on hidden features h.
+pub fn head(params: &[Tensor<2>], h: Tensor<2>) -> Tensor<2> {
+    let [_, _, w2, b2] = params else {
+        unreachable!("an MLP has four parameter tensors")
+    };
+    h.matmul(w2.clone()) + b2.clone()
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub enum Stream {
     /// The permutations that randomize features of a test set; one sub-stream per feature
     /// block.
     TestPermutation = 15,
+    /// Dropout masks; one sub-stream per run that draws them.
+    Dropout = 16,
 }
 
 pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {

@@ -143,6 +143,12 @@ pub struct Lockstep<E: Experiment> {
 
 impl<E: Experiment> Lockstep<E> {
     pub fn new(params: Params, device: &Device, backend: &str) -> Result<Self, LabError> {
+        // Values that did not come through `resolve_params` still may not switch on a method
+        // without what it needs.
+        let unmet = crate::lab::unmet_requirements(&E::info().schema, &params.0);
+        if !unmet.is_empty() {
+            return Err(LabError::Params(unmet));
+        }
         let experiment = E::new(&params, device)?;
         let mut recorder = Recorder::new(experiment.divergence_check());
         experiment.start(&mut recorder);

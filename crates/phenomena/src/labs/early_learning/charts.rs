@@ -3,7 +3,7 @@
 
 use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSeries, palette};
 
-use super::experiment::RUNS;
+use super::methods::{METHODS, MethodEntry};
 use crate::digits::DIGIT_PIXELS;
 use crate::lab::Snapshot;
 
@@ -43,22 +43,28 @@ fn styled(name: String, color: Color, dashed: bool, pts: Vec<(f64, f64)>) -> Cha
     }
 }
 
+/// The three fractions of the mislabeled examples: the paper's Figure 1.
+fn fraction_series(snapshot: &Snapshot, run: &str, label: &str, dashed: bool) -> Vec<ChartSeries> {
+    [
+        ("mislabeled_true", "true label", palette::GREEN),
+        ("memorized", "noisy label (memorized)", palette::VERMILLION),
+        ("mislabeled_other", "other", palette::GREY),
+    ]
+    .into_iter()
+    .map(|(metric, what, color)| {
+        styled(
+            format!("{label}: {what}"),
+            color,
+            dashed,
+            snapshot.points(&format!("{run}.{metric}")),
+        )
+    })
+    .collect()
+}
+
 pub fn fractions(snapshot: &Snapshot) -> ChartSpec {
-    let mut series = Vec::new();
-    for (i, (run, label, _)) in RUNS.iter().enumerate() {
-        for (metric, what, color) in [
-            ("mislabeled_true", "true label", palette::GREEN),
-            ("memorized", "noisy label (memorized)", palette::VERMILLION),
-            ("mislabeled_other", "other", palette::GREY),
-        ] {
-            series.push(styled(
-                format!("{label}: {what}"),
-                color,
-                i == 1,
-                snapshot.points(&format!("{run}.{metric}")),
-            ));
-        }
-    }
+    let mut series = fraction_series(snapshot, "ce", "CE", false);
+    series.extend(fraction_series(snapshot, "elr", "ELR", true));
     ChartSpec {
         id: "mislabeled".into(),
         annotations: Vec::new(),
@@ -74,18 +80,73 @@ pub fn fractions(snapshot: &Snapshot) -> ChartSpec {
     }
 }
 
-pub fn accuracy(snapshot: &Snapshot) -> ChartSpec {
+/// The same three fractions for one more method, with CE's memorized fraction to compare.
+pub fn method_fractions(snapshot: &Snapshot, method: &MethodEntry) -> ChartSpec {
+    let mut series = fraction_series(snapshot, method.id, method.label, false);
+    series.push(ChartSeries::dashed(
+        "CE: memorized",
+        palette::GREY,
+        snapshot.points("ce.memorized"),
+    ));
+    ChartSpec {
+        id: format!("mislabeled-{}", method.id),
+        annotations: Vec::new(),
+        title: format!("The mislabeled examples under {}", method.label),
+        caption: format!(
+            "As in the chart of CE and ELR: the fraction of the flipped examples that {} \
+             predicts as their true label, as their wrong label (memorized), or as something \
+             else. Dashed grey: CE's memorized fraction, for comparison.",
+            method.label
+        ),
+        x: Axis::log("step"),
+        y: Axis::linear("fraction of mislabeled examples").with_range(0.0, 1.0),
+        series,
+        notes: vec![],
+    }
+}
+
+/// Every trained method's memorized fraction on one chart: the race.
+pub fn race(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+    ChartSpec {
+        id: "race".into(),
+        annotations: Vec::new(),
+        title: "The race: memorized fraction of every method".into(),
+        caption: "For each method, the fraction of the mislabeled training examples predicted \
+                  as the wrong label they were given. All runs start from the same weights and \
+                  see the same noisy labels and batches; lower is better."
+            .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("memorized fraction").with_range(0.0, 1.0),
+        series: trained
+            .iter()
+            .map(|i| {
+                let m = &METHODS[*i];
+                ChartSeries::line(
+                    m.label,
+                    m.color,
+                    snapshot.points(&format!("{}.memorized", m.id)),
+                )
+            })
+            .collect(),
+        notes: vec![],
+    }
+}
+
+pub fn accuracy(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+    if trained.len() > 2 {
+        return accuracy_of("test_accuracy", "accuracy", snapshot, trained);
+    }
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for m in trained.iter().map(|i| &METHODS[*i]) {
         series.push(ChartSeries::line(
-            format!("{label}: test"),
-            color,
-            snapshot.points(&format!("{run}.test_accuracy")),
+            format!("{}: test", m.label),
+            m.color,
+            snapshot.points(&format!("{}.test_accuracy", m.id)),
         ));
         series.push(ChartSeries::dashed(
-            format!("{label}: clean training examples"),
-            color,
-            snapshot.points(&format!("{run}.clean_train_accuracy")),
+            format!("{}: clean training examples", m.label),
+            m.color,
+            snapshot.points(&format!("{}.clean_train_accuracy", m.id)),
         ));
     }
     ChartSpec {
@@ -99,6 +160,44 @@ pub fn accuracy(snapshot: &Snapshot) -> ChartSpec {
         x: Axis::log("step"),
         y: Axis::linear("accuracy").with_range(0.0, 1.0),
         series,
+        notes: vec![],
+    }
+}
+
+/// One accuracy of every trained method (a race has too many runs to draw both on one chart):
+/// `metric` is `test_accuracy` or `clean_train_accuracy`.
+pub fn accuracy_of(metric: &str, id: &str, snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+    let test = metric == "test_accuracy";
+    ChartSpec {
+        id: id.into(),
+        annotations: Vec::new(),
+        title: if test {
+            "Test accuracy of every method"
+        } else {
+            "Accuracy on the clean training examples"
+        }
+        .into(),
+        caption: if test {
+            "Accuracy on held-out examples with their true labels. It peaks while a network \
+             learns the true pattern and falls as it memorizes the noise."
+        } else {
+            "Accuracy on the training examples whose label was not flipped: every method fits \
+             these; a method that does not is underfitting."
+        }
+        .into(),
+        x: Axis::log("step"),
+        y: Axis::linear("accuracy").with_range(0.0, 1.0),
+        series: trained
+            .iter()
+            .map(|i| {
+                let m = &METHODS[*i];
+                ChartSeries::line(
+                    m.label,
+                    m.color,
+                    snapshot.points(&format!("{}.{metric}", m.id)),
+                )
+            })
+            .collect(),
         notes: vec![],
     }
 }
@@ -123,11 +222,11 @@ pub fn agreement(snapshot: &Snapshot) -> ChartSpec {
     }
 }
 
-/// Run `r`'s predicted classes for the view (grid points or shown digits) in a snapshot.
-pub fn view_predictions(snapshot: &Snapshot, r: usize) -> Vec<usize> {
+/// Method `id`'s predicted classes for the view (grid points or shown digits) in a snapshot.
+pub fn view_predictions(snapshot: &Snapshot, id: &str) -> Vec<usize> {
     snapshot
         .series
-        .get(&format!("{}.view_prediction", RUNS[r].0))
+        .get(&format!("{id}.view_prediction"))
         .map(|s| s.y.iter().map(|c| *c as usize).collect())
         .unwrap_or_default()
 }
@@ -201,28 +300,30 @@ pub fn boundary(
     }
 }
 
+/// `predictions`: each trained method's short name and its predictions for the shown digits.
 pub fn digits(
     pixels: &[f32],
     noisy: &[usize],
     truth: &[usize],
-    predictions: &[Vec<usize>],
+    predictions: &[(&str, Vec<usize>)],
 ) -> ChartSpec {
     let mut series = Vec::new();
     let mut annotations = Vec::new();
-    // Two rows of four images, each 8 × 8 cells with three lines of labels under it: the
-    // given label (true digit), then each run's prediction, a wrong one red and crossed.
+    // Two rows of four images, each 8 × 8 cells with lines of labels under it: the given
+    // label (true digit), then each run's prediction, a wrong one red and crossed.
+    let row_height = 10.6 + 1.7 * predictions.len() as f64;
     for (k, image) in pixels.chunks(DIGIT_PIXELS).enumerate() {
         let x0 = (k % 4) as f64 * 11.0;
-        let y0 = if k < 4 { 14.0 } else { 0.0 };
+        let y0 = if k < 4 { row_height } else { 0.0 };
         series.push(ChartSeries::image(image, 8, x0, y0 + 8.0));
         annotations.push(Label::new(
             x0 + 4.0,
             y0 - 0.2,
             format!("{} (true {})", noisy[k], truth[k]),
         ));
-        for (r, name) in ["CE", "ELR"].into_iter().enumerate() {
+        for (r, (name, preds)) in predictions.iter().enumerate() {
             let y = y0 - 1.9 - 1.7 * r as f64;
-            annotations.push(match predictions.get(r).and_then(|p| p.get(k)) {
+            annotations.push(match preds.get(k) {
                 Some(c) if *c != truth[k] => {
                     Label::new(x0 + 4.0, y, format!("{name} {c} ✗")).colored(palette::VERMILLION)
                 }
@@ -237,10 +338,11 @@ pub fn digits(
         caption: "A few training images whose label was flipped. Under each: the label the \
                   networks were given (the true digit in brackets), then what each run predicts \
                   now; a prediction that is not the true digit is red and marked ✗. Memorizing \
-                  means predicting the given label."
+                  means predicting the given label. MSD: multi-sample dropout; WC: weight \
+                  compander."
             .into(),
         x: Axis::hidden(-1.0, 44.0),
-        y: Axis::hidden(-5.5, 22.5),
+        y: Axis::hidden(-2.1 - 1.7 * predictions.len() as f64, row_height + 8.5),
         series,
         notes: vec![],
         annotations,

@@ -1,15 +1,17 @@
-//! One run of the early-learning lab: cross-entropy and CE + ELR trained in lockstep on the
-//! same noisy labels and the same batches, plus what the data set's picture needs.
+//! One run of the early-learning lab: cross-entropy, CE + ELR and the methods switched on,
+//! trained in lockstep on the same noisy labels, from the same initialization and on the same
+//! batches, plus what the data set's picture needs.
 
 use std::collections::BTreeMap;
 
 use burn::prelude::*;
 use burn::tensor::{TensorData, Transaction};
-use phenomena_charts::{ChartSpec, Color, palette};
+use phenomena_charts::ChartSpec;
 
 use super::charts::{self, GRID, grid_coord};
 use super::data::{self, Dataset, NoiseKind};
-use super::model::{Classifier, DeviceData, Elr, METRICS, Run};
+use super::methods::{METHODS, MethodEntry, MethodSetup, Progress};
+use super::model::{Classifier, DeviceData, METRICS, Run};
 use super::{ID, info};
 use crate::batches::Batches;
 use crate::digits::DIGIT_PIXELS;
@@ -21,12 +23,6 @@ use crate::tensors::matrix;
 
 /// Mislabeled digits shown in the image grid.
 const SHOWN_DIGITS: usize = 8;
-
-/// The runs trained in lockstep: id, label, colour.
-pub const RUNS: [(&str, &str, Color); 2] = [
-    ("ce", "CE", palette::VERMILLION),
-    ("elr", "CE + ELR", palette::BLUE),
-];
 
 /// What the data set's own chart needs besides the metrics.
 enum View {
@@ -51,6 +47,8 @@ pub struct EarlyLearning {
     classes: usize,
     data: DeviceData,
     runs: Vec<Run>,
+    /// Indices into [`METHODS`] of the runs trained, in the order of `runs`.
+    trained: Vec<usize>,
     view: View,
     lr: f64,
     max_steps: u64,
@@ -58,6 +56,8 @@ pub struct EarlyLearning {
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
     batches: Option<Batches>,
+    steps_done: u64,
+    steps_per_epoch: u64,
 }
 
 impl Experiment for EarlyLearning {
@@ -106,22 +106,24 @@ impl Experiment for EarlyLearning {
         let lr = params.get("lr");
         let optimizer = || Optimizer::from_choice(params.usize("optimizer"), lr as f32);
         let classifier = Classifier::new(dataset.dim, dataset.classes, hidden, seed, device);
-        let runs = vec![
-            Run {
+        let setup = MethodSetup {
+            params,
+            data: &d,
+            hidden,
+            seed,
+            device,
+        };
+        let trained: Vec<usize> = (0..METHODS.len())
+            .filter(|i| METHODS[*i].switch.is_none_or(|s| params.get(s) != 0.0))
+            .collect();
+        let runs = trained
+            .iter()
+            .map(|i| Run {
                 classifier: classifier.clone(),
                 optimizer: optimizer(),
-                elr: None,
-            },
-            Run {
-                classifier,
-                optimizer: optimizer(),
-                elr: Some(Elr {
-                    lambda: params.get("lambda") as f32,
-                    beta: params.get("beta") as f32,
-                    targets: Tensor::zeros([d.n, dataset.classes], device),
-                }),
-            },
-        ];
+                method: (METHODS[*i].build)(&setup),
+            })
+            .collect();
         let view = match params.usize("dataset") {
             1 => {
                 let mut grid = Vec::with_capacity(GRID * GRID * 2);
@@ -170,8 +172,13 @@ impl Experiment for EarlyLearning {
                 device,
             )
         });
+        // An epoch is one pass over the training set: one step in full batch.
+        let steps_per_epoch = batches.as_ref().map_or(1, |_| (d.n / batch).max(1)) as u64;
         Ok(Self {
             batches,
+            trained,
+            steps_done: 0,
+            steps_per_epoch,
             max_steps: params.get("steps") as u64,
             lr,
             classes: dataset.classes,
@@ -190,14 +197,19 @@ impl Experiment for EarlyLearning {
     fn step(&mut self) {
         // Every run sees the same batch: one knob changed, nothing else.
         let batch = self.batches.as_mut().map(Batches::next_batch);
+        let at = Progress {
+            epoch: self.steps_done / self.steps_per_epoch,
+            epochs: self.max_steps.div_ceil(self.steps_per_epoch),
+        };
         for run in &mut self.runs {
-            run.step(&self.data, batch.as_ref());
+            run.step(&self.data, batch.as_ref(), at);
         }
+        self.steps_done += 1;
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
         let metrics = self.runs.iter().map(|r| r.metrics(&self.data)).collect();
-        let names = RUNS.map(|(id, _, _)| id);
+        let names: Vec<&str> = self.trained.iter().map(|i| METHODS[*i].id).collect();
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
     }
 
@@ -238,11 +250,15 @@ impl Experiment for EarlyLearning {
 
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let mut series = recorder.series().clone();
-        // Cross-entropy keeps no targets, so it has no agreement with them to show.
-        series.remove("ce.target_agreement");
-        for ((run, _, _), preds) in RUNS.iter().zip(&self.view_predictions) {
+        // Only ELR keeps targets, so only it has an agreement with them to show.
+        for i in &self.trained {
+            if METHODS[*i].id != "elr" {
+                series.remove(&format!("{}.target_agreement", METHODS[*i].id));
+            }
+        }
+        for (i, preds) in self.trained.iter().zip(&self.view_predictions) {
             series.insert(
-                format!("{run}.view_prediction"),
+                format!("{}.view_prediction", METHODS[*i].id),
                 Series::indexed(preds.iter().map(|p| *p as f64).collect()),
             );
         }
@@ -254,7 +270,8 @@ impl Experiment for EarlyLearning {
         scalars.insert("mislabeled".into(), self.flipped as f64);
         scalars.insert("train_examples".into(), self.data.n as f64);
         scalars.insert("classes".into(), self.classes as f64);
-        for (run, _, _) in RUNS {
+        for i in &self.trained {
+            let run = METHODS[*i].id;
             if let Some(s) = snapshot.series.get(&format!("{run}.test_accuracy")) {
                 let peak = s.y.iter().copied().fold(0.0, f64::max);
                 scalars.insert(format!("{run}.peak_test_accuracy"), peak);
@@ -263,7 +280,24 @@ impl Experiment for EarlyLearning {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
-        let mut out = vec![charts::fractions(snapshot), charts::accuracy(snapshot)];
+        let extra: Vec<&MethodEntry> = self.trained[2..].iter().map(|i| &METHODS[*i]).collect();
+        let mut out = Vec::new();
+        if extra.is_empty() {
+            out.push(charts::fractions(snapshot));
+            out.push(charts::accuracy(snapshot, &self.trained));
+        } else {
+            // A race: every method on one chart first, then each one's own fractions.
+            out.push(charts::race(snapshot, &self.trained));
+            out.push(charts::accuracy(snapshot, &self.trained));
+            out.push(charts::accuracy_of(
+                "clean_train_accuracy",
+                "clean-accuracy",
+                snapshot,
+                &self.trained,
+            ));
+            out.push(charts::fractions(snapshot));
+            out.extend(extra.iter().map(|m| charts::method_fractions(snapshot, m)));
+        }
         // The pictures (boundaries side by side, or the digits) before the ELR detail.
         match &self.view {
             View::Boundary {
@@ -272,9 +306,11 @@ impl Experiment for EarlyLearning {
                 flipped,
                 ..
             } => {
-                for (r, (run, label, _)) in RUNS.iter().enumerate() {
-                    let preds = charts::view_predictions(snapshot, r);
-                    out.push(charts::boundary(run, label, &preds, points, noisy, flipped));
+                for m in self.trained.iter().map(|i| &METHODS[*i]) {
+                    let preds = charts::view_predictions(snapshot, m.id);
+                    out.push(charts::boundary(
+                        m.id, m.label, &preds, points, noisy, flipped,
+                    ));
                 }
             }
             View::Digits {
@@ -283,8 +319,15 @@ impl Experiment for EarlyLearning {
                 truth,
                 ..
             } => {
-                let preds: Vec<Vec<usize>> = (0..RUNS.len())
-                    .map(|r| charts::view_predictions(snapshot, r))
+                let preds: Vec<(&str, Vec<usize>)> = self
+                    .trained
+                    .iter()
+                    .map(|i| {
+                        (
+                            METHODS[*i].short,
+                            charts::view_predictions(snapshot, METHODS[*i].id),
+                        )
+                    })
                     .collect();
                 out.push(charts::digits(pixels, noisy, truth, &preds))
             }

@@ -1,21 +1,12 @@
-//! Classifiers, their optimizers, and the two losses — cross-entropy and ELR — on a burn device.
-//!
-//! ELR (Liu et al. 2020, eq. 6 and the official code): p = softmax(z) clamped to
-//! [1e-4, 1 − 1e-4]; each example keeps a target t_i, updated before the loss at every step
-//! it is seen: t_i ← β·t_i + (1 − β)·p̂_i/Σp̂_i (p̂ detached); then
-//! L = CE(z, ỹ) + λ·mean log(1 − ⟨t_i, p_i⟩). The regularizer pulls p towards the targets the
-//! network itself predicted early, before it memorized the noisy labels.
+//! The data on a burn device, the classifier, and one run of the race: a classifier, its
+//! optimizer and its method (`methods.rs`), with what is recorded of it.
 
 use burn::prelude::*;
-use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{log_softmax, softmax};
 
+use super::methods::{Method, Progress, StepBatch, clamped_probs};
 use crate::mlp;
 use crate::optim::{Optimizer, gradients};
 use crate::tensors::{int_column, matrix};
-
-/// Probability clamp of the official ELR code.
-pub const CLAMP: f32 = 1e-4;
 
 /// Training data and the masks the metrics need, on one device.
 pub struct DeviceData {
@@ -99,46 +90,17 @@ impl Classifier {
     }
 }
 
-/// ELR's per-example target average and strength.
-pub struct Elr {
-    pub lambda: f32,
-    pub beta: f32,
-    /// [n, C] targets t_i, zeros at the start.
-    pub targets: Tensor<2>,
-}
-
-/// Cross-entropy of `logits` against one-hot labels, averaged over examples.
-pub fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
-    (log_softmax(logits, 1) * onehot).sum_dim(1).mean().neg()
-}
-
-/// The clamped probabilities p of the ELR loss.
-pub fn clamped_probs(logits: Tensor<2>) -> Tensor<2> {
-    softmax(logits, 1).clamp(CLAMP, 1.0 - CLAMP)
-}
-
-/// λ·mean log(1 − ⟨t_i, p_i⟩) for fixed targets.
-pub fn elr_penalty(probs: Tensor<2>, targets: Tensor<2>, lambda: f32) -> Tensor<1> {
-    (targets * probs)
-        .sum_dim(1)
-        .neg()
-        .add_scalar(1.0)
-        .log()
-        .mean()
-        .mul_scalar(lambda)
-}
-
-/// One run of the comparison: a classifier, its optimizer, and ELR or not.
+/// One run of the race: a classifier, its optimizer, and its method.
 pub struct Run {
     pub classifier: Classifier,
     pub optimizer: Optimizer,
-    pub elr: Option<Elr>,
+    pub method: Method,
 }
 
 impl Run {
     /// One step on the whole training set (`batch` = None) or on the given, distinct example
     /// indices; gradients by autodiff.
-    pub fn step(&mut self, d: &DeviceData, batch: Option<&Tensor<1, Int>>) {
+    pub fn step(&mut self, d: &DeviceData, batch: Option<&Tensor<1, Int>>, at: Progress) {
         let (x, onehot) = match batch {
             None => (d.x.clone(), d.noisy_onehot.clone()),
             Some(idx) => (
@@ -146,42 +108,28 @@ impl Run {
                 d.noisy_onehot.clone().select(0, idx.clone()),
             ),
         };
-        let elr = &mut self.elr;
+        let method = &mut self.method;
         let g = gradients(&self.classifier.0, |params| {
-            let logits = Classifier::logits_with(params, x);
-            let mut loss = cross_entropy(logits.clone(), onehot);
-            if let Some(elr) = elr {
-                let probs = clamped_probs(logits);
-                // Targets first, from the detached predictions, as the official code does;
-                // only the examples in the batch are updated.
-                let p_hat = probs.clone().without_autodiff();
-                let normalised = p_hat.clone() / p_hat.sum_dim(1);
-                let old = match batch {
-                    None => elr.targets.clone(),
-                    Some(idx) => elr.targets.clone().select(0, idx.clone()),
-                };
-                let new = old.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
-                elr.targets = match batch {
-                    None => new.clone(),
-                    Some(idx) => elr.targets.clone().select_assign(
-                        0,
-                        idx.clone(),
-                        new.clone() - old,
-                        IndexingUpdateOp::Add,
-                    ),
-                };
-                loss = loss + elr_penalty(probs, new, elr.lambda);
-            }
-            loss
+            let b = StepBatch {
+                x,
+                onehot,
+                rows: batch,
+            };
+            method.loss(params, b, at)
         });
         let params = std::mem::take(&mut self.classifier.0);
         self.classifier = Classifier(self.optimizer.update(params, g));
     }
 
+    /// The logits the trained network gives `x` (no dropout).
+    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.method.eval_logits(&self.classifier.0, x)
+    }
+
     /// [mislabeled → true, mislabeled → noisy label (memorized), mislabeled → other,
     ///  clean-train accuracy, test accuracy, mean ⟨t, p⟩ (0 without ELR)].
     pub fn metrics(&self, d: &DeviceData) -> Tensor<1> {
-        let logits = self.classifier.logits(d.x.clone());
+        let logits = self.logits(d.x.clone());
         let pred = logits.clone().argmax(1);
         let as_true = pred.clone().equal(d.true_labels.clone()).float();
         let as_noisy = pred.equal(d.noisy_labels.clone()).float();
@@ -194,12 +142,10 @@ impl Run {
         let other = to_true.clone().neg().add_scalar(1.0) - memorized.clone();
         let clean_count = d.clean.clone().sum().clamp_min(1.0);
         let clean_acc = frac(as_true, &d.clean, clean_count);
-        let test_pred = self.classifier.logits(d.x_test.clone()).argmax(1);
+        let test_pred = self.logits(d.x_test.clone()).argmax(1);
         let test_acc = test_pred.equal(d.test_labels.clone()).float().mean();
-        let agreement = match &self.elr {
-            Some(elr) => (elr.targets.clone() * clamped_probs(logits))
-                .sum_dim(1)
-                .mean(),
+        let agreement = match self.method.targets() {
+            Some(targets) => (targets.clone() * clamped_probs(logits)).sum_dim(1).mean(),
             None => Tensor::zeros([1], &logits.device()),
         };
         Tensor::cat(
@@ -210,7 +156,7 @@ impl Run {
 
     /// Predicted class of each row of `x`, [rows, 1].
     pub fn predict(&self, x: Tensor<2>) -> Tensor<2, Int> {
-        self.classifier.logits(x).argmax(1)
+        self.logits(x).argmax(1)
     }
 }
 

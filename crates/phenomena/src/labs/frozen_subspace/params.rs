@@ -18,8 +18,7 @@ pub fn schema() -> Vec<ParamSpec> {
                    weight space is never seen by the data (the frozen subspace); at 1 the error \
                    after long training diverges.",
             source: "Advani & Saxe, α = P/N",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "n",
@@ -33,8 +32,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Number of inputs and of linear-student weights. Larger N follows the theory \
                    more closely but trains slower.",
             source: "Advani & Saxe, N",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "snr",
@@ -47,8 +45,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: false,
             help: "Signal-to-noise ratio of the teacher: σ_w̄² = 1 and label noise σ_ε² = 1/SNR.",
             source: "Advani & Saxe, SNR",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "init_scale",
@@ -62,8 +59,7 @@ pub fn schema() -> Vec<ParamSpec> {
             help: "Standard deviation of the student's initial weights. Whatever lands in the \
                    null space of the data stays there forever and adds to the error.",
             source: "Advani & Saxe, σ_w0",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "lr",
@@ -76,8 +72,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: false,
             help: "Gradient-descent step on ½Σ(y − ŷ)². Stable below 2/λ₊ = 2/(1 + √α)².",
             source: "discrete-time gradient descent",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "weight_decay",
@@ -92,8 +87,7 @@ pub fn schema() -> Vec<ParamSpec> {
                    γ = σ_ε²/σ_w̄² (0.2 at SNR 5) is the best ridge: it removes the peak at α = 1. \
                    The network student trains without it.",
             source: "Advani & Saxe §4, weight decay",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "hidden",
@@ -106,8 +100,7 @@ pub fn schema() -> Vec<ParamSpec> {
             integer: true,
             help: "Width of the one-hidden-layer tanh student trained beside the linear one.",
             source: "Advani & Saxe §6, nonlinear students",
-            options: &[],
-            visible_when: None,
+            ..ParamSpec::NUMBER
         },
         ParamSpec {
             name: "small_batch",
