@@ -258,7 +258,10 @@ test('the early-learning race: methods are checkboxes, and the dropout methods n
   for (const name of ['msd', 'nested']) {
     assert.equal(await box(name).isChecked(), false, name);
     assert.equal(await box(name).isDisabled(), true, name);
-    assert.match(await page.locator(`.control[data-param="${name}"] .needs`).innerText(), /needs a hidden layer/);
+    const note = page.locator(`.control[data-param="${name}"] .needs`);
+    assert.match(await note.innerText(), /^Needs a hidden layer: set hidden units above 0\.$/);
+    // The note is announced with the switch while it applies.
+    assert.ok((await box(name).getAttribute('aria-describedby')).includes(await note.getAttribute('id')), name);
   }
   assert.match(await page.getByRole('alert').innerText(), /multi-sample dropout \(msd\) needs a hidden layer: set hidden units above 0; it is off/);
   assert.equal(await page.locator('figure[data-chart="race"]').count(), 0);

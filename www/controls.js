@@ -79,12 +79,13 @@ export class ParameterControls {
 
   checkboxRow(spec) {
     const id = `${this.uid}-${spec.name}`;
-    const box = el('input', { type: 'checkbox', id, 'aria-describedby': `${id}-help ${id}-needs`, disabled: this.locked.has(spec.name) });
+    const box = el('input', { type: 'checkbox', id, 'aria-describedby': `${id}-help`, disabled: this.locked.has(spec.name) });
     box.addEventListener('change', () => this.commit(spec, box.checked ? '1' : '0'));
-    const needs = el('small', { id: `${id}-needs`, class: 'needs', hidden: true }, spec.requires ? `Off: ${spec.requires.note}.` : '');
+    const note = spec.requires?.note ?? '';
+    const needs = el('small', { id: `${id}-needs`, class: 'needs', hidden: true }, `${note.charAt(0).toUpperCase()}${note.slice(1)}.`);
     const help = el('small', { id: `${id}-help`, class: 'help' }, spec.help);
     const row = el('div', { class: 'control switch', 'data-param': spec.name }, el('label', { for: id }, box, ' ', spec.label), needs, help);
-    this.inputs.set(spec.name, { box, needs, spec, row });
+    this.inputs.set(spec.name, { box, needs, help, spec, row });
     return row;
   }
 
@@ -157,12 +158,14 @@ export class ParameterControls {
   /** Hides controls the lab declares irrelevant for the current values (e.g. another data set's). */
   showApplicable() {
     const params = this.running() ?? this.requested();
-    for (const { spec, row, box, needs } of this.inputs.values()) {
+    for (const { spec, row, box, needs, help } of this.inputs.values()) {
       if (spec.visible_when) row.hidden = !applies(spec, params);
       if (box && spec.requires) {
         const ok = available(spec, params);
         box.disabled = this.locked.has(spec.name) || !ok;
         needs.hidden = ok;
+        // A screen reader announces the note only while it applies.
+        box.setAttribute('aria-describedby', ok ? help.id : `${needs.id} ${help.id}`);
       }
     }
   }

@@ -330,7 +330,8 @@ pub fn unmet_requirements(schema: &[ParamSpec], values: &BTreeMap<String, f64>) 
         .filter_map(|spec| {
             let need = spec.requires?;
             let on = values.get(spec.name).is_some_and(|v| *v != 0.0);
-            let met = values.get(need.param).is_some_and(|v| *v > need.above);
+            // A needed value that is missing was refused itself; say that, not this.
+            let met = values.get(need.param).is_none_or(|v| *v > need.above);
             (on && !met).then(|| ParamError {
                 name: spec.name.into(),
                 message: format!("{} (`{}`) {}", spec.label, spec.name, need.note),

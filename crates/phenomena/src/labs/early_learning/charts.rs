@@ -85,7 +85,7 @@ pub fn method_fractions(snapshot: &Snapshot, method: &MethodEntry) -> ChartSpec 
     let mut series = fraction_series(snapshot, method.id, method.label, false);
     series.push(ChartSeries::dashed(
         "CE: memorized",
-        palette::GREY,
+        palette::BLACK,
         snapshot.points("ce.memorized"),
     ));
     ChartSpec {
@@ -95,7 +95,7 @@ pub fn method_fractions(snapshot: &Snapshot, method: &MethodEntry) -> ChartSpec 
         caption: format!(
             "As in the chart of CE and ELR: the fraction of the flipped examples that {} \
              predicts as their true label, as their wrong label (memorized), or as something \
-             else. Dashed grey: CE's memorized fraction, for comparison.",
+             else. Dashed black: CE's memorized fraction, for comparison.",
             method.label
         ),
         x: Axis::log("step"),
@@ -181,8 +181,8 @@ pub fn accuracy_of(metric: &str, id: &str, snapshot: &Snapshot, trained: &[usize
             "Accuracy on held-out examples with their true labels. It peaks while a network \
              learns the true pattern and falls as it memorizes the noise."
         } else {
-            "Accuracy on the training examples whose label was not flipped: every method fits \
-             these; a method that does not is underfitting."
+            "Accuracy on the training examples whose label was not flipped; a method that fits \
+             these poorly is underfitting."
         }
         .into(),
         x: Axis::log("step"),
@@ -335,12 +335,17 @@ pub fn digits(
     ChartSpec {
         id: "digits".into(),
         title: "Mislabeled training digits".into(),
-        caption: "A few training images whose label was flipped. Under each: the label the \
-                  networks were given (the true digit in brackets), then what each run predicts \
-                  now; a prediction that is not the true digit is red and marked ✗. Memorizing \
-                  means predicting the given label. MSD: multi-sample dropout; WC: weight \
-                  compander."
-            .into(),
+        caption: format!(
+            "A few training images whose label was flipped. Under each: the label the networks \
+             were given (the true digit in brackets), then what each run predicts now; a \
+             prediction that is not the true digit is red and marked ✗. Memorizing means \
+             predicting the given label.{}",
+            if predictions.iter().any(|(name, _)| *name == "MSD") {
+                " MSD: multi-sample dropout."
+            } else {
+                ""
+            }
+        ),
         x: Axis::hidden(-1.0, 44.0),
         y: Axis::hidden(-2.1 - 1.7 * predictions.len() as f64, row_height + 8.5),
         series,

@@ -250,9 +250,9 @@ impl Experiment for EarlyLearning {
 
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let mut series = recorder.series().clone();
-        // Only ELR keeps targets, so only it has an agreement with them to show.
-        for i in &self.trained {
-            if METHODS[*i].id != "elr" {
+        // Only a method that keeps targets (ELR) has an agreement with them to show.
+        for (i, run) in self.trained.iter().zip(&self.runs) {
+            if run.method.targets().is_none() {
                 series.remove(&format!("{}.target_agreement", METHODS[*i].id));
             }
         }
@@ -280,7 +280,12 @@ impl Experiment for EarlyLearning {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
-        let extra: Vec<&MethodEntry> = self.trained[2..].iter().map(|i| &METHODS[*i]).collect();
+        let extra: Vec<&MethodEntry> = self
+            .trained
+            .iter()
+            .map(|i| &METHODS[*i])
+            .filter(|m| m.switch.is_some())
+            .collect();
         let mut out = Vec::new();
         if extra.is_empty() {
             out.push(charts::fractions(snapshot));

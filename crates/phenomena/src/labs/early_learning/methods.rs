@@ -54,7 +54,7 @@ pub const METHODS: [MethodEntry; 5] = [
     MethodEntry { id: "ce", label: "CE", short: "CE", color: palette::VERMILLION, switch: None, build: |_| Method::Ce },
     MethodEntry { id: "elr", label: "CE + ELR", short: "ELR", color: palette::BLUE, switch: None, build: Elr::method },
     MethodEntry { id: "pskd", label: "PS-KD", short: "PS-KD", color: palette::GREEN, switch: Some("pskd"), build: PsKd::method },
-    MethodEntry { id: "msd", label: "multi-sample dropout", short: "MSD", color: palette::SKY, switch: Some("msd"), build: SampleDropout::method },
+    MethodEntry { id: "msd", label: "multi-sample dropout", short: "MSD", color: palette::ORANGE, switch: Some("msd"), build: MultiSampleDropout::method },
     MethodEntry { id: "nested", label: "nested dropout", short: "nested", color: palette::PURPLE, switch: Some("nested"), build: NestedDropout::method },
 ];
 
@@ -113,26 +113,25 @@ impl PsKd {
     }
 }
 
-/// Multi-sample dropout's K masks per step. Masks come from a bank of independent
-/// Bernoulli(1 − rate) rows drawn once: each step every (sample, example) pair takes a random
-/// row of the bank. Each mask alone is then exactly a row of independent Bernoulli draws, and
-/// a step costs K·n random indices instead of K·n·H random numbers (which would be most of the
-/// step on the page); the price is that masks repeat across steps, one of [`BANK_ROWS`]
-/// patterns each time.
-pub struct SampleDropout {
+/// Multi-sample dropout's K masks per step, from a fixed bank of [`BANK_ROWS`] patterns drawn
+/// once (each a row of independent Bernoulli(1 − rate) draws): every step each (sample,
+/// example) pair takes a random row. A step then costs K·n random indices instead of K·n·H
+/// random numbers, which would be most of the step on the page. The price: patterns repeat,
+/// across steps and between examples of one step. The numpy reference, which draws every mask
+/// afresh, measures the same memorization (docs/science.md).
+pub struct MultiSampleDropout {
     pub samples: usize,
     /// [BANK_ROWS, H] of 0 and 1/(1 − rate).
     bank: Tensor<2>,
     rng: ChaCha8Rng,
 }
 
-/// Rows of a dropout bank: each pick is one of these fixed patterns, so one example meets the
-/// same mask again only once in thousands of draws.
-pub const BANK_ROWS: usize = 8192;
+/// Rows of a dropout bank: the number of distinct masks.
+const BANK_ROWS: usize = 8192;
 
-impl SampleDropout {
+impl MultiSampleDropout {
     fn method(s: &MethodSetup) -> Method {
-        Method::MultiSample(Box::new(SampleDropout::new(
+        Method::MultiSample(Box::new(MultiSampleDropout::new(
             s.params.usize("msd_samples"),
             s.params.get("msd_rate") as f32,
             s.hidden,
@@ -179,9 +178,10 @@ impl SampleDropout {
 ///
 /// The official code evaluates the network truncated to the number of units that does best on
 /// a validation set. This lab has no validation set, so it evaluates the expected network
-/// instead: unit j scaled by the probability P(c > j) that training keeps it — the mean of the
-/// masks, as ordinary dropout is evaluated. Units training never reaches then count for
-/// nothing, as truncation would make them.
+/// instead: unit j scaled by the probability P(c > j) that training keeps it. The output layer
+/// is linear, so these are exactly the logits averaged over training's masks; units training
+/// never reaches count for nothing, as truncation would make them. The output layer keeps its
+/// bias (the official classifier has none).
 pub struct NestedDropout {
     /// P(c) for c = 1..H.
     probabilities: Vec<f64>,
@@ -234,7 +234,8 @@ impl NestedDropout {
         let u: f64 = self.rng.random();
         let mut cumulative = 0.0;
         let last = self.probabilities.len() - 1;
-        let c = self
+        // Row c − 1 of the prefixes keeps c units.
+        let row = self
             .probabilities
             .iter()
             .position(|p| {
@@ -243,7 +244,7 @@ impl NestedDropout {
             })
             .unwrap_or(last);
         let device = self.prefixes.device();
-        self.prefixes.clone().select(0, indices(&[c], &device))
+        self.prefixes.clone().select(0, indices(&[row], &device))
     }
 }
 
@@ -253,7 +254,7 @@ pub enum Method {
     Elr(Elr),
     PsKd(PsKd),
     // Boxed: their tensors and random streams make them several times larger than the rest.
-    MultiSample(Box<SampleDropout>),
+    MultiSample(Box<MultiSampleDropout>),
     Nested(Box<NestedDropout>),
 }
 
@@ -381,7 +382,7 @@ mod tests {
     #[test]
     fn dropout_masks_drop_the_rate_and_keep_the_mean() {
         let device = Device::flex();
-        let mut d = SampleDropout::new(4, 0.3, 64, rng(0, Stream::Dropout), &device);
+        let mut d = MultiSampleDropout::new(4, 0.3, 64, rng(0, Stream::Dropout), &device);
         let m = values(d.masks(100));
         assert_eq!(m.len(), 4 * 100 * 64);
         let dropped = m.iter().filter(|v| **v == 0.0).count() as f64 / m.len() as f64;

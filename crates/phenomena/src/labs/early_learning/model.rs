@@ -121,7 +121,7 @@ impl Run {
         self.classifier = Classifier(self.optimizer.update(params, g));
     }
 
-    /// The logits the trained network gives `x` (no dropout).
+    /// The logits the trained network gives `x`, as its method evaluates it.
     pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
         self.method.eval_logits(&self.classifier.0, x)
     }
