@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applies, parseEntry, sliderScale, sliderText } from '../www/controls.js';
+import { applies, available, parseEntry, sliderScale, sliderText } from '../www/controls.js';
 
 const lr = { name: 'lr', min: 1e-4, max: 1, log: true, integer: false };
 const steps = { name: 'steps', min: 10, max: 20000, log: false, integer: true };
@@ -41,4 +41,11 @@ test('a control with visible_when applies only for the listed values of its para
   assert.equal(applies(width, { dataset: 0 }), false);
   assert.equal(applies(width, {}), false);
   assert.equal(applies({ name: 'lr' }, {}), true, 'without visible_when a control always applies');
+});
+
+test('a switch can be turned on only when what it needs is there', () => {
+  const dropout = { name: 'msd', requires: { param: 'hidden', above: 0, note: 'needs a hidden layer' } };
+  assert.equal(available(dropout, { hidden: 0 }), false);
+  assert.equal(available(dropout, { hidden: 8 }), true);
+  assert.equal(available({ name: 'pskd', requires: null }, { hidden: 0 }), true);
 });

@@ -269,6 +269,35 @@ test('the early-learning race: methods are checkboxes, and the dropout methods n
   await page.close();
 });
 
+test('every chart shows its data as a table, the numbers the run recorded, by keyboard too', async () => {
+  const { page, errors } = await openLab(browser, '#lab=early-learning&preset=linear&steps=40');
+  await page.click('button.play');
+  await waitForStep(page, 40);
+  const figure = page.locator('figure[data-chart="accuracy"]');
+  const button = figure.locator('button.table');
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  await button.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await button.getAttribute('aria-expanded'), 'true');
+  const table = figure.locator('.chart-table table');
+  const headers = await table.locator('thead th').allInnerTexts();
+  assert.deepEqual(headers.slice(0, 3), ['step', 'CE: test', 'CE: clean training examples']);
+  // Its last row holds the last recorded test accuracy of CE, to four significant digits.
+  const last = await page.evaluate(async () => {
+    const xy = await document.querySelector('phenomena-lab').handle.series('ce.test_accuracy');
+    return [xy[xy.length - 2], xy[xy.length - 1]];
+  });
+  const row = await table.locator('tbody tr').last().locator('th, td').allInnerTexts();
+  assert.equal(Number(row[0]), last[0]);
+  assert.equal(Number(row[1]), Number(last[1].toPrecision(4)));
+  assert.match(await table.locator('caption').innerText(), /accuracy against step/);
+  // Pressed again, the table closes.
+  await button.click();
+  assert.equal(await figure.locator('.chart-table').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the simplicity-bias lab: GD ignores the slabs; USEFUL pauses for its split and shows it', async () => {
   const { page, errors } = await openLab(browser, '#lab=simplicity-bias&preset=slabs&steps=120&cluster_step=20');
   // Controls and charts of the patch model do not apply to LMS.

@@ -1,8 +1,13 @@
 // The lab's chart grid: one figure per chart the engine draws, each with its canvas (sized to
-// its column at the screen's pixel density), caption, SVG and PNG download buttons, and a
-// summary for screen readers. The engine draws into the canvases; this keeps them in step.
+// its column at the screen's pixel density), caption, SVG and PNG download buttons, a summary
+// for screen readers, and a Table button that shows the chart's data as an HTML table
+// (chart-table.js). The engine draws into the canvases; this keeps them in step.
 
 import { el } from './dom.js';
+import { chartTable } from './chart-table.js';
+
+/** Tables made on this page so far, for ids unique across several labs. */
+let tableCount = 0;
 
 export class ChartGrid {
   /** onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png'). */
@@ -14,6 +19,7 @@ export class ChartGrid {
 
   /** Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries. */
   draw(handle, dark) {
+    this.handle = handle;
     const charts = handle.charts();
     this.ensureFigures(charts);
     handle.draw(this.canvases(), window.devicePixelRatio || 1, dark);
@@ -24,7 +30,32 @@ export class ChartGrid {
       if (!f) continue;
       f.summary.textContent = c.summary;
       if (f.caption.textContent !== c.caption) f.caption.textContent = c.caption;
+      // An open table follows the run, at most once a second.
+      if (f.tableButton.getAttribute('aria-expanded') === 'true' && performance.now() - f.tableAt > 1000) this.fillTable(c.id);
     }
+  }
+
+  /** Shows or hides chart `id`'s data as a table. */
+  toggleTable(id) {
+    const f = this.figures.get(id);
+    const open = f.tableButton.getAttribute('aria-expanded') !== 'true';
+    f.tableButton.setAttribute('aria-expanded', String(open));
+    f.table.hidden = !open;
+    if (open) this.fillTable(id);
+    else f.table.replaceChildren();
+  }
+
+  /** Builds chart `id`'s table afresh from the spec the canvas draws, keeping its scroll. */
+  fillTable(id) {
+    const f = this.figures.get(id);
+    f.tableAt = performance.now();
+    const scroll = f.table.firstChild?.scrollTop ?? 0;
+    try {
+      f.table.replaceChildren(chartTable(this.handle.chartSpec(id), `${f.table.id}-data`));
+    } catch (e) {
+      f.table.replaceChildren(el('p', { class: 'table-note' }, `The table could not be built: ${e.message}`));
+    }
+    if (f.table.firstChild) f.table.firstChild.scrollTop = scroll;
   }
 
   /** One figure per chart in `charts`, rebuilt only when the set of charts changes. */
@@ -38,9 +69,12 @@ export class ChartGrid {
       const caption = el('span', { class: 'caption-text' }, c.caption);
       const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.onExport('svg', c.id) }, 'SVG');
       const png = el('button', { type: 'button', class: 'png', 'aria-label': `download ${c.title} as PNG`, onclick: () => this.onExport('png', c.id) }, 'PNG');
+      const tableId = `chart-table-${++tableCount}`;
+      const tableButton = el('button', { type: 'button', class: 'table', 'aria-expanded': 'false', 'aria-controls': tableId, 'aria-label': `show ${c.title} as a table`, onclick: () => this.toggleTable(c.id) }, 'Table');
+      const table = el('div', { id: tableId, class: 'chart-table-slot', hidden: true });
       const figure = el('figure', { class: 'chart', 'data-chart': c.id }, canvas,
-        el('figcaption', {}, caption, el('span', { class: 'chart-export' }, svg, png)), summary);
-      this.figures.set(c.id, { figure, canvas, summary, caption });
+        el('figcaption', {}, caption, el('span', { class: 'chart-export' }, tableButton, svg, png)), summary, table);
+      this.figures.set(c.id, { figure, canvas, summary, caption, tableButton, table, tableAt: 0 });
       this.node.append(figure);
     }
     this.sizeCanvases();

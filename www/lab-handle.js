@@ -11,6 +11,7 @@
 //   timeline(), charts()          the kept snapshot steps; chart ids, titles, captions, summaries
 //   view(index)                   async: shows a kept snapshot (undefined: the latest)
 //   draw(canvases, dpr, dark), drawChart(id, canvas, dpr, dark), chartSvg(id, w, h)
+//   chartSpec(id)                 the spec chart `id` is drawn from (for its table)
 //   csv(), json(), series(name)   async
 //   dispose()
 
@@ -73,6 +74,12 @@ export class LocalHandle {
   draw = (canvases, dpr, dark) => this.lab.draw(canvases, dpr, dark);
   drawChart = (id, canvas, dpr, dark) => this.lab.drawChart(id, canvas, dpr, dark);
   chartSvg = (id, width, height) => this.lab.chartSvg(id, width, height);
+  chartSpec(id) {
+    const spec = this.lab.chartSpecs().specs.find((s) => s.id === id);
+    if (!spec) throw new Error(`no chart \`${id}\``);
+    return spec;
+  }
+
   csv = async () => this.lab.csv();
   json = async () => this.lab.json();
   series = async (name) => Array.from(this.lab.series(name));
@@ -303,6 +310,10 @@ export class WorkerHandle {
 
   chartSvg(id, width, height) {
     return this.engine.wasm.specSvg(this.spec(id), width, height);
+  }
+
+  chartSpec(id) {
+    return this.spec(id);
   }
 
   spec(id) {

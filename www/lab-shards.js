@@ -151,6 +151,7 @@ export class ShardedHandle {
   draw = (canvases, dpr, dark) => this.first.draw(canvases, dpr, dark);
   drawChart = (id, canvas, dpr, dark) => this.first.drawChart(id, canvas, dpr, dark);
   chartSvg = (id, width, height) => this.first.chartSvg(id, width, height);
+  chartSpec = (id) => this.first.chartSpec(id);
   csv = () => this.first.csv();
   json = () => this.first.json();
   series = (name) => this.first.series(name);
