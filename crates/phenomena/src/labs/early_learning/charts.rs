@@ -105,6 +105,21 @@ pub fn method_fractions(snapshot: &Snapshot, method: &MethodEntry) -> ChartSpec 
     }
 }
 
+/// One line per trained method of its recorded `metric`, in the method's colour.
+fn method_lines(snapshot: &Snapshot, trained: &[usize], metric: &str) -> Vec<ChartSeries> {
+    trained
+        .iter()
+        .map(|i| {
+            let m = &METHODS[*i];
+            ChartSeries::line(
+                m.label,
+                m.color,
+                snapshot.points(&format!("{}.{metric}", m.id)),
+            )
+        })
+        .collect()
+}
+
 /// Every trained method's memorized fraction on one chart: the race.
 pub fn race(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
     ChartSpec {
@@ -117,17 +132,7 @@ pub fn race(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("memorized fraction").with_range(0.0, 1.0),
-        series: trained
-            .iter()
-            .map(|i| {
-                let m = &METHODS[*i];
-                ChartSeries::line(
-                    m.label,
-                    m.color,
-                    snapshot.points(&format!("{}.memorized", m.id)),
-                )
-            })
-            .collect(),
+        series: method_lines(snapshot, trained, "memorized"),
         notes: vec![],
     }
 }
@@ -187,17 +192,7 @@ pub fn accuracy_of(metric: &str, id: &str, snapshot: &Snapshot, trained: &[usize
         .into(),
         x: Axis::log("step"),
         y: Axis::linear("accuracy").with_range(0.0, 1.0),
-        series: trained
-            .iter()
-            .map(|i| {
-                let m = &METHODS[*i];
-                ChartSeries::line(
-                    m.label,
-                    m.color,
-                    snapshot.points(&format!("{}.{metric}", m.id)),
-                )
-            })
-            .collect(),
+        series: method_lines(snapshot, trained, metric),
         notes: vec![],
     }
 }
