@@ -56,7 +56,6 @@ pub struct EarlyLearning {
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
     batches: Option<Batches>,
-    steps_done: u64,
     steps_per_epoch: u64,
 }
 
@@ -177,7 +176,6 @@ impl Experiment for EarlyLearning {
         Ok(Self {
             batches,
             trained,
-            steps_done: 0,
             steps_per_epoch,
             max_steps: params.get("steps") as u64,
             lr,
@@ -194,17 +192,19 @@ impl Experiment for EarlyLearning {
         self.max_steps
     }
 
-    fn step(&mut self) {
+    /// One lab step (one slot), after `steps` completed ones: the harness's count gives the
+    /// epoch PS-KD's schedule needs.
+    fn step_slot(&mut self, steps: u64, _slot: u64, _recorder: &mut Recorder) -> u64 {
         // Every run sees the same batch: one knob changed, nothing else.
         let batch = self.batches.as_mut().map(Batches::next_batch);
         let at = Progress {
-            epoch: self.steps_done / self.steps_per_epoch,
+            epoch: steps / self.steps_per_epoch,
             epochs: self.max_steps.div_ceil(self.steps_per_epoch),
         };
         for run in &mut self.runs {
             run.step(&self.data, batch.as_ref(), at);
         }
-        self.steps_done += 1;
+        1
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {

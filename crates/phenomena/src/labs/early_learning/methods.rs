@@ -287,15 +287,19 @@ fn rows_of(t: &Tensor<2>, batch: Option<&Tensor<1, Int>>) -> Tensor<2> {
     }
 }
 
-/// `t` with rows `batch` replaced by `new` (all of it without a batch).
-fn with_rows(t: &Tensor<2>, batch: Option<&Tensor<1, Int>>, new: Tensor<2>) -> Tensor<2> {
+/// `t` with rows `batch`, now `old` (as [`rows_of`] read them), replaced by `new` (all of it
+/// without a batch).
+fn with_rows(
+    t: &Tensor<2>,
+    batch: Option<&Tensor<1, Int>>,
+    old: Tensor<2>,
+    new: Tensor<2>,
+) -> Tensor<2> {
     match batch {
         None => new,
-        Some(idx) => {
-            let old = t.clone().select(0, idx.clone());
-            t.clone()
-                .select_assign(0, idx.clone(), new - old, IndexingUpdateOp::Add)
-        }
+        Some(idx) => t
+            .clone()
+            .select_assign(0, idx.clone(), new - old, IndexingUpdateOp::Add),
     }
 }
 
@@ -321,18 +325,18 @@ impl Method {
                 // only the examples in the batch are updated.
                 let p_hat = probs.clone().without_autodiff();
                 let normalised = p_hat.clone() / p_hat.sum_dim(1);
-                let new = rows_of(&elr.targets, b.rows).mul_scalar(elr.beta)
-                    + normalised.mul_scalar(1.0 - elr.beta);
-                elr.targets = with_rows(&elr.targets, b.rows, new.clone());
+                let old = rows_of(&elr.targets, b.rows);
+                let new = old.clone().mul_scalar(elr.beta) + normalised.mul_scalar(1.0 - elr.beta);
+                elr.targets = with_rows(&elr.targets, b.rows, old, new.clone());
                 cross_entropy(z, b.onehot) + elr_penalty(probs, new, elr.lambda)
             }
             Method::PsKd(kd) => {
                 let z = logits(params, b.x);
                 let alpha = kd.alpha(at);
-                let target = b.onehot.mul_scalar(1.0 - alpha)
-                    + rows_of(&kd.previous, b.rows).mul_scalar(alpha);
+                let old = rows_of(&kd.previous, b.rows);
+                let target = b.onehot.mul_scalar(1.0 - alpha) + old.clone().mul_scalar(alpha);
                 let now = softmax(z.clone().without_autodiff(), 1);
-                kd.previous = with_rows(&kd.previous, b.rows, now);
+                kd.previous = with_rows(&kd.previous, b.rows, old, now);
                 cross_entropy(z, target)
             }
             Method::MultiSample(drop) => {

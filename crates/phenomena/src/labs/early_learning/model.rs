@@ -84,10 +84,6 @@ impl Classifier {
             _ => mlp::forward(params, x),
         }
     }
-
-    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
-        Self::logits_with(&self.0, x)
-    }
 }
 
 /// One run of the race: a classifier, its optimizer, and its method.
