@@ -7,6 +7,7 @@ import { loadEngine, onGpuLost } from './engine.js';
 import { parseHash, buildHash, matchesPreset, presetValues } from './url-state.js';
 import { renderGallery } from './gallery.js';
 import { el } from './dom.js';
+import { keepOffline } from './offline.js';
 import './lab-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -46,6 +47,16 @@ function engineFor(backend) {
     else progressBar.value = f;
   };
   return loadEngine({ backend, onProgress });
+}
+
+/** Says in the footer whether this copy of the playground was kept for offline use. */
+async function showOffline() {
+  const { state, text } = await keepOffline();
+  if (state === 'off') return;
+  const status = $('offline-status');
+  status.textContent = text;
+  status.dataset.state = state;
+  status.hidden = false;
 }
 
 function showLoading() {
@@ -141,6 +152,7 @@ async function showGallery() {
   }
   describeChoices(loaded);
   showBackend(loaded.autoBackend, loaded);
+  showOffline();
   if (!catalog && page === 'gallery') {
     navLinks(loaded.catalog, '');
     renderGallery($('main'), loaded.catalog);
@@ -161,6 +173,7 @@ async function showLab(parsed) {
   }
   const { catalog, gpuProblem, autoBackend } = loaded;
   describeChoices(loaded);
+  showOffline();
 
   // Problems with the link are shown, and every value that can be used is kept: the engine
   // names the parameters it could not use and runs with the rest.

@@ -32,6 +32,7 @@ import { MessageList, WarningList } from './messages.js';
 import { onKey, listenToPageKeys } from './keys.js';
 import * as recovery from './recovery.js';
 import { bootFromAttributes } from './lab-attributes.js';
+import { keepOffline } from './offline.js';
 import { exportData, exportSvg, exportPng, copyLink } from './lab-export.js';
 
 // Scripts that import the timeline lookup from this module, where it used to live, keep working.
@@ -74,6 +75,11 @@ export class PhenomenaLab extends HTMLElement {
     this.render();
     this.applyTheme();
     for (const m of initialMessages) this.message(m, 'warn');
+    // Embedded, the lab itself says when its folder could not be kept for offline use (the
+    // playground's page says it in its footer).
+    if (this.options.embedded) {
+      keepOffline().then(({ state, text }) => state === 'failed' && this.message(text, 'warn'));
+    }
     this.handleReady = this.createHandle();
     this.listen();
   }

@@ -20,7 +20,13 @@ function listen(handler) {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) });
+      // Closing also drops open connections: to a browser the host is then gone, as when
+      // the network is cut.
+      const close = () => new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      });
+      resolve({ url: `http://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, close });
     });
   });
 }

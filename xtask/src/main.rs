@@ -7,10 +7,13 @@
 //!   main-thread task, time to the first chart, a 100 000-step memory soak, the time from Play
 //!   to every preset's last step on the page, an ensemble's seeds in one worker against one
 //!   per core, and the page size;
+//! - `dist`   — build, then write one folder that works from any static host and offline
+//!   (`--out DIR`, default `dist/`; `--no-build` takes the engines as they are);
 //! - `thumbs` — write the gallery's catalog (`www/catalog.json`, from the registry) and redraw
 //!   its stills (`www/thumbs/<lab>.svg`) from each lab's first preset, trained natively to its
 //!   end.
 
+mod dist;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -27,8 +30,13 @@ fn main() -> ExitCode {
         Some("serve") => build().and_then(|_| serve::serve(&root(), port(&args)?, None)),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("dist") => dist(&args),
         Some("thumbs") => thumbs(),
-        _ => Err("usage: cargo xtask <build | serve [--port N] | test | bench | thumbs>".into()),
+        _ => Err(
+            "usage: cargo xtask <build | serve [--port N] | test | bench | dist [--out DIR] \
+             [--no-build] | thumbs>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,14 +47,40 @@ fn main() -> ExitCode {
     }
 }
 
-fn port(args: &[String]) -> Result<u16, String> {
-    match args.iter().position(|a| a == "--port") {
-        None => Ok(8000),
+/// The value after `flag`, if the flag is there.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Result<Option<&'a str>, String> {
+    match args.iter().position(|a| a == flag) {
+        None => Ok(None),
         Some(i) => args
             .get(i + 1)
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| "--port needs a number".to_string()),
+            .map(|v| Some(v.as_str()))
+            .ok_or_else(|| format!("{flag} needs a value")),
     }
+}
+
+fn dist(args: &[String]) -> Result<(), String> {
+    let out = flag_value(args, "--out")?.map_or_else(|| root().join("dist"), PathBuf::from);
+    if !args.iter().any(|a| a == "--no-build") {
+        build()?;
+    }
+    let written = dist::write(&root(), &out)?;
+    println!(
+        "{}: {} files, {:.1} MB; the service worker keeps {} of them ({:.1} MB) at the first \
+         visit (version {}); see HOSTING.md there",
+        out.display(),
+        written.files,
+        written.bytes as f64 / 1e6,
+        written.precached,
+        written.precached_bytes as f64 / 1e6,
+        written.version
+    );
+    Ok(())
+}
+
+fn port(args: &[String]) -> Result<u16, String> {
+    flag_value(args, "--port")?.map_or(Ok(8000), |p| {
+        p.parse().map_err(|_| "--port needs a number".to_string())
+    })
 }
 
 /// The repository root (the parent of this crate's folder).
@@ -193,13 +227,17 @@ fn test() -> Result<(), String> {
     // 3. The real page, served, in headless Chromium.
     build()?;
     ensure_node_packages()?;
+    // The offline test serves a dist folder from a plain static server of its own.
+    let dist_dir = root().join("target/dist-test");
+    dist::write(&root(), &dist_dir)?;
     let server = serve::spawn(&root(), 0)?;
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])
         .env(
             "PHENOMENA_URL",
             format!("http://127.0.0.1:{}/", server.port),
-        ))
+        )
+        .env("PHENOMENA_DIST", &dist_dir))
 }
 
 fn bench() -> Result<(), String> {
