@@ -212,12 +212,13 @@ async function showLab(parsed) {
   $('main').replaceChildren(view);
   progressBar = null;
   const hashOf = (state, b = state.backend) =>
-    buildHash({ lab: info.id, preset: state.preset, backend: b, params: state.params });
+    buildHash({ lab: info.id, preset: state.preset, backend: b, params: state.params, quiz: view.options.quiz });
   view.configure({
     engine: loaded,
     info,
     state: { preset, params, backend },
     initialMessages: messages,
+    options: { quiz: parsed.quiz },
     onState: (state) => {
       // replaceState never fires hashchange, so this does not reload the page.
       const hash = hashOf(state);

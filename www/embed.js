@@ -7,7 +7,7 @@
 
 import './lab-view.js';
 
-const RESERVED = new Set(['lab', 'preset', 'hide', 'controls', 'autoplay', 'backend', 'theme']);
+const RESERVED = new Set(['lab', 'preset', 'hide', 'controls', 'autoplay', 'backend', 'theme', 'quiz']);
 const COMMANDS = new Set(['play', 'pause', 'reset', 'set']);
 
 function post(event, detail = {}) {
@@ -38,6 +38,7 @@ function start() {
     if (v !== null) lab.setAttribute(name, v);
   }
   if (search.has('autoplay')) lab.setAttribute('autoplay', '');
+  if (search.has('quiz')) lab.setAttribute('quiz', search.get('quiz'));
   const fixed = [...search].filter(([k]) => !RESERVED.has(k)).map(([k, v]) => `${k}=${v}`);
   if (fixed.length) lab.setAttribute('params', fixed.join(','));
   if (!lab.hasAttribute('lab')) lab.setAttribute('lab', 'frozen-subspace');
@@ -55,6 +56,9 @@ function start() {
   lab.addEventListener('pause', (e) => post('paused', { step: e.detail.step }));
   lab.addEventListener('finished', (e) => post('finished', { step: e.detail.step }));
   lab.addEventListener('diverged', (e) => post('diverged', { message: e.detail.message }));
+  // Predict, then reveal: the guess and the outcome, for a course page that collects them.
+  lab.addEventListener('quiz-answer', (e) => post('answered', e.detail));
+  lab.addEventListener('quiz-reveal', (e) => post('revealed', e.detail));
 
   window.addEventListener('message', (e) => {
     const cmd = validCommand(e.data);

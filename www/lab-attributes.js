@@ -12,7 +12,7 @@
 // This module reads them, loads the engine and configures the element with the lab they
 // describe.
 
-import { matchesPreset } from './url-state.js';
+import { matchesPreset, quizFlag } from './url-state.js';
 import { loadEngine } from './engine.js';
 import { el } from './dom.js';
 
@@ -67,6 +67,7 @@ export function configFromAttributes(node, info, loaded, { params, backend }) {
       locked: new Set(Object.keys(params)),
       hide: listAttribute(node.getAttribute('hide')),
       embedded: true,
+      quiz: node.hasAttribute('quiz') && quizFlag(node.getAttribute('quiz')),
     },
   };
 }

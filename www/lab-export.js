@@ -19,10 +19,17 @@ export function fileBase(lab) {
 export async function exportData(lab, kind) {
   try {
     if (kind === 'csv') download(`${fileBase(lab)}.csv`, await lab.handle.csv(), 'text/csv');
-    else download(`${fileBase(lab)}.json`, await lab.handle.json(), 'application/json');
+    else download(`${fileBase(lab)}.json`, withQuiz(await lab.handle.json(), lab), 'application/json');
   } catch (e) {
     lab.message(`Export failed: ${e.message}`, 'error');
   }
+}
+
+/** The run's JSON with the quiz's guess and outcome, when the quiz asked one. */
+export function withQuiz(json, lab) {
+  const record = lab.quiz?.record ?? (lab.quiz?.guess ? { preset: lab.quiz.guess.preset, guess: lab.quiz.guess.choice } : null);
+  if (!record) return json;
+  return JSON.stringify({ ...JSON.parse(json), quiz: record }, null, 2);
 }
 
 export function exportSvg(lab, id) {

@@ -7,13 +7,21 @@ import { el } from './dom.js';
 
 /** The preset buttons, the caption that tells the chosen preset's story, and the sources. */
 export class PresetBar {
-  /** onPick(id): a preset's button was pressed; citation: the lab's sources. */
-  constructor(presets, onPick, citation) {
+  /**
+   * onPick(id): a preset's button was pressed; citation: the lab's sources; quiz: null, or
+   * {on, onChange(on)} for the "Predict first" switch.
+   */
+  constructor(presets, onPick, citation, quiz = null) {
     this.presets = presets;
     this.buttons = presets.map((p) =>
       el('button', { class: 'preset', type: 'button', 'data-preset': p.id, onclick: () => onPick(p.id) }, p.title),
     );
-    this.node = el('div', { class: 'presets', role: 'group', 'aria-label': 'presets' }, el('span', { class: 'label' }, 'Presets'), ...this.buttons);
+    this.quizSwitch = quiz
+      ? el('label', { class: 'quiz-switch', title: 'Each preset asks a question before its run; the run answers it at its end.' },
+        el('input', { type: 'checkbox', checked: quiz.on || null, onchange: (e) => quiz.onChange(e.target.checked) }),
+        ' Predict first')
+      : null;
+    this.node = el('div', { class: 'presets', role: 'group', 'aria-label': 'presets' }, el('span', { class: 'label' }, 'Presets'), ...this.buttons, this.quizSwitch);
     this.caption = el('p', { class: 'preset-caption' });
     this.citation = citation;
     this.sourceText = el('span', {}, citation);
@@ -36,7 +44,7 @@ export class PresetBar {
  * controls, charts}, each with its `node`; onExport(kind): 'csv', 'json' or 'link' was pressed.
  */
 export function labLayout(info, { heading, hide, parts, onExport }) {
-  const { presets, transport, messages, warnings, controls, charts } = parts;
+  const { presets, quiz, transport, messages, warnings, controls, charts } = parts;
   const layout = el('div', { class: 'layout' }, controls.node, charts.node);
   const notes = info.notes ? el('details', { class: 'lab-notes' }, el('summary', {}, 'What these runs measured'), el('p', {}, info.notes)) : null;
   const exportBar = el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
@@ -52,6 +60,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     ),
     presets.node,
     presets.caption,
+    quiz?.node,
     transport.node,
     messages.node,
     warnings.node,

@@ -33,6 +33,7 @@ import { onKey, listenToPageKeys } from './keys.js';
 import * as recovery from './recovery.js';
 import { bootFromAttributes } from './lab-attributes.js';
 import { keepOffline } from './offline.js';
+import { LabQuiz } from './quiz.js';
 import { exportData, exportSvg, exportPng, copyLink } from './lab-export.js';
 
 // Scripts that import the timeline lookup from this module, where it used to live, keep working.
@@ -68,11 +69,13 @@ export class PhenomenaLab extends HTMLElement {
     this.engine = engine;
     this.info = info;
     this.configured = true;
-    this.options = { controls: null, locked: new Set(), hide: new Set(), embedded: false, ...options };
+    this.options = { controls: null, locked: new Set(), hide: new Set(), embedded: false, quiz: false, ...options };
     this.lockedValues = { ...state.params };
     this.state = { preset: state.preset ?? null, params: { ...state.params }, backend: state.backend };
     this.onState = onState ?? (() => {});
+    this.quiz = new LabQuiz(this);
     this.render();
+    this.quiz.setOn(this.options.quiz);
     this.applyTheme();
     for (const m of initialMessages) this.message(m, 'warn');
     // Embedded, the lab itself says when its folder could not be kept for offline use (the
@@ -184,7 +187,9 @@ export class PhenomenaLab extends HTMLElement {
 
   render() {
     const { info } = this;
-    this.presetBar = new PresetBar(info.presets, (id) => this.applyPreset(id), info.citation);
+    // The playground's own page offers the quiz as a switch; an embed has it by attribute.
+    const quizSwitch = this.options.embedded ? null : { on: this.options.quiz, onChange: (on) => this.setQuiz(on) };
+    this.presetBar = new PresetBar(info.presets, (id) => this.applyPreset(id), info.citation, quizSwitch);
     this.transport = new TransportBar({
       onPlay: () => this.togglePlay(),
       onStep: () => this.singleStep(),
@@ -212,7 +217,7 @@ export class PhenomenaLab extends HTMLElement {
       },
     });
     this.charts = new ChartGrid((format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)));
-    const parts = { presets: this.presetBar, transport: this.transport, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
+    const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
     this.root.replaceChildren(this.styleSheet(), labLayout(info, {
       heading: this.options.embedded ? 'h2' : 'h1',
       hide: this.options.hide,
@@ -301,6 +306,7 @@ export class PhenomenaLab extends HTMLElement {
       this.onState(this.state);
     }
     this.updatePresetUi();
+    this.quiz.restarted();
     this.warnIfEmulatedGpu();
     this.dispatchEvent(new CustomEvent('ready', { detail: { lab: this.info.id } }));
   }
@@ -382,6 +388,13 @@ export class PhenomenaLab extends HTMLElement {
     this.state.params = params;
     this.state.preset = id;
     this.restart();
+  }
+
+  /** Turns predict-then-reveal on or off (the playground's switch; kept in its link). */
+  setQuiz(on) {
+    this.options.quiz = Boolean(on);
+    this.quiz.setOn(on);
+    this.onState(this.state);
   }
 
   async setBackend(backend) {

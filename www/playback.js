@@ -9,6 +9,11 @@ import { TIMELINE_TICKS, trainFrames, timelineStop } from './trainer.js';
 /** Starts training `lab`, unless its run diverged or is finished (said, unless `quiet`). */
 export function play(lab, { quiet = false } = {}) {
   if (lab.playing || !lab.handle) return;
+  // Predict first: the run waits for a guess (autoplay too, without taking the focus).
+  if (lab.quiz?.waiting) {
+    if (!quiet) lab.quiz.holdPlay();
+    return;
+  }
   if (lab.dataset.viewing !== undefined) showLive(lab);
   if (lab.status?.diverged) {
     if (!quiet) lab.message('This run diverged — lower the learning rate and reset.', 'error');
@@ -35,6 +40,7 @@ export async function stop(lab) {
 export async function singleStep(lab) {
   await stop(lab);
   if (!lab.handle) return;
+  if (lab.quiz?.waiting) return lab.quiz.holdPlay();
   try {
     lab.handle.step(1);
   } catch (e) {
@@ -88,10 +94,12 @@ function showFrame(lab, status) {
     lab.playing = false;
     lab.message(`The run ${status.diverged}. Then press Reset.`, 'error');
     lab.dispatchEvent(new CustomEvent('diverged', { detail: { message: status.diverged } }));
+    lab.quiz?.ended();
   } else if (finished) {
     lab.playing = false;
     lab.message(`Finished ${plural(status.max_steps, 'step', 'steps')}. Change a parameter or preset to run again.`, 'info');
     lab.dispatchEvent(new CustomEvent('finished', { detail: { step: status.step } }));
+    lab.quiz?.ended();
   }
 }
 

@@ -1,12 +1,15 @@
 // The whole state of a lab lives in the URL hash: lab, preset, backend and every parameter.
 // Parsing never throws: a malformed hash yields defaults plus a message saying what was wrong.
 
-const RESERVED = new Set(['lab', 'preset', 'backend']);
+const RESERVED = new Set(['lab', 'preset', 'backend', 'quiz']);
 
-/** Parses `#lab=…&alpha=0.5&…` into {lab, preset, backend, params, problems}. */
+/** `quiz` in a link: on unless it says off (`quiz`, `quiz=on` and `quiz=1` are on). */
+export const quizFlag = (value) => !['off', '0', 'false', 'no'].includes(String(value).trim().toLowerCase());
+
+/** Parses `#lab=…&alpha=0.5&…` into {lab, preset, backend, quiz, params, problems}. */
 export function parseHash(hash) {
   const problems = [];
-  const out = { lab: null, preset: null, backend: null, params: {}, problems };
+  const out = { lab: null, preset: null, backend: null, quiz: false, params: {}, problems };
   let text = hash.startsWith('#') ? hash.slice(1) : hash;
   if (!text) return out;
   let search;
@@ -27,6 +30,7 @@ export function parseHash(hash) {
     if (key === 'lab') out.lab = value;
     else if (key === 'preset') out.preset = value;
     else if (key === 'backend') out.backend = value;
+    else if (key === 'quiz') out.quiz = quizFlag(value);
     else out.params[key] = value.slice(0, 64);
   }
   return out;
@@ -36,11 +40,12 @@ export function parseHash(hash) {
  * Builds the hash for a lab state; numbers are written compactly. `preset` is written while the
  * parameters are still the preset's, so a shared link keeps its caption (what to look for).
  */
-export function buildHash({ lab, preset, backend, params }) {
+export function buildHash({ lab, preset, backend, params, quiz = false }) {
   const search = new URLSearchParams();
   search.set('lab', lab);
   if (preset) search.set('preset', preset);
   if (backend) search.set('backend', backend);
+  if (quiz) search.set('quiz', 'on');
   for (const [k, v] of Object.entries(params)) {
     if (RESERVED.has(k)) continue;
     search.set(k, typeof v === 'number' ? formatNumber(v) : String(v));

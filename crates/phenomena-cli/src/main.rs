@@ -5,6 +5,8 @@
 //!   writes `series.csv`, `run.json`, one SVG per chart (the page's chart code) and
 //!   `charts.json` (the charts' ids, titles and captions, in page order);
 //! - `bench [LAB]` — steps per second on the native flex backend;
+//! - `quiz [LAB] [--preset P] [--seeds N]` — trains each preset on seeds 0…N−1 and prints what
+//!   each run answers to the preset's question; fails unless every seed gives the same answer;
 //! - `catalog` — the gallery's lab list as JSON (`cargo xtask thumbs` writes it to
 //!   `www/catalog.json`, so the front page shows without loading the engine).
 
@@ -65,6 +67,17 @@ enum Command {
         /// Override a parameter of the preset: --set hidden=1024 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE")]
         set: Vec<String>,
+    },
+    /// Train each preset on several seeds and print what each run answers to its question.
+    Quiz {
+        /// Lab id; every lab when left out.
+        lab: Option<String>,
+        /// One preset (see `list`); every preset of the lab when left out.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Seeds 0…N−1.
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
     },
     /// Print the gallery's catalog: each lab's id, title, summary and citation, as JSON.
     Catalog,
@@ -271,9 +284,95 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Quiz { lab, preset, seeds } => quiz(lab.as_deref(), preset.as_deref(), seeds),
         Command::Catalog => {
             print!("{}", catalog_json());
             Ok(())
         }
     }
+}
+
+/// What one finished run answers to its preset's question: the choice, or why none.
+fn quiz_answer(lab: &str, preset: &str, seed: u64) -> Result<phenomena::quiz::Reveal, String> {
+    let raw = BTreeMap::from([("seed".to_string(), seed.to_string())]);
+    let (params, _) =
+        labs::params_for(lab, Some(preset), &raw, OutOfRange::Reject).map_err(|e| e.to_string())?;
+    let mut run = labs::create(lab, params, &Device::flex(), "flex").map_err(|e| e.to_string())?;
+    let snapshot = phenomena::block_on(run.run_to_end()).map_err(|e| e.to_string())?;
+    labs::quiz_reveal(lab, preset, &snapshot)
+}
+
+/// Trains every chosen preset on seeds 0…seeds−1, on as many threads as the machine has, and
+/// prints each preset's answers; an error unless each preset got one answer on every seed.
+fn quiz(lab: Option<&str>, preset: Option<&str>, seeds: u64) -> Result<(), String> {
+    let mut jobs = Vec::new();
+    for info in labs::all()
+        .into_iter()
+        .filter(|l| lab.is_none_or(|id| l.id == id))
+    {
+        for p in info
+            .presets
+            .iter()
+            .filter(|p| preset.is_none_or(|id| p.id == id))
+        {
+            jobs.extend((0..seeds).map(|seed| (info.id, p.id, seed)));
+        }
+    }
+    if jobs.is_empty() {
+        return Err("no such lab or preset (see `list`)".into());
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let queue = std::sync::Mutex::new(jobs.clone().into_iter());
+    let results = std::sync::Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    // Taken in a statement of its own, so the lock is not held while training.
+                    let next = queue.lock().expect("queue").next();
+                    let Some(job @ (lab, preset, seed)) = next else {
+                        break;
+                    };
+                    let answer = quiz_answer(lab, preset, seed);
+                    results.lock().expect("results").insert(job, answer);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("results");
+    let mut failures = 0;
+    let mut last = None;
+    for ((lab, preset, seed), answer) in &results {
+        if last != Some((lab, preset)) {
+            last = Some((lab, preset));
+            let choices: Vec<Option<usize>> = results
+                .iter()
+                .filter(|((l, p, _), _)| l == lab && p == preset)
+                .map(|(_, a)| a.as_ref().ok().map(|r| r.choice))
+                .collect();
+            let unanimous = choices.iter().all(|c| c.is_some() && *c == choices[0]);
+            if !unanimous {
+                failures += 1;
+            }
+            let outcome = answer.as_ref().map_or("—", |r| r.outcome);
+            println!(
+                "{lab} {preset}: {} — {outcome}",
+                if unanimous {
+                    "same answer on every seed"
+                } else {
+                    "ANSWERS DIFFER"
+                }
+            );
+        }
+        match answer {
+            Ok(r) => println!("  seed {seed}: {} ({})", r.choice, r.evidence),
+            Err(why) => println!("  seed {seed}: none ({why})"),
+        }
+    }
+    if failures > 0 {
+        return Err(format!(
+            "{failures} preset(s) without one answer on every seed"
+        ));
+    }
+    Ok(())
 }

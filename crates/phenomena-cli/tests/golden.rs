@@ -4,7 +4,7 @@
 //!
 //! The fixture keeps one line per series (lab, preset, series, point count and a 64-bit
 //! FNV-1a hash of its `x,y` rows as the CSV prints them) and one per scalar, warning and
-//! divergence message, so a refactor that changes any number by one bit fails here, and the
+//! divergence message, and what the run answers to the preset's question (`quiz`), so a refactor that changes any number by one bit fails here, and the
 //! failure names what moved.
 //! A change that alters the numbers on purpose re-records the fixture with
 //! `PHENOMENA_BLESS=1 cargo test --release -p phenomena-cli --test golden` and says why in
@@ -73,6 +73,11 @@ fn run_preset(lab: &str, preset: &str) -> Vec<String> {
     if let Some(message) = &snapshot.diverged {
         lines.push(format!("diverged {message}"));
     }
+    // What the run answers to the preset's question (predict, then reveal).
+    match labs::quiz_reveal(lab, preset, &snapshot) {
+        Ok(reveal) => lines.push(format!("quiz {} {}", reveal.choice, reveal.evidence)),
+        Err(why) => lines.push(format!("quiz none {why}")),
+    }
     lines
 }
 
@@ -84,7 +89,11 @@ fn every_preset_reproduces_its_recorded_series() {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some((lab, preset)) = jobs.lock().unwrap().pop() {
+                loop {
+                    // Taken in a statement of its own: a `while let` would hold the lock while
+                    // the preset trains, and the workers would take turns.
+                    let next = jobs.lock().unwrap().pop();
+                    let Some((lab, preset)) = next else { break };
                     let lines = run_preset(lab, preset);
                     results.lock().unwrap().push((lab, preset, lines));
                 }

@@ -74,6 +74,14 @@ pub fn lab_catalog() -> Result<JsValue, JsValue> {
     to_js(&labs::all())
 }
 
+/// Predict, then reveal: what a finished run (its JSON export, `Session::json`) answers to
+/// preset `preset`'s question: `{choice, outcome, evidence}`, or an error saying why none.
+#[wasm_bindgen(js_name = quizReveal)]
+pub fn quiz_reveal(lab: &str, preset: &str, run_json: &str) -> Result<JsValue, JsValue> {
+    let snapshot = phenomena::Snapshot::from_json(run_json).map_err(js_err)?;
+    to_js(&labs::quiz_reveal(lab, preset, &snapshot).map_err(js_err)?)
+}
+
 /// Reads a JS object of `{name: string | number}` into raw parameter text.
 fn raw_params(value: &JsValue) -> Result<BTreeMap<String, String>, JsValue> {
     if value.is_undefined() || value.is_null() {

@@ -422,6 +422,8 @@ pub struct Preset {
     pub citation: &'static str,
     /// Values that differ from the schema defaults.
     pub values: &'static [(&'static str, f64)],
+    /// The question the preset asks before its run when the quiz is on (predict, then reveal).
+    pub quiz: crate::quiz::Quiz,
 }
 
 impl Preset {
@@ -576,6 +578,17 @@ impl Snapshot {
             "snapshot": self,
         });
         serde_json::to_string_pretty(&value).expect("snapshots serialize")
+    }
+
+    /// Reads back what [`Snapshot::to_json`] wrote (a run's JSON export).
+    pub fn from_json(text: &str) -> Result<Snapshot, String> {
+        #[derive(Deserialize)]
+        struct Export {
+            snapshot: Snapshot,
+        }
+        serde_json::from_str::<Export>(text)
+            .map(|e| e.snapshot)
+            .map_err(|e| format!("not a run's JSON export: {e}"))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod labs;
 pub mod mlp;
 pub mod ops;
 pub mod optim;
+pub mod quiz;
 pub mod rng;
 pub mod tensors;
 

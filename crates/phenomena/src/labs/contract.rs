@@ -10,8 +10,8 @@ use crate::lab::{LabError, LabInfo, OutOfRange, ParamSpec, Params, Snapshot, fmt
 
 /// Keys the page's links and the embed's hash use for themselves (`www/url-state.js`,
 /// `www/embed.js`): a parameter with one of these names could never be set from a link.
-const RESERVED: [&str; 7] = [
-    "lab", "preset", "backend", "hide", "controls", "autoplay", "theme",
+const RESERVED: [&str; 8] = [
+    "lab", "preset", "backend", "hide", "controls", "autoplay", "theme", "quiz",
 ];
 
 /// Steps each preset is run for: enough to record, step, and draw every chart.
@@ -177,6 +177,44 @@ fn every_preset_runs_a_few_steps_and_its_snapshot_round_trips_through_json() {
             );
         }
     }
+}
+
+/// Predict, then reveal: every preset asks a question with two to six distinct choices, and a
+/// run that has not reached its end, or whose settings are not the preset's, answers nothing
+/// and says why. (What finished runs answer is in the golden runs and `phenomena-cli quiz`.)
+#[test]
+fn every_preset_asks_a_question_that_only_its_finished_run_answers() {
+    for lab in all() {
+        for preset in &lab.presets {
+            let at = format!("{} preset {}", lab.id, preset.id);
+            let quiz = &preset.quiz;
+            assert!(
+                quiz.question.trim_end().ends_with('?'),
+                "{at}: {}",
+                quiz.question
+            );
+            assert!((2..=6).contains(&quiz.choices.len()), "{at}");
+            let distinct: BTreeSet<&str> = quiz.choices.iter().copied().collect();
+            assert_eq!(distinct.len(), quiz.choices.len(), "{at}: repeated choices");
+            assert!(quiz.choices.iter().all(|c| !c.trim().is_empty()), "{at}");
+
+            let snapshot = few_steps(lab.id, preset.params(&lab.schema)).expect(&at);
+            let exported = Snapshot::from_json(&snapshot.to_json()).expect(&at);
+            let early = super::quiz_reveal(lab.id, preset.id, &exported).unwrap_err();
+            assert!(early.contains("stopped at step"), "{at}: {early}");
+
+            let mut changed = exported.clone();
+            let steps = changed.params.0.get_mut("steps").expect(&at);
+            *steps += 1.0;
+            let other = super::quiz_reveal(lab.id, preset.id, &changed).unwrap_err();
+            assert!(
+                other.contains("differ from the preset's (steps)"),
+                "{at}: {other}"
+            );
+        }
+    }
+    let missing = super::quiz_reveal("frozen-subspace", "no-such-preset", &Snapshot::default());
+    assert!(missing.unwrap_err().contains("no preset `no-such-preset`"));
 }
 
 /// Out-of-range and malformed values: each is refused with a message that names the

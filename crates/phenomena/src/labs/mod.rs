@@ -104,6 +104,40 @@ pub fn params_for(
     resolve_params(&info.schema, &merged, mode).map_err(LabError::Params)
 }
 
+/// Predict, then reveal: what a finished run of lab `id` answers to preset `preset`'s question.
+/// The run must have the preset's values (any seed): an error says why there is no answer
+/// (another preset's settings, a run that diverged or has not finished, numbers between the
+/// choices).
+pub fn quiz_reveal(
+    id: &str,
+    preset: &str,
+    snapshot: &crate::Snapshot,
+) -> Result<crate::quiz::Reveal, String> {
+    let info = info(id).map_err(|e| e.to_string())?;
+    let found = info
+        .presets
+        .iter()
+        .find(|p| p.id == preset)
+        .ok_or_else(|| format!("the lab {id} has no preset `{preset}`, so no question"))?;
+    let expected = found.params(&info.schema);
+    let changed: Vec<&str> = expected
+        .0
+        .iter()
+        .filter(|(name, value)| {
+            name.as_str() != "seed" && snapshot.params.0.get(name.as_str()) != Some(value)
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !changed.is_empty() {
+        return Err(format!(
+            "the run's settings differ from the preset's ({}), and the question is about the              preset's",
+            changed.join(", ")
+        ));
+    }
+    let planned = expected.0.get("steps").copied().unwrap_or(0.0) as u64;
+    found.quiz.reveal(snapshot, planned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

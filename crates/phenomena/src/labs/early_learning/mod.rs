@@ -11,6 +11,7 @@ pub mod experiment;
 pub mod methods;
 pub mod model;
 pub mod params;
+pub mod quiz;
 
 pub use experiment::EarlyLearning;
 

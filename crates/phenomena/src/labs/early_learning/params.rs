@@ -1,6 +1,6 @@
 //! The early-learning lab's parameters and presets.
 
-use super::{CITATION, RACE_CITATION};
+use super::{CITATION, RACE_CITATION, quiz};
 use crate::lab::{Condition, ParamSpec, Preset, Requirement};
 
 /// What the dropout methods need: a hidden layer to drop units of.
@@ -288,6 +288,7 @@ pub fn presets() -> Vec<Preset> {
                       above where both stood after the first step (0.06–0.30) and ends at \
                       0.01–0.25, with test accuracy 0.98–1.00.",
             citation: CITATION,
+            quiz: quiz::LINEAR,
             values: &[],
         },
         Preset {
@@ -297,6 +298,7 @@ pub fn presets() -> Vec<Preset> {
                       them, then carves islands around them; ELR's boundary stays smooth because \
                       its targets remember what the network predicted early.",
             citation: CITATION,
+            quiz: quiz::BOUNDARY,
             values: &BOUNDARY_VALUES,
         },
         Preset {
@@ -308,6 +310,7 @@ pub fn presets() -> Vec<Preset> {
                       class stays absorbed by a neighbour (0.80–0.81). Either way it ends below \
                       CE's 0.86–0.94, which is why λ needs tuning.",
             citation: CITATION,
+            quiz: quiz::LAMBDA_TOO_STRONG,
             values: &[("lambda", 8.0)],
         },
         Preset {
@@ -319,6 +322,7 @@ pub fn presets() -> Vec<Preset> {
                       less on every seed (41–72 %), but at this rate ELR needs a smaller step to \
                       keep up.",
             citation: CITATION,
+            quiz: quiz::BETA_TOO_SLOW,
             values: &[("lr", 1.0), ("beta", 0.9)],
         },
         Preset {
@@ -329,6 +333,7 @@ pub fn presets() -> Vec<Preset> {
                       CE; ELR keeps test accuracy up. The images below are mislabeled training \
                       digits with their noisy label and each run's prediction.",
             citation: CITATION,
+            quiz: quiz::DIGITS,
             values: &DIGITS_VALUES,
         },
         Preset {
@@ -342,6 +347,7 @@ pub fn presets() -> Vec<Preset> {
                       PS-KD ends where CE does (0.47–0.72); nested dropout learns less early \
                       (test peak 0.71–0.96, CE's 0.95–0.99) and ends at 0.55–0.72.",
             citation: RACE_CITATION,
+            quiz: quiz::RACE,
             values: &MIXTURE_RACE_VALUES,
         },
         Preset {
@@ -354,6 +360,7 @@ pub fn presets() -> Vec<Preset> {
                       PS-KD, trained full batch with Adam, takes almost CE's steps: it memorizes \
                       93–99 % and ends at 0.55–0.67.",
             citation: RACE_CITATION,
+            quiz: quiz::RACE_DIGITS,
             values: &DIGITS_RACE_VALUES,
         },
     ]

@@ -10,6 +10,7 @@ pub mod data;
 pub mod experiment;
 pub mod model;
 pub mod params;
+pub mod quiz;
 pub mod theory;
 
 pub use experiment::FrozenSubspace;

@@ -1,6 +1,6 @@
 //! The frozen-subspace lab's parameters and presets.
 
-use super::{BATCH_CITATION, CITATION, DECAY_SWEEP_CITATION};
+use super::{BATCH_CITATION, CITATION, DECAY_SWEEP_CITATION, quiz};
 use crate::lab::{ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
@@ -155,6 +155,7 @@ pub fn presets() -> Vec<Preset> {
                       the line and the wide network 12 % below to 11 % above, while the linear \
                       model's average over the ten seeds sits on it (1 % below).",
             citation: CITATION,
+            quiz: quiz::FROZEN,
             values: &[("alpha", 0.5), ("init_scale", 0.5)],
         },
         Preset {
@@ -165,6 +166,7 @@ pub fn presets() -> Vec<Preset> {
                       falls, then climbs for a long time. Early stopping at the minimum avoids \
                       the peak; the wide network does not overtrain more than the linear one.",
             citation: CITATION,
+            quiz: quiz::PEAK,
             values: &[
                 ("alpha", 1.0),
                 ("init_scale", 0.0),
@@ -184,6 +186,7 @@ pub fn presets() -> Vec<Preset> {
                       where without decay it ends at 5.37 and is still climbing: the best \
                       weight decay does what the best early stop does.",
             citation: CITATION,
+            quiz: quiz::DECAY,
             values: &[
                 ("alpha", 1.0),
                 ("init_scale", 0.0),
@@ -201,6 +204,7 @@ pub fn presets() -> Vec<Preset> {
                       5 % on all 10 seeds). The slight rise in between, 1–3 % (1.4 % in the \
                       theory), is all that early stopping could gain.",
             citation: CITATION,
+            quiz: quiz::WELL,
             values: &[("alpha", 4.0), ("init_scale", 0.0), ("steps", 1000.0)],
         },
         Preset {
@@ -210,6 +214,7 @@ pub fn presets() -> Vec<Preset> {
                       never remove: the orange-red curve in chart 3 is flat and E_g stays above \
                       (1−α)(σ_w0² + σ_w̄²). Small initial weights are the cure.",
             citation: CITATION,
+            quiz: quiz::LARGE_INIT,
             values: &[("alpha", 0.5), ("init_scale", 1.5)],
         },
         Preset {
@@ -224,6 +229,7 @@ pub fn presets() -> Vec<Preset> {
                       1.7–3.3 by step 5 000 where the theory for N → ∞ gives 3.7 (at N = 100 the \
                       peak is smeared).",
             citation: CITATION,
+            quiz: quiz::SWEEP,
             values: &[
                 ("sweep", 1.0),
                 ("alpha", 1.0),
@@ -248,6 +254,7 @@ pub fn presets() -> Vec<Preset> {
                       the number of updates, as Hoffer et al. argue; the batch's noise adds \
                       little in this toy.",
             citation: BATCH_CITATION,
+            quiz: quiz::BATCH_SIZE,
             values: &[
                 ("alpha", 1.0),
                 ("init_scale", 0.0),
@@ -267,6 +274,7 @@ pub fn presets() -> Vec<Preset> {
                       point is α = 0.25. The gain falls under 5 % from α = 2.5–3 (theory, \
                       training forever: 2.8) and is −0.4 % to 3.2 % at α = 4.",
             citation: DECAY_SWEEP_CITATION,
+            quiz: quiz::DECAY_SWEEP,
             values: &[
                 ("sweep", 1.0),
                 ("alpha", 1.0),

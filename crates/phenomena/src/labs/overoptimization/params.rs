@@ -1,6 +1,6 @@
 //! The overoptimization lab's parameters and presets.
 
-use super::CITATION;
+use super::{CITATION, quiz};
 use crate::lab::{ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
@@ -143,6 +143,7 @@ pub fn presets() -> Vec<Preset> {
                       of 1.91–1.94 of a possible 2 (chart 1; chart 2 plots the change since the \
                       start, +0.92 to +0.95).",
             citation: CITATION,
+            quiz: quiz::DPO_DRIFTS,
             values: &[],
         },
         Preset {
@@ -154,6 +155,7 @@ pub fn presets() -> Vec<Preset> {
                       to 5–7 % near step 200, settles at 0.2 % (π_ref puts 1 % there), while \
                       DPO's chosen log-ratio keeps falling, to between −20 and −29.",
             citation: CITATION,
+            quiz: quiz::RPO_HOME,
             values: &[("eta", 0.2), ("steps", 5000.0)],
         },
         Preset {
@@ -163,6 +165,7 @@ pub fn presets() -> Vec<Preset> {
                       responses' distribution and stops short of the best gold reward (1.51–1.61 \
                       instead of 1.91–1.94). The regularizer needs tuning like any other.",
             citation: CITATION,
+            quiz: quiz::TOO_MUCH_ETA,
             values: &[("eta", 1.0)],
         },
         Preset {
@@ -172,6 +175,7 @@ pub fn presets() -> Vec<Preset> {
                       length without quality loses: DPO's gold reward climbs to ≈ 2 and never \
                       falls. Overoptimization is a coverage problem.",
             citation: CITATION,
+            quiz: quiz::FULL_COVERAGE,
             values: &[("coverage", 1.0)],
         },
         Preset {
@@ -181,6 +185,7 @@ pub fn presets() -> Vec<Preset> {
                       the proxy (orange), with Gao et al.'s fitted forms. Both rise then fall; a \
                       smaller learning rate spreads RL's rise and fall over visible time.",
             citation: CITATION,
+            quiz: quiz::GAO,
             values: &[("lr", 0.02), ("steps", 5000.0)],
         },
     ]

@@ -12,6 +12,7 @@ pub mod data;
 pub mod experiment;
 pub mod model;
 pub mod params;
+pub mod quiz;
 
 pub use experiment::SimplicityBias;
 

@@ -1,6 +1,6 @@
 //! The simplicity-bias lab's parameters and presets.
 
-use super::CITATION;
+use super::{CITATION, quiz};
 use crate::lab::{Condition, ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
@@ -235,6 +235,7 @@ pub fn presets() -> Vec<Preset> {
                       linear one alone: shuffle it across test examples (S-randomized) and it \
                       falls to chance, while shuffling every slab (Sᶜ-randomized) changes nothing.",
             citation: CITATION,
+            quiz: quiz::SLABS,
             values: &[],
         },
         Preset {
@@ -249,6 +250,7 @@ pub fn presets() -> Vec<Preset> {
                       fast feature is higher in every 8-seed run (0.75–0.85 against GD's \
                       0.65–0.77).",
             citation: CITATION,
+            quiz: quiz::USEFUL,
             values: &PATCH_VALUES,
         },
         Preset {
@@ -259,6 +261,7 @@ pub fn presets() -> Vec<Preset> {
                       compare its curves with GD's and see the notes for what it did on seeds \
                       0–9.",
             citation: CITATION,
+            quiz: quiz::SAM_VS_GD,
             values: &[
                 ("dataset", 1.0),
                 ("dim", 100.0),
@@ -286,6 +289,7 @@ pub fn presets() -> Vec<Preset> {
                       0.1 % of the examples are wrong at both ends and right in between, where \
                       both ends get 12.8 % wrong: this toy does not show Lin et al.'s effect.",
             citation: CITATION,
+            quiz: quiz::SOUPS,
             values: &[
                 ("dataset", 1.0),
                 ("dim", 100.0),
@@ -307,6 +311,7 @@ pub fn presets() -> Vec<Preset> {
                       agreeing with the label in training. Randomize the easy half at test time and accuracy drops \
                       near chance: the network read the easy digit and ignored the hard one.",
             citation: CITATION,
+            quiz: quiz::DOMINOES,
             values: &[
                 ("dataset", 2.0),
                 ("lr", 1e-3),

@@ -1,0 +1,230 @@
+// Predict, then reveal. With the quiz on (the `quiz` attribute of <phenomena-lab>, `quiz` in
+// the iframe's or the playground's link, or the playground's "Predict first" switch), a preset
+// asks its question before Play; the guess is locked in, the caption stays hidden, and at the
+// run's last step the engine reads the finished run and says which choice happened and the
+// numbers behind it (quizReveal), then shows the caption. Nothing here knows an answer.
+
+import { el } from './dom.js';
+
+/** The question box: asks, holds the guess, reveals. `onLock(choice)` starts the run. */
+export class QuizPanel {
+  constructor(uid, onLock) {
+    this.uid = uid;
+    this.onLock = onLock;
+    this.node = el('section', { class: 'quiz', 'aria-live': 'polite', hidden: true });
+  }
+
+  /** Hides the box (the quiz is off). */
+  hide() {
+    this.node.hidden = true;
+    delete this.node.dataset.state;
+    this.node.replaceChildren();
+  }
+
+  /** Asks `quiz` ({question, choices}), with `guess` (an index or null) chosen already. */
+  ask(quiz, guess) {
+    // Already asking it: keep the reader's choice (a restart re-renders, the choice stays).
+    if (this.node.dataset.state === 'asking' && this.asked === quiz && !this.node.hidden) return;
+    this.asked = quiz;
+    const name = `${this.uid}-quiz`;
+    const questionId = `${name}-question`;
+    const radios = quiz.choices.map((text, i) =>
+      el('label', { class: 'choice' },
+        el('input', { type: 'radio', name, value: String(i), checked: guess === i || null }),
+        ` ${text}`),
+    );
+    const lock = el('button', { type: 'button', class: 'primary lock' }, 'Lock in my guess and play');
+    const note = el('p', { class: 'quiz-note' }, 'Choose an answer, then press the button: the run shows what happens.');
+    lock.addEventListener('click', () => {
+      const picked = this.node.querySelector('input[type=radio]:checked');
+      if (!picked) {
+        note.textContent = 'Choose one of the answers first.';
+        note.classList.add('needed');
+        this.node.querySelector('input[type=radio]')?.focus();
+        return;
+      }
+      this.onLock(Number(picked.value));
+    });
+    this.node.replaceChildren(
+      el('p', { class: 'quiz-label' }, 'Predict first'),
+      el('fieldset', { 'aria-labelledby': questionId },
+        el('legend', { id: questionId, class: 'question', text: quiz.question }),
+        ...radios),
+      note,
+      lock,
+    );
+    this.node.hidden = false;
+    this.node.dataset.state = 'asking';
+  }
+
+  /** The guess is in; the run answers it at its end. */
+  locked(quiz, guess) {
+    this.node.replaceChildren(
+      el('p', { class: 'quiz-label' }, 'Predict first'),
+      el('p', { class: 'question', text: quiz.question }),
+      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+      el('p', { class: 'quiz-note' }, 'The answer appears when the run reaches its last step.'),
+    );
+    this.node.hidden = false;
+    this.node.dataset.state = 'answered';
+  }
+
+  /** What the run answered ({choice, outcome, evidence}) against `guess`. */
+  reveal(quiz, guess, result) {
+    const right = result.choice === guess;
+    this.node.replaceChildren(
+      el('p', { class: 'quiz-label' }, 'Predict first'),
+      el('p', { class: 'question', text: quiz.question }),
+      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+      el('p', { class: `outcome ${right ? 'right' : 'wrong'}` },
+        el('strong', {}, right ? 'Right. ' : 'Not this time. '),
+        `What happened: ${result.outcome} — ${result.evidence}.`),
+    );
+    this.node.hidden = false;
+    this.node.dataset.state = 'revealed';
+    return right;
+  }
+
+  /** The run does not answer (it diverged, its settings changed, …): say why. */
+  unanswered(quiz, guess, why) {
+    this.node.replaceChildren(
+      el('p', { class: 'quiz-label' }, 'Predict first'),
+      el('p', { class: 'question', text: quiz.question }),
+      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+      el('p', { class: 'outcome' }, `No answer from this run: ${why}.`),
+    );
+    this.node.hidden = false;
+    this.node.dataset.state = 'unanswered';
+  }
+
+  /** The quiz is on but these settings have no question. */
+  none(text) {
+    this.node.replaceChildren(el('p', { class: 'quiz-label' }, 'Predict first'), el('p', { class: 'quiz-note', text }));
+    this.node.hidden = false;
+    this.node.dataset.state = 'none';
+  }
+}
+
+/**
+ * The quiz's part of a lab's life. `lab` is the <phenomena-lab>: its state (preset), info
+ * (presets with their questions), engine (quizReveal), handle (the run's JSON) and caption.
+ */
+export class LabQuiz {
+  constructor(lab) {
+    this.lab = lab;
+    this.on = false;
+    this.guess = null; // {preset, choice}
+    this.revealed = null; // {preset, result} once the run answered
+    this.panel = new QuizPanel(lab.uid, (choice) => this.lock(choice));
+  }
+
+  get preset() {
+    const id = this.lab.state?.preset;
+    return this.lab.info?.presets.find((p) => p.id === id) ?? null;
+  }
+
+  setOn(on) {
+    this.on = Boolean(on);
+    this.lab.dataset.quiz = this.on ? 'on' : 'off';
+    this.update();
+  }
+
+  /** Whether Play must wait for a guess. */
+  get waiting() {
+    const preset = this.preset;
+    return this.on && Boolean(preset?.quiz) && this.guess?.preset !== preset.id;
+  }
+
+  /** Asked before Play while waiting: moves focus to the question and says why. */
+  holdPlay() {
+    this.update();
+    this.panel.node.querySelector('input[type=radio]')?.focus();
+    const note = this.panel.node.querySelector('.quiz-note');
+    if (note) {
+      note.textContent = 'Choose an answer first: then the run shows what happens.';
+      note.classList.add('needed');
+    }
+  }
+
+  /** Locks in `choice` and plays the preset's run from its first step. */
+  async lock(choice) {
+    const preset = this.preset;
+    if (!preset?.quiz || !Number.isInteger(choice) || choice < 0 || choice >= preset.quiz.choices.length) return;
+    this.guess = { preset: preset.id, choice };
+    this.revealed = null;
+    this.update();
+    this.lab.dispatchEvent(new CustomEvent('quiz-answer', {
+      detail: { preset: preset.id, question: preset.quiz.question, choice, answer: preset.quiz.choices[choice] },
+    }));
+    // The guess may come before the lab's engine has started, or after a run was trained.
+    const { lab } = this;
+    await lab.handleReady;
+    if (lab.status && lab.status.step > 0) await lab.restart();
+    if (this.guess?.preset === this.preset?.id) lab.play();
+  }
+
+  /** After a restart (a new preset, Reset, changed settings): show what applies now. */
+  update() {
+    const { lab } = this;
+    const preset = this.preset;
+    const caption = lab.presetBar?.caption;
+    if (!this.on) {
+      this.panel.hide();
+      if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
+      return;
+    }
+    if (!preset) {
+      this.panel.none('Questions belong to presets, and these are custom settings: pick a preset to be asked one before its run.');
+      if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
+      return;
+    }
+    if (!preset.quiz) {
+      this.panel.none(`The preset "${preset.title}" asks no question.`);
+      return;
+    }
+    const done = this.revealed?.preset === preset.id;
+    // The caption gives the answer away: it waits for the reveal.
+    if (caption) caption.hidden = !done || (lab.options?.hide?.has('caption') ?? false);
+    if (this.guess?.preset !== preset.id) this.panel.ask(preset.quiz, null);
+    else if (done && this.revealed.result) this.panel.reveal(preset.quiz, this.guess.choice, this.revealed.result);
+    else if (done) this.panel.unanswered(preset.quiz, this.guess.choice, this.revealed.why);
+    else this.panel.locked(preset.quiz, this.guess.choice);
+  }
+
+  /** A restart keeps the guess for the same preset but takes the reveal back. */
+  restarted() {
+    this.revealed = null;
+    this.record = null;
+    this.update();
+  }
+
+  /** At the run's end (finished or diverged): reads the run and reveals. */
+  async ended() {
+    const preset = this.preset;
+    if (!this.on || !preset?.quiz || this.guess?.preset !== preset.id) return;
+    const { lab } = this;
+    let result = null;
+    let why = null;
+    try {
+      const json = await lab.handle.json();
+      result = lab.engine.wasm.quizReveal(lab.info.id, preset.id, json);
+    } catch (e) {
+      why = String(e?.message ?? e).replace(/\.$/, '');
+    }
+    if (this.preset?.id !== preset.id) return; // the preset changed meanwhile
+    this.revealed = { preset: preset.id, result, why };
+    this.update();
+    const detail = {
+      preset: preset.id,
+      question: preset.quiz.question,
+      guess: this.guess.choice,
+      answer: preset.quiz.choices[this.guess.choice],
+      choice: result?.choice ?? null,
+      outcome: result?.outcome ?? null,
+      evidence: result?.evidence ?? why,
+      right: result ? result.choice === this.guess.choice : null,
+    };
+    this.record = detail;
+    lab.dispatchEvent(new CustomEvent('quiz-reveal', { detail }));
+  }
+}
