@@ -59,4 +59,9 @@ test('the fixed parameters are locked, and an empty controls list shows every co
   assert.deepEqual([...options.locked], ['steps']);
   assert.deepEqual([...options.hide], ['export', 'notes']);
   assert.equal(options.embedded, true);
+  assert.equal(options.quiz, false);
+  for (const [value, on] of [['', true], ['on', true], ['off', false], ['0', false]]) {
+    attributes.quiz = value;
+    assert.equal(configFromAttributes(node, info, { gpuProblem: '', autoBackend: 'flex' }, { params: {}, backend: null }).options.quiz, on, `quiz="${value}"`);
+  }
 });

@@ -53,3 +53,13 @@ test('a link keeps its preset only while its values are the preset\'s', () => {
   assert.ok(!matchesPreset(info, 'nope', {}));
   assert.deepEqual(presetValues(info, 'peak'), { alpha: 1, steps: 20000, seed: 0 });
 });
+
+test('quiz in a link: on unless it says off, never a parameter, and written back as quiz=on', () => {
+  assert.equal(parseHash('#lab=a&quiz').quiz, true);
+  assert.equal(parseHash('#lab=a&quiz=on').quiz, true);
+  assert.equal(parseHash('#lab=a&quiz=off').quiz, false);
+  assert.equal(parseHash('#lab=a').quiz, false);
+  assert.deepEqual(parseHash('#lab=a&quiz=1&eta=2').params, { eta: '2' });
+  assert.equal(buildHash({ lab: 'a', preset: 'p', params: {}, quiz: true }), '#lab=a&preset=p&quiz=on');
+  assert.equal(buildHash({ lab: 'a', preset: 'p', params: { quiz: 3 } }), '#lab=a&preset=p');
+});

@@ -67,7 +67,8 @@ export function configFromAttributes(node, info, loaded, { params, backend }) {
       locked: new Set(Object.keys(params)),
       hide: listAttribute(node.getAttribute('hide')),
       embedded: true,
-      quiz: node.hasAttribute('quiz') && quizFlag(node.getAttribute('quiz')),
+      // `quiz` (or quiz="on") asks each preset's question first; quiz="off" does not.
+      quiz: node.getAttribute('quiz') !== null && quizFlag(node.getAttribute('quiz')),
     },
   };
 }
