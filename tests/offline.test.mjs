@@ -1,14 +1,17 @@
-// The folder `cargo xtask dist` writes, served by a plain static server (no CORS, no special
-// headers, as an LMS file area would): a page opened once keeps working after the server is
-// gone, on the site, in the iframe and on a course page kept in the folder; a browser whose
-// storage is full says so and trains as usual.
+// The folder `cargo xtask dist` writes, served by static servers without CORS or special
+// headers: a page opened once keeps working after the server is gone, on the site, in the
+// iframe and on a course page kept in the folder, with two copies of the folder under
+// sub-paths of one host that redirects `x.html` to `x` and serves no folder index (as
+// Cloudflare Pages and an S3 bucket do); a browser whose storage is full says so and trains
+// as usual.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, waitForStep } from './support/browser.mjs';
 import { serveDirectory } from './support/servers.mjs';
@@ -29,6 +32,49 @@ const COURSE_PAGE = `<!doctype html>
 <body><h1>Week 7</h1>
 <phenomena-lab lab="early-learning" preset="linear" params="steps=40" hide="notes"></phenomena-lab>
 </body></html>`;
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.md': 'text/plain', '.png': 'image/png' };
+
+/**
+ * Serves `folder` under each of `prefixes` as a picky host does: `x.html` is redirected to `x`
+ * (which serves x.html), a folder's own address is a 404, and nothing else is sent.
+ */
+function pickyHost(folder, prefixes) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const prefix = prefixes.find((p) => path.startsWith(p));
+    const rest = prefix ? normalize(path.slice(prefix.length)) : null;
+    if (rest === null || rest.startsWith('..') || rest === '.' || rest.endsWith('/')) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    if (rest.endsWith('.html') && rest !== 'index.html') {
+      res.writeHead(308, { Location: path.slice(0, -'.html'.length) }).end();
+      return;
+    }
+    for (const file of [rest, `${rest}.html`]) {
+      try {
+        if (!statSync(join(folder, file)).isFile()) continue;
+        res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+        res.end(readFileSync(join(folder, file)));
+        return;
+      } catch {
+        // not this one
+      }
+    }
+    res.writeHead(404).end('not found');
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const origin = `http://127.0.0.1:${server.address().port}`;
+      const close = () => new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      });
+      resolve({ origin, close });
+    });
+  });
+}
 
 let browser;
 let dist;
@@ -60,12 +106,14 @@ async function offlineState(page) {
 const labReady = (page) =>
   page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
 
-test('a page of the dist folder opened once works with the network cut: the site, the iframe page and a course page in the folder', async () => {
-  const server = await serveDirectory(dist);
+test('a page of the dist folder opened once works with the network cut: the site, the iframe page and a course page in the folder, two copies on one picky host', async () => {
+  const host = await pickyHost(dist, ['/a/phenomena/', '/b/phenomena/']);
+  const server = { url: `${host.origin}/a/phenomena/`, close: host.close };
+  const other = `${host.origin}/b/phenomena/`;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     // The first visits, online.
-    const site = await open(context, `${server.url}#lab=early-learning&preset=linear`);
+    const site = await open(context, `${server.url}index.html#lab=early-learning&preset=linear`);
     assert.equal(await offlineState(site.page), 'saved');
     const footer = site.page.locator('#offline-status');
     assert.match(await footer.textContent(), /Saved for offline use/);
@@ -73,9 +121,13 @@ test('a page of the dist folder opened once works with the network cut: the site
     const course = await open(context, `${server.url}course/week7.html`);
     assert.equal(await offlineState(course.page), 'saved');
     await course.page.close();
+    // A second copy on the same host keeps its own files, and leaves the first copy's.
+    const second = await open(context, `${other}index.html#lab=frozen-subspace&preset=frozen`);
+    assert.equal(await offlineState(second.page), 'saved');
+    await second.page.close();
 
     await server.close();
-    await assert.rejects(fetch(server.url), 'the static server is gone');
+    await assert.rejects(fetch(`${server.url}index.html`), 'the static server is gone');
 
     // The site, reloaded with no server: it trains.
     await site.page.reload({ waitUntil: 'domcontentloaded' });
@@ -83,7 +135,7 @@ test('a page of the dist folder opened once works with the network cut: the site
     await site.page.locator('phenomena-lab').locator('button.play').click();
     await waitForStep(site.page, 5);
     assert.ok(await site.page.evaluate(() => navigator.serviceWorker.controller !== null));
-    // The gallery and its stills.
+    // The gallery and its stills, from the folder's own address (the host served no index).
     await site.page.goto(server.url, { waitUntil: 'domcontentloaded' });
     await site.page.waitForFunction(() => document.body.dataset.state === 'ready');
     // The stills load lazily: decode each, which waits for it (and throws if it failed).
@@ -98,11 +150,18 @@ test('a page of the dist folder opened once works with the network cut: the site
     assert.deepEqual(frame.errors, []);
 
     // The course page, kept because it was opened once.
-    const again = await open(context, `${server.url}course/week7.html`);
+    const again = await open(context, `${server.url}course/week7`);
     await labReady(again.page);
     await again.page.locator('phenomena-lab').locator('button.play').click();
     await waitForStep(again.page, 40);
     assert.deepEqual(again.errors, []);
+
+    // The second copy too.
+    const secondAgain = await open(context, `${other}index.html#lab=frozen-subspace&preset=frozen&steps=30`);
+    await secondAgain.page.waitForFunction(() => document.body.dataset.state === 'ready');
+    await secondAgain.page.locator('phenomena-lab button.play').click();
+    await waitForStep(secondAgain.page, 30);
+    assert.deepEqual(secondAgain.errors, []);
   } finally {
     await context.close();
     await server.close();

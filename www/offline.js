@@ -27,6 +27,10 @@ export function keepOffline() {
 }
 
 const saved = () => ({ state: 'saved', text: 'Saved for offline use: this page now opens without a network.' });
+const waiting = () => ({
+  state: 'saved',
+  text: 'Saved for offline use. A newer version of the playground is saved too and takes over once every page of it is closed.',
+});
 const failed = (why) => ({
   state: 'failed',
   text: `Not saved for offline use: ${why}. Everything works as usual while the network is there.`,
@@ -38,7 +42,8 @@ export function storageProblem(name, message) {
   if (name === 'QuotaExceededError') {
     return `the browser's storage for this site is full (${detail}); free some in the browser's site settings and reload`;
   }
-  return `the files could not be stored (${name === detail ? name : `${name}: ${detail}`})`;
+  if (name === 'FetchError') return `a file could not be downloaded to keep (${detail})`;
+  return `the files could not be kept (${name === detail ? name : `${name}: ${detail}`})`;
 }
 
 async function register() {
@@ -58,25 +63,36 @@ async function register() {
   try {
     const registration = await container.register(new URL('sw.js', ROOT), { scope: ROOT.href });
     const outcome = await installed(registration);
-    if (outcome !== 'activated') {
+    if (outcome === 'redundant') {
       // The worker posts its reason before it gives up; wait a moment for it to arrive.
       await new Promise((r) => setTimeout(r, 50));
-      return failed(reported ? storageProblem(reported.name, reported.message) : 'the service worker could not install');
+      const why = reported ? storageProblem(reported.name, reported.message) : 'the service worker could not install';
+      // An earlier version installed before still serves.
+      if (registration.active) {
+        return { state: 'saved', text: `Saved for offline use, but the newest version could not be saved: ${why}.` };
+      }
+      return failed(why);
     }
     const problem = await keepLoaded(registration.active);
-    return problem ? failed(storageProblem(problem.name, problem.message)) : saved();
+    if (problem) return failed(storageProblem(problem.name, problem.message));
+    return outcome === 'waiting' ? waiting() : saved();
   } finally {
     container.removeEventListener('message', onMessage);
   }
 }
 
-/** 'activated' once a worker of `registration` is active, or 'redundant' if installing failed. */
+/**
+ * 'activated' once a worker of `registration` is active; 'waiting' when a newer version is
+ * installed beside an active one (it takes over once the old one's pages are closed);
+ * 'redundant' if installing failed.
+ */
 function installed(registration) {
   if (registration.active && !registration.installing && !registration.waiting) return Promise.resolve('activated');
   const worker = registration.installing ?? registration.waiting ?? registration.active;
   return new Promise((resolve) => {
     const check = () => {
       if (worker.state === 'activated' || worker.state === 'redundant') resolve(worker.state);
+      else if (worker.state === 'installed' && registration.active) resolve('waiting');
     };
     worker.addEventListener('statechange', check);
     check();
@@ -94,6 +110,8 @@ function keepLoaded(worker) {
     .filter(inFolder);
   const channel = new MessageChannel();
   return new Promise((resolve) => {
+    // A worker stopped by the browser mid-way never answers.
+    setTimeout(() => resolve({ name: 'TimeoutError', message: 'the service worker did not answer' }), 120_000);
     channel.port1.onmessage = (e) => resolve(e.data?.state === 'failed' ? e.data : null);
     worker.postMessage({ type: 'phenomena-offline', keep: [...new Set(urls)] }, [channel.port2]);
   });

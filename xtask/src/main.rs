@@ -229,6 +229,8 @@ fn test() -> Result<(), String> {
     ensure_node_packages()?;
     // The offline test serves a dist folder from a plain static server of its own.
     let dist_dir = root().join("target/dist-test");
+    // A scratch folder of this task's own, written afresh (the test adds a course page to it).
+    let _ = std::fs::remove_dir_all(&dist_dir);
     dist::write(&root(), &dist_dir)?;
     let server = serve::spawn(&root(), 0)?;
     run(Command::new("node")

@@ -130,7 +130,7 @@ pub fn quiz_reveal(
         .collect();
     if !changed.is_empty() {
         return Err(format!(
-            "the run's settings differ from the preset's ({}), and the question is about the              preset's",
+            "the run's settings differ from the preset's ({}); the question is about the preset's",
             changed.join(", ")
         ));
     }
