@@ -35,13 +35,13 @@ test('the playground asks before Play, holds the caption back, and reveals what 
   await quiz.locator('button.lock').click();
   assert.equal(await step(lab), 0, 'locking in nothing starts nothing');
 
-  await quiz.getByLabel('near zero').check();
+  await quiz.getByLabel('near zero (under a quarter of its start)').check();
   await quiz.locator('button.lock').click();
   assert.equal(await quiz.getAttribute('data-state'), 'answered');
-  assert.match(await quiz.textContent(), /Your guess: near zero/);
+  assert.match(await quiz.textContent(), /Your guess: near zero \(under a quarter of its start\)/);
   await page.waitForFunction(() => document.querySelector('phenomena-lab').shadowRoot.querySelector('section.quiz').dataset.state === 'revealed', null, { timeout: 120_000 });
   const outcome = await quiz.locator('.outcome').textContent();
-  assert.match(outcome, /^Right\. What happened: near zero — DPO's gold reward was 0\.99 at the start, peaked at 1\.58 at step \d+, and ended at 0(\.\d+)?\.$/);
+  assert.match(outcome, /^Right\. What happened: near zero \(under a quarter of its start\) — DPO's gold reward was 0\.99 at the start, peaked at 1\.58 at step \d+, and ended at 0(\.\d+)?\.$/);
   assert.ok(await lab.locator('.preset-caption').isVisible(), 'the caption comes with the answer');
   const record = await lab.evaluate((node) => node.quiz.record);
   assert.equal(record.guess, 2);
@@ -67,10 +67,10 @@ test('a wrong guess is told as such, and custom settings say they have no questi
   const { page, errors } = await openLab(browser, '#lab=early-learning&preset=linear&quiz');
   const lab = page.locator('phenomena-lab');
   const quiz = lab.locator('section.quiz');
-  await quiz.getByLabel('about half').check();
+  await quiz.getByLabel('between 35 % and 65 %').check();
   await quiz.locator('button.lock').click();
   await page.waitForFunction(() => document.querySelector('phenomena-lab').shadowRoot.querySelector('section.quiz').dataset.state === 'revealed', null, { timeout: 120_000 });
-  assert.match(await quiz.locator('.outcome').textContent(), /^Not this time\. What happened: nearly all, over 90 %: it memorizes them — CE predicted the flipped label for 100 % of them/);
+  assert.match(await quiz.locator('.outcome').textContent(), /^Not this time\. What happened: over 90 %: it memorizes them — CE predicted the flipped label for 100 % of them/);
 
   assert.deepEqual(errors, []);
   await page.close();
@@ -96,7 +96,7 @@ test('<phenomena-lab quiz> and the iframe ask too, and the iframe tells its host
 
   const element = page.locator('#element');
   const quiz = element.locator('section.quiz');
-  await quiz.getByLabel('nearly all, over 90 %: it memorizes them').check();
+  await quiz.getByLabel('over 90 %: it memorizes them').check();
   await quiz.locator('button.lock').click();
   await page.waitForFunction(() => document.getElementById('element').shadowRoot.querySelector('section.quiz').dataset.state === 'revealed', null, { timeout: 120_000 });
   assert.match(await quiz.locator('.outcome').textContent(), /^Right\./);
@@ -104,18 +104,46 @@ test('<phenomena-lab quiz> and the iframe ask too, and the iframe tells its host
 
   const frame = page.frameLocator('#frame').locator('phenomena-lab');
   const frameQuiz = frame.locator('section.quiz');
-  await frameQuiz.getByLabel('clearly above its start').check();
+  await frameQuiz.getByLabel('clearly above its start (by over 20 %)').check();
   await frameQuiz.locator('button.lock').click();
   await page.waitForFunction(() => window.frameEvents.some((e) => e.event === 'revealed'), null, { timeout: 120_000 });
   const events = await page.evaluate(() => window.frameEvents.filter((e) => ['answered', 'revealed'].includes(e.event)));
   assert.equal(events[0].event, 'answered');
   assert.equal(events[0].preset, 'dpo-drifts');
-  assert.equal(events[0].answer, 'clearly above its start');
+  assert.equal(events[0].answer, 'clearly above its start (by over 20 %)');
+  assert.equal(events[0].guess, 0);
   const revealed = events.find((e) => e.event === 'revealed');
   assert.equal(revealed.right, false);
-  assert.equal(revealed.outcome, 'near zero');
+  assert.equal(revealed.outcome, 'near zero (under a quarter of its start)');
   assert.match(revealed.evidence, /DPO's gold reward was 0\.99 at the start/);
   assert.match(await frameQuiz.locator('.outcome').textContent(), /^Not this time\./);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a guessed run that ends while the quiz is off reveals when it is back on; fixed values that change the preset ask nothing', async () => {
+  const { page, errors } = await openLab(browser, '#lab=early-learning&preset=linear&quiz=on');
+  const lab = page.locator('phenomena-lab');
+  const quiz = lab.locator('section.quiz');
+  await quiz.getByLabel('over 90 %: it memorizes them').check();
+  await quiz.locator('button.lock').click();
+  await lab.locator('.quiz-switch input').uncheck();
+  await waitForStep(page, 500);
+  assert.ok(await quiz.isHidden());
+  await lab.locator('.quiz-switch input').check();
+  await page.waitForFunction(() => document.querySelector('phenomena-lab').shadowRoot.querySelector('section.quiz').dataset.state === 'revealed', null, { timeout: 60_000 });
+  assert.match(await quiz.locator('.outcome').textContent(), /^Right\./);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // An embed that fixes the number of steps runs another run than the preset's.
+  const frame = await browser.newPage();
+  await frame.goto(`${BASE_URL}embed.html#lab=early-learning&preset=linear&steps=40&quiz`);
+  const frameQuiz = frame.locator('phenomena-lab section.quiz');
+  await frameQuiz.waitFor();
+  assert.equal(await frameQuiz.getAttribute('data-state'), 'none');
+  await frame.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
+  await frame.locator('phenomena-lab button.play').click();
+  await waitForStep(frame, 40);
+  await frame.close();
 });

@@ -27,8 +27,11 @@ export async function exportData(lab, kind) {
 
 /** The run's JSON with the quiz's guess and outcome, when the quiz asked one. */
 export function withQuiz(json, lab) {
-  const record = lab.quiz?.record ?? (lab.quiz?.guess ? { preset: lab.quiz.guess.preset, guess: lab.quiz.guess.choice } : null);
-  if (!record) return json;
+  const quiz = lab.quiz;
+  const current = quiz?.preset?.id;
+  const guess = quiz?.guess?.preset === current ? quiz.guess : null;
+  const record = (quiz?.record?.preset === current ? quiz.record : null) ?? (guess ? { preset: guess.preset, guess: guess.choice } : null);
+  if (!quiz?.on || !record) return json;
   return JSON.stringify({ ...JSON.parse(json), quiz: record }, null, 2);
 }
 
@@ -59,7 +62,7 @@ export function exportPng(lab, id) {
 export function runLink(lab) {
   const url = new URL(PLAYGROUND_URL);
   const { info, state } = lab;
-  url.hash = buildHash({ lab: info.id, preset: state.preset, backend: state.backend, params: state.params });
+  url.hash = buildHash({ lab: info.id, preset: state.preset, backend: state.backend, params: state.params, quiz: lab.options?.quiz });
   return url.href;
 }
 

@@ -387,6 +387,8 @@ export class PhenomenaLab extends HTMLElement {
     for (const name of this.options.locked) params[name] = this.lockedValues[name];
     this.state.params = params;
     this.state.preset = id;
+    // The new preset's question at once, before its engine restarts.
+    this.quiz.update();
     this.restart();
   }
 

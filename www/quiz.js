@@ -5,13 +5,14 @@
 // numbers behind it (quizReveal), then shows the caption. Nothing here knows an answer.
 
 import { el } from './dom.js';
+import { matchesPreset } from './url-state.js';
 
 /** The question box: asks, holds the guess, reveals. `onLock(choice)` starts the run. */
 export class QuizPanel {
   constructor(uid, onLock) {
     this.uid = uid;
     this.onLock = onLock;
-    this.node = el('section', { class: 'quiz', 'aria-live': 'polite', hidden: true });
+    this.node = el('section', { class: 'quiz', 'aria-label': 'Predict first', hidden: true });
   }
 
   /** Hides the box (the quiz is off). */
@@ -62,8 +63,8 @@ export class QuizPanel {
     this.node.replaceChildren(
       el('p', { class: 'quiz-label' }, 'Predict first'),
       el('p', { class: 'question', text: quiz.question }),
-      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
-      el('p', { class: 'quiz-note' }, 'The answer appears when the run reaches its last step.'),
+      el('p', { class: 'guess', tabindex: '-1' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+      el('p', { class: 'quiz-note', role: 'status' }, 'The answer appears when the run reaches its last step.'),
     );
     this.node.hidden = false;
     this.node.dataset.state = 'answered';
@@ -76,7 +77,7 @@ export class QuizPanel {
       el('p', { class: 'quiz-label' }, 'Predict first'),
       el('p', { class: 'question', text: quiz.question }),
       el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
-      el('p', { class: `outcome ${right ? 'right' : 'wrong'}` },
+      el('p', { class: `outcome ${right ? 'right' : 'wrong'}`, role: 'status' },
         el('strong', {}, right ? 'Right. ' : 'Not this time. '),
         `What happened: ${result.outcome} — ${result.evidence}.`),
     );
@@ -91,7 +92,7 @@ export class QuizPanel {
       el('p', { class: 'quiz-label' }, 'Predict first'),
       el('p', { class: 'question', text: quiz.question }),
       el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
-      el('p', { class: 'outcome' }, `No answer from this run: ${why}.`),
+      el('p', { class: 'outcome', role: 'status' }, `No answer from this run: ${why}.`),
     );
     this.node.hidden = false;
     this.node.dataset.state = 'unanswered';
@@ -118,14 +119,18 @@ export class LabQuiz {
     this.panel = new QuizPanel(lab.uid, (choice) => this.lock(choice));
   }
 
+  /** The preset whose question applies: the chosen one, while the values are its own. */
   get preset() {
-    const id = this.lab.state?.preset;
-    return this.lab.info?.presets.find((p) => p.id === id) ?? null;
+    const { state, info } = this.lab;
+    const preset = info?.presets.find((p) => p.id === state?.preset) ?? null;
+    return preset && matchesPreset(info, preset.id, state.params) ? preset : null;
   }
 
   setOn(on) {
     this.on = Boolean(on);
     this.lab.dataset.quiz = this.on ? 'on' : 'off';
+    // Turned on mid-run: the run waits for the guess like a fresh one.
+    if (this.waiting && this.lab.playing) this.lab.stop();
     this.update();
   }
 
@@ -150,11 +155,15 @@ export class LabQuiz {
   async lock(choice) {
     const preset = this.preset;
     if (!preset?.quiz || !Number.isInteger(choice) || choice < 0 || choice >= preset.quiz.choices.length) return;
+    // The panel still shows another preset's question (a preset was picked a moment ago):
+    // ask the one that applies instead of scoring a choice the reader did not see.
+    if (this.panel.asked !== preset.quiz) return this.update();
     this.guess = { preset: preset.id, choice };
     this.revealed = null;
     this.update();
+    this.panel.node.querySelector('.guess')?.focus();
     this.lab.dispatchEvent(new CustomEvent('quiz-answer', {
-      detail: { preset: preset.id, question: preset.quiz.question, choice, answer: preset.quiz.choices[choice] },
+      detail: { preset: preset.id, question: preset.quiz.question, guess: choice, answer: preset.quiz.choices[choice] },
     }));
     // The guess may come before the lab's engine has started, or after a run was trained.
     const { lab } = this;
@@ -173,13 +182,9 @@ export class LabQuiz {
       if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
       return;
     }
-    if (!preset) {
-      this.panel.none('Questions belong to presets, and these are custom settings: pick a preset to be asked one before its run.');
+    if (!preset?.quiz) {
+      this.panel.none('Questions belong to presets, and these are custom settings (or a preset with values changed): pick a preset to be asked its question before its run.');
       if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
-      return;
-    }
-    if (!preset.quiz) {
-      this.panel.none(`The preset "${preset.title}" asks no question.`);
       return;
     }
     const done = this.revealed?.preset === preset.id;
@@ -188,7 +193,17 @@ export class LabQuiz {
     if (this.guess?.preset !== preset.id) this.panel.ask(preset.quiz, null);
     else if (done && this.revealed.result) this.panel.reveal(preset.quiz, this.guess.choice, this.revealed.result);
     else if (done) this.panel.unanswered(preset.quiz, this.guess.choice, this.revealed.why);
-    else this.panel.locked(preset.quiz, this.guess.choice);
+    else {
+      this.panel.locked(preset.quiz, this.guess.choice);
+      this.settle();
+    }
+  }
+
+  /** A guessed run that has ended (stepped to its end, or ended while the quiz was off) reveals. */
+  settle() {
+    const status = this.lab.status;
+    const ended = status && (status.diverged || status.step >= status.max_steps);
+    if (ended && this.on && !this.revealed && this.guess?.preset === this.preset?.id) this.ended();
   }
 
   /** A restart keeps the guess for the same preset but takes the reveal back. */
@@ -201,7 +216,8 @@ export class LabQuiz {
   /** At the run's end (finished or diverged): reads the run and reveals. */
   async ended() {
     const preset = this.preset;
-    if (!this.on || !preset?.quiz || this.guess?.preset !== preset.id) return;
+    if (!this.on || !preset?.quiz || this.guess?.preset !== preset.id || this.revealing) return;
+    this.revealing = true;
     const { lab } = this;
     let result = null;
     let why = null;
@@ -210,6 +226,8 @@ export class LabQuiz {
       result = lab.engine.wasm.quizReveal(lab.info.id, preset.id, json);
     } catch (e) {
       why = String(e?.message ?? e).replace(/\.$/, '');
+    } finally {
+      this.revealing = false;
     }
     if (this.preset?.id !== preset.id) return; // the preset changed meanwhile
     this.revealed = { preset: preset.id, result, why };

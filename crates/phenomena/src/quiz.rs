@@ -153,13 +153,14 @@ pub fn pct(v: f64) -> String {
 
 /// The choices of "what will the curve do": fall and stay, fall then climb, never fall.
 pub const FALL_THEN: [&str; 3] = [
-    "fall, and stay within 10 % of its lowest value",
-    "fall, then climb to at least twice its lowest value",
-    "not fall at all",
+    "fall, and end within 10 % of its lowest value",
+    "fall, then end at twice its lowest value or more",
+    "never go below where it started",
 ];
 
 /// Answers `FALL_THEN` for `name` (label `what`): 0 when it ends within 10 % of its lowest
-/// value, 1 when it ends at least twice as high, 2 when it is lowest at the start.
+/// value, 1 when it ends at least twice as high, 2 when it is lowest at the start (the words
+/// say where it ends: the path between is the chart's to show).
 pub fn fall_then(snapshot: &Snapshot, name: &str, what: &str) -> Option<Answer> {
     let first = snapshot.first(name)?;
     let (low, at) = snapshot.lowest(name)?;

@@ -8,11 +8,11 @@ use crate::quiz::{Answer, Curves, FALL_THEN, Quiz, fall_then, num};
 
 pub const FROZEN: Quiz = Quiz {
     question: "Half as many examples as weights (α = 0.5). What will gradient descent do to the \
-               part of the weights in the null space of the data (chart 3, orange-red)?",
+               part of the weights that lies in the null space of the data?",
     choices: &[
-        "shrink it towards zero",
-        "leave it exactly where it started",
-        "grow it",
+        "shrink it to under half its size",
+        "leave it where it started (within 1 %)",
+        "grow it to over 1.5 times its size",
     ],
     answer: null_space,
 };
@@ -42,7 +42,7 @@ pub const LARGE_INIT: Quiz = Quiz {
     question: "Large initial weights (σ_w0 = 1.5) with half as many examples as weights. Where \
                will the linear model's test error E_g end?",
     choices: &[
-        "near zero: training removes the initial error",
+        "near zero: under a fifth of where it started",
         "between a third and nine tenths of where it started",
         "above where it started",
     ],
@@ -67,8 +67,8 @@ pub const BATCH_SIZE: Quiz = Quiz {
     question: "After 5 epochs, the full batch has taken 5 updates and batches of 20 have taken \
                50. Which has the lower test error E_g?",
     choices: &[
-        "the full batch",
-        "the batches of 20",
+        "the full batch, by more than 0.1",
+        "the batches of 20, by more than 0.1",
         "about the same (within 0.05)",
     ],
     answer: batch_size,
@@ -76,7 +76,7 @@ pub const BATCH_SIZE: Quiz = Quiz {
 
 const SWEEP_CHOICES: [&str; 3] = [
     "at the fewest examples per weight (α = 0.25)",
-    "at α = 1, as many examples as weights",
+    "near α = 1 (0.75 to 1.25): about as many examples as weights",
     "at the most examples per weight (α = 4)",
 ];
 

@@ -23,8 +23,8 @@ pub const RPO_HOME: Quiz = Quiz {
                gold reward end?",
     choices: &[
         "within 10 % of its own peak",
-        "back near where it started",
-        "near zero, as DPO's does",
+        "back within 20 % of where it started",
+        "below a quarter of where it started",
     ],
     answer: rpo_end,
 };
@@ -34,8 +34,8 @@ pub const TOO_MUCH_ETA: Quiz = Quiz {
                possible value (2)?",
     choices: &[
         "yes, it ends within 0.1 of 2",
-        "no, it ends clearly short of 2 (below 1.8)",
-        "no, it collapses to near zero",
+        "no, it ends between 0.5 and 1.8",
+        "no, it collapses below 0.3",
     ],
     answer: too_much_eta,
 };
@@ -44,14 +44,18 @@ pub const GAO: Quiz = Quiz {
     question: "RL against the learned proxy reward at a small learning rate. What will the gold \
                reward of the RL policy (orange) do over the run?",
     choices: &[
-        "rise and stay near its peak",
-        "rise, then fall below where it started",
-        "fall from the start",
+        "rise, and end within 10 % of its peak",
+        "rise, then end below where it started",
+        "never rise above where it started",
     ],
     answer: rise_then_fall,
 };
 
-const GOLD_END: [&str; 3] = ["clearly above its start", "near its start", "near zero"];
+const GOLD_END: [&str; 3] = [
+    "clearly above its start (by over 20 %)",
+    "near its start (within 20 %)",
+    "near zero (under a quarter of its start)",
+];
 
 /// `GOLD_END` for method `m`: above its start by 20 %, within 20 % of it, or under a quarter.
 fn gold_end(s: &Snapshot, m: &str, label: &str) -> Option<Answer> {

@@ -24,14 +24,22 @@ pub const DOMINOES: Quiz = Quiz {
 pub const USEFUL: Quiz = Quiz {
     question: "USEFUL upsamples the examples GD learned slowly and trains again. On the examples \
                without the fast feature, which ends with the higher accuracy (mean of 8 seeds)?",
-    choices: &["GD", "USEFUL", "about the same (within 0.01)"],
+    choices: &[
+        "GD, by more than 0.01",
+        "USEFUL, by more than 0.01",
+        "about the same (within 0.01)",
+    ],
     answer: useful,
 };
 
 pub const SAM_VS_GD: Quiz = Quiz {
     question: "SAM at a large radius (ρ = 0.3) beside GD, on 8 seeds. At the end, which network \
                will be more aligned with the fast feature (mean over the seeds)?",
-    choices: &["GD", "SAM", "about the same (within 10 %)"],
+    choices: &[
+        "GD, by more than 10 %",
+        "SAM, by more than 10 %",
+        "about the same (within 10 %)",
+    ],
     answer: sam_vs_gd,
 };
 
@@ -40,16 +48,16 @@ pub const SOUPS: Quiz = Quiz {
                extra training. On the examples without the fast feature, how will it do against \
                the best of the four runs?",
     choices: &[
-        "better than the best run",
+        "better than the best run, by more than 0.005",
         "within 0.005 of it",
-        "worse than the best run",
+        "worse than the best run, by more than 0.005",
     ],
     answer: soups,
 };
 
 const RANDOMIZED: [&str; 2] = [
-    "about chance (50 %): it relied on that feature alone",
-    "most of its accuracy (above 85 %): it uses the other feature too",
+    "near chance (below 70 %): it relied on that feature alone",
+    "most of it (above 85 %): it uses the other feature too",
 ];
 
 fn randomized(s: &Snapshot, feature: &str) -> Option<Answer> {
@@ -91,23 +99,11 @@ fn sam_vs_gd(s: &Snapshot) -> Option<Answer> {
         r if r > 1.0 => 1,
         _ => 0,
     };
-    let mut evidence = format!(
+    let evidence = format!(
         "mean alignment with the fast feature at the end: GD {}, SAM {}",
         num(gd),
         num(sam)
     );
-    if let (Some(g), Some(m), Some(n)) = (
-        s.scalars.get("gd.seeds_aligned"),
-        s.scalars.get("sam.seeds_aligned"),
-        s.scalars.get("seeds"),
-    ) {
-        evidence.push_str(&format!(
-            "; the slow-feature alignment passed 0.5 on {} of {} seeds with GD and {} with SAM",
-            num(*g),
-            num(*n),
-            num(*m)
-        ));
-    }
     Some(Answer::new(choice, evidence))
 }
 
