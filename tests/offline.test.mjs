@@ -8,13 +8,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, waitForStep } from './support/browser.mjs';
-import { serveDirectory } from './support/servers.mjs';
+import { serveDirectory, servePicky } from './support/servers.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,49 +31,6 @@ const COURSE_PAGE = `<!doctype html>
 <body><h1>Week 7</h1>
 <phenomena-lab lab="early-learning" preset="linear" params="steps=40" hide="notes"></phenomena-lab>
 </body></html>`;
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.md': 'text/plain', '.png': 'image/png' };
-
-/**
- * Serves `folder` under each of `prefixes` as a picky host does: `x.html` is redirected to `x`
- * (which serves x.html), a folder's own address is a 404, and nothing else is sent.
- */
-function pickyHost(folder, prefixes) {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const prefix = prefixes.find((p) => path.startsWith(p));
-    const rest = prefix ? normalize(path.slice(prefix.length)) : null;
-    if (rest === null || rest.startsWith('..') || rest === '.' || rest.endsWith('/')) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    if (rest.endsWith('.html') && rest !== 'index.html') {
-      res.writeHead(308, { Location: path.slice(0, -'.html'.length) }).end();
-      return;
-    }
-    for (const file of [rest, `${rest}.html`]) {
-      try {
-        if (!statSync(join(folder, file)).isFile()) continue;
-        res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-        res.end(readFileSync(join(folder, file)));
-        return;
-      } catch {
-        // not this one
-      }
-    }
-    res.writeHead(404).end('not found');
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const origin = `http://127.0.0.1:${server.address().port}`;
-      const close = () => new Promise((r) => {
-        server.close(r);
-        server.closeAllConnections();
-      });
-      resolve({ origin, close });
-    });
-  });
-}
 
 let browser;
 let dist;
@@ -107,7 +63,7 @@ const labReady = (page) =>
   page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
 
 test('a page of the dist folder opened once works with the network cut: the site, the iframe page and a course page in the folder, two copies on one picky host', async () => {
-  const host = await pickyHost(dist, ['/a/phenomena/', '/b/phenomena/']);
+  const host = await servePicky(dist, ['/a/phenomena/', '/b/phenomena/']);
   const server = { url: `${host.origin}/a/phenomena/`, close: host.close };
   const other = `${host.origin}/b/phenomena/`;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -182,6 +138,8 @@ test('a browser whose storage is full says the folder was not kept, and the lab 
     const footer = await page.locator('#offline-status').textContent();
     assert.match(footer, /Not saved for offline use: the browser's storage for this site is full/);
     assert.match(footer, /works as usual while the network is there/);
+    // Play before the lab's engine has started does nothing: wait for it.
+    await labReady(page);
     await page.locator('phenomena-lab').locator('button.play').click();
     await waitForStep(page, 5);
 
@@ -190,6 +148,7 @@ test('a browser whose storage is full says the folder was not kept, and the lab 
     assert.equal(await offlineState(page), 'failed');
     const lab = page.locator('phenomena-lab');
     await assert.doesNotReject(lab.getByText(/Not saved for offline use: the browser's storage for this site is full/).waitFor());
+    await labReady(page);
     await lab.locator('button.play').click();
     await waitForStep(page, 20);
   } finally {
