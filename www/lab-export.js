@@ -27,11 +27,8 @@ export async function exportData(lab, kind) {
 
 /** The run's JSON with the quiz's guess and outcome, when the quiz asked one. */
 export function withQuiz(json, lab) {
-  const quiz = lab.quiz;
-  const current = quiz?.preset?.id;
-  const guess = quiz?.guess?.preset === current ? quiz.guess : null;
-  const record = (quiz?.record?.preset === current ? quiz.record : null) ?? (guess ? { preset: guess.preset, guess: guess.choice } : null);
-  if (!quiz?.on || !record) return json;
+  const record = lab.quiz?.exported();
+  if (!record) return json;
   return JSON.stringify({ ...JSON.parse(json), quiz: record }, null, 2);
 }
 

@@ -96,13 +96,13 @@ function showFrame(lab, status) {
     lab.playing = false;
     lab.message(`The run ${status.diverged}. Then press Reset.`, 'error');
     lab.dispatchEvent(new CustomEvent('diverged', { detail: { message: status.diverged } }));
-    lab.quiz?.ended();
   } else if (finished) {
     lab.playing = false;
     lab.message(`Finished ${plural(status.max_steps, 'step', 'steps')}. Change a parameter or preset to run again.`, 'info');
     lab.dispatchEvent(new CustomEvent('finished', { detail: { step: status.step } }));
-    lab.quiz?.ended();
   }
+  // A finished or diverged run answers the quiz's question.
+  lab.quiz?.settle();
 }
 
 /** Keeps the timeline slider at the live end of the recorded snapshots. */

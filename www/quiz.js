@@ -22,8 +22,23 @@ export class QuizPanel {
     this.node.replaceChildren();
   }
 
-  /** Asks `quiz` ({question, choices}), with `guess` (an index or null) chosen already. */
-  ask(quiz, guess) {
+  /** Shows `parts` under the box's label, in state `state` (the tests and styles read it). */
+  show(state, ...parts) {
+    this.node.replaceChildren(el('p', { class: 'quiz-label' }, 'Predict first'), ...parts);
+    this.node.hidden = false;
+    this.node.dataset.state = state;
+  }
+
+  /** The question and the guess locked in for it. */
+  static guessed(quiz, guess, attrs = {}) {
+    return [
+      el('p', { class: 'question', text: quiz.question }),
+      el('p', { class: 'guess', ...attrs }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+    ];
+  }
+
+  /** Asks `quiz` ({question, choices}). */
+  ask(quiz) {
     // Already asking it: keep the reader's choice (a restart re-renders, the choice stays).
     if (this.node.dataset.state === 'asking' && this.asked === quiz && !this.node.hidden) return;
     this.asked = quiz;
@@ -31,7 +46,7 @@ export class QuizPanel {
     const questionId = `${name}-question`;
     const radios = quiz.choices.map((text, i) =>
       el('label', { class: 'choice' },
-        el('input', { type: 'radio', name, value: String(i), checked: guess === i || null }),
+        el('input', { type: 'radio', name, value: String(i) }),
         ` ${text}`),
     );
     const lock = el('button', { type: 'button', class: 'primary lock' }, 'Lock in my guess and play');
@@ -46,63 +61,45 @@ export class QuizPanel {
       }
       this.onLock(Number(picked.value));
     });
-    this.node.replaceChildren(
-      el('p', { class: 'quiz-label' }, 'Predict first'),
+    this.show('asking',
       el('fieldset', { 'aria-labelledby': questionId },
         el('legend', { id: questionId, class: 'question', text: quiz.question }),
         ...radios),
       note,
       lock,
     );
-    this.node.hidden = false;
-    this.node.dataset.state = 'asking';
   }
 
   /** The guess is in; the run answers it at its end. */
   locked(quiz, guess) {
-    this.node.replaceChildren(
-      el('p', { class: 'quiz-label' }, 'Predict first'),
-      el('p', { class: 'question', text: quiz.question }),
-      el('p', { class: 'guess', tabindex: '-1' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+    this.show('answered',
+      ...QuizPanel.guessed(quiz, guess, { tabindex: '-1' }),
       el('p', { class: 'quiz-note', role: 'status' }, 'The answer appears when the run reaches its last step.'),
     );
-    this.node.hidden = false;
-    this.node.dataset.state = 'answered';
   }
 
   /** What the run answered ({choice, outcome, evidence}) against `guess`. */
   reveal(quiz, guess, result) {
     const right = result.choice === guess;
-    this.node.replaceChildren(
-      el('p', { class: 'quiz-label' }, 'Predict first'),
-      el('p', { class: 'question', text: quiz.question }),
-      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+    this.show('revealed',
+      ...QuizPanel.guessed(quiz, guess),
       el('p', { class: `outcome ${right ? 'right' : 'wrong'}`, role: 'status' },
         el('strong', {}, right ? 'Right. ' : 'Not this time. '),
         `What happened: ${result.outcome} — ${result.evidence}.`),
     );
-    this.node.hidden = false;
-    this.node.dataset.state = 'revealed';
-    return right;
   }
 
   /** The run does not answer (it diverged, its settings changed, …): say why. */
   unanswered(quiz, guess, why) {
-    this.node.replaceChildren(
-      el('p', { class: 'quiz-label' }, 'Predict first'),
-      el('p', { class: 'question', text: quiz.question }),
-      el('p', { class: 'guess' }, el('strong', {}, 'Your guess: '), quiz.choices[guess]),
+    this.show('unanswered',
+      ...QuizPanel.guessed(quiz, guess),
       el('p', { class: 'outcome', role: 'status' }, `No answer from this run: ${why}.`),
     );
-    this.node.hidden = false;
-    this.node.dataset.state = 'unanswered';
   }
 
   /** The quiz is on but these settings have no question. */
   none(text) {
-    this.node.replaceChildren(el('p', { class: 'quiz-label' }, 'Predict first'), el('p', { class: 'quiz-note', text }));
-    this.node.hidden = false;
-    this.node.dataset.state = 'none';
+    this.show('none', el('p', { class: 'quiz-note', text }));
   }
 }
 
@@ -176,21 +173,16 @@ export class LabQuiz {
   update() {
     const { lab } = this;
     const preset = this.preset;
+    const done = this.revealed?.preset === preset?.id;
+    const asking = this.on && Boolean(preset?.quiz);
+    // The caption gives the answer away: while a question is asked it waits for the reveal.
     const caption = lab.presetBar?.caption;
-    if (!this.on) {
-      this.panel.hide();
-      if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
-      return;
+    if (caption) caption.hidden = (asking && !done) || (lab.options?.hide?.has('caption') ?? false);
+    if (!this.on) return this.panel.hide();
+    if (!asking) {
+      return this.panel.none('Questions belong to presets, and these are custom settings (or a preset with values changed): pick a preset to be asked its question before its run.');
     }
-    if (!preset?.quiz) {
-      this.panel.none('Questions belong to presets, and these are custom settings (or a preset with values changed): pick a preset to be asked its question before its run.');
-      if (caption) caption.hidden = lab.options?.hide?.has('caption') ?? false;
-      return;
-    }
-    const done = this.revealed?.preset === preset.id;
-    // The caption gives the answer away: it waits for the reveal.
-    if (caption) caption.hidden = !done || (lab.options?.hide?.has('caption') ?? false);
-    if (this.guess?.preset !== preset.id) this.panel.ask(preset.quiz, null);
+    if (this.guess?.preset !== preset.id) this.panel.ask(preset.quiz);
     else if (done && this.revealed.result) this.panel.reveal(preset.quiz, this.guess.choice, this.revealed.result);
     else if (done) this.panel.unanswered(preset.quiz, this.guess.choice, this.revealed.why);
     else {
@@ -204,6 +196,17 @@ export class LabQuiz {
     const status = this.lab.status;
     const ended = status && (status.diverged || status.step >= status.max_steps);
     if (ended && this.on && !this.revealed && this.guess?.preset === this.preset?.id) this.ended();
+  }
+
+  /**
+   * What the JSON export carries: the current preset's reveal, or its guess before the end;
+   * null with the quiz off or nothing guessed for this preset.
+   */
+  exported() {
+    const current = this.preset?.id;
+    if (!this.on || !current) return null;
+    if (this.record?.preset === current) return this.record;
+    return this.guess?.preset === current ? { preset: current, guess: this.guess.choice } : null;
   }
 
   /** A restart keeps the guess for the same preset but takes the reveal back. */

@@ -1,9 +1,10 @@
 // Small loopback HTTP servers for page tests that need a second origin: a course page of
-// its own, or a copy of the playground served the way a misconfigured host serves it.
+// its own, a copy of the playground served the way a misconfigured host serves it, or one
+// served the way a picky static host does.
 
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -13,6 +14,8 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.md': 'text/plain; charset=utf-8',
 };
 
 function listen(handler) {
@@ -61,5 +64,34 @@ export function serveDirectory(root, headers = {}) {
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     }
+  });
+}
+
+/**
+ * Serves `folder` under each of `prefixes` as a picky host does (Cloudflare Pages, an S3
+ * bucket): `x.html` is redirected to `x` (which serves x.html), a folder's own address is a
+ * 404, and nothing but the type is sent.
+ */
+export function servePicky(folder, prefixes) {
+  return listen(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const prefix = prefixes.find((p) => path.startsWith(p));
+    const rest = prefix ? normalize(path.slice(prefix.length)) : null;
+    if (rest === null || rest.startsWith('..') || rest === '.' || rest.endsWith('/')) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    if (rest.endsWith('.html') && rest !== 'index.html') {
+      res.writeHead(308, { Location: path.slice(0, -'.html'.length) }).end();
+      return;
+    }
+    for (const file of [rest, `${rest}.html`]) {
+      const full = join(folder, file);
+      if (!(await stat(full).catch(() => null))?.isFile()) continue;
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(await readFile(full));
+      return;
+    }
+    res.writeHead(404).end('not found');
   });
 }

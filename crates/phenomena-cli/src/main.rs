@@ -292,8 +292,11 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// What one seed's run answered, or why it did not.
+type SeedAnswer = Result<phenomena::quiz::Reveal, String>;
+
 /// What one finished run answers to its preset's question: the choice, or why none.
-fn quiz_answer(lab: &str, preset: &str, seed: u64) -> Result<phenomena::quiz::Reveal, String> {
+fn quiz_answer(lab: &str, preset: &str, seed: u64) -> SeedAnswer {
     let raw = BTreeMap::from([("seed".to_string(), seed.to_string())]);
     let (params, _) =
         labs::params_for(lab, Some(preset), &raw, OutOfRange::Reject).map_err(|e| e.to_string())?;
@@ -339,34 +342,37 @@ fn quiz(lab: Option<&str>, preset: Option<&str>, seeds: u64) -> Result<(), Strin
             });
         }
     });
-    let results = results.into_inner().expect("results");
+    // Each preset's runs together, in seed order.
+    let mut presets: BTreeMap<(&str, &str), Vec<(u64, SeedAnswer)>> = BTreeMap::new();
+    for ((lab, preset, seed), answer) in results.into_inner().expect("results") {
+        presets
+            .entry((lab, preset))
+            .or_default()
+            .push((seed, answer));
+    }
     let mut failures = 0;
-    let mut last = None;
-    for ((lab, preset, seed), answer) in &results {
-        if last != Some((lab, preset)) {
-            last = Some((lab, preset));
-            let choices: Vec<Option<usize>> = results
-                .iter()
-                .filter(|((l, p, _), _)| l == lab && p == preset)
-                .map(|(_, a)| a.as_ref().ok().map(|r| r.choice))
-                .collect();
-            let unanimous = choices.iter().all(|c| c.is_some() && *c == choices[0]);
-            if !unanimous {
-                failures += 1;
-            }
-            let outcome = answer.as_ref().map_or("—", |r| r.outcome);
-            println!(
-                "{lab} {preset}: {} — {outcome}",
-                if unanimous {
-                    "same answer on every seed"
-                } else {
-                    "ANSWERS DIFFER"
-                }
-            );
+    for ((lab, preset), runs) in &presets {
+        let first = runs[0].1.as_ref().ok().map(|r| r.choice);
+        let unanimous = runs
+            .iter()
+            .all(|(_, a)| a.as_ref().ok().map(|r| r.choice) == first && first.is_some());
+        if !unanimous {
+            failures += 1;
         }
-        match answer {
-            Ok(r) => println!("  seed {seed}: {} ({})", r.choice, r.evidence),
-            Err(why) => println!("  seed {seed}: none ({why})"),
+        let outcome = runs[0].1.as_ref().map_or("—", |r| r.outcome);
+        println!(
+            "{lab} {preset}: {} — {outcome}",
+            if unanimous {
+                "same answer on every seed"
+            } else {
+                "ANSWERS DIFFER"
+            }
+        );
+        for (seed, answer) in runs {
+            match answer {
+                Ok(r) => println!("  seed {seed}: {} ({})", r.choice, r.evidence),
+                Err(why) => println!("  seed {seed}: none ({why})"),
+            }
         }
     }
     if failures > 0 {

@@ -80,42 +80,38 @@ impl Quiz {
 }
 
 /// Reading a run's curves for a judge: each returns `None` when the series is missing or empty.
-pub trait Curves {
-    fn curve(&self, name: &str) -> Option<&crate::lab::Series>;
+impl Snapshot {
+    fn curve(&self, name: &str) -> Option<&crate::lab::Series> {
+        self.series.get(name).filter(|s| !s.y.is_empty())
+    }
 
     /// The first recorded value.
-    fn first(&self, name: &str) -> Option<f64> {
+    pub fn first(&self, name: &str) -> Option<f64> {
         self.curve(name)?.y.first().copied()
     }
 
     /// The last recorded value (the run's end).
-    fn last(&self, name: &str) -> Option<f64> {
+    pub fn last(&self, name: &str) -> Option<f64> {
         self.curve(name)?.y.last().copied()
     }
 
     /// The lowest value and the step it was recorded at.
-    fn lowest(&self, name: &str) -> Option<(f64, f64)> {
+    pub fn lowest(&self, name: &str) -> Option<(f64, f64)> {
         extreme(self.curve(name)?, |a, b| a < b)
     }
 
     /// The highest value and the step it was recorded at.
-    fn highest(&self, name: &str) -> Option<(f64, f64)> {
+    pub fn highest(&self, name: &str) -> Option<(f64, f64)> {
         extreme(self.curve(name)?, |a, b| a > b)
     }
 
     /// The value at the first recorded step at or after `x`.
-    fn at(&self, name: &str, x: f64) -> Option<f64> {
+    pub fn at(&self, name: &str, x: f64) -> Option<f64> {
         let s = self.curve(name)?;
         s.x.iter()
             .zip(&s.y)
             .find(|(sx, _)| **sx >= x)
             .map(|(_, y)| *y)
-    }
-}
-
-impl Curves for Snapshot {
-    fn curve(&self, name: &str) -> Option<&crate::lab::Series> {
-        self.series.get(name).filter(|s| !s.y.is_empty())
     }
 }
 

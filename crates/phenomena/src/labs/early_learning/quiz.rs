@@ -3,7 +3,7 @@
 
 use super::methods::METHODS;
 use crate::lab::Snapshot;
-use crate::quiz::{Answer, Curves, Quiz, num, pct};
+use crate::quiz::{Answer, Quiz, num, pct};
 
 pub const LINEAR: Quiz = Quiz {
     question: "A linear model trained with cross-entropy on labels of which 40 % were flipped. \

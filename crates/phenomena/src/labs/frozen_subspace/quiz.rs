@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::lab::Snapshot;
-use crate::quiz::{Answer, Curves, FALL_THEN, Quiz, fall_then, num};
+use crate::quiz::{Answer, FALL_THEN, Quiz, fall_then, num};
 
 pub const FROZEN: Quiz = Quiz {
     question: "Half as many examples as weights (α = 0.5). What will gradient descent do to the \

@@ -2,7 +2,7 @@
 //! `crate::quiz`). Thresholds sit well clear of what seeds 0–9 measured (docs/science.md).
 
 use crate::lab::Snapshot;
-use crate::quiz::{Answer, Curves, Quiz, num};
+use crate::quiz::{Answer, Quiz, num};
 
 pub const DPO_DRIFTS: Quiz = Quiz {
     question: "DPO trains on preferences that never separate quality from length. Where will \

@@ -3,7 +3,7 @@
 //! Ensemble presets are judged on the mean over their seeds, as their charts draw them.
 
 use crate::lab::Snapshot;
-use crate::quiz::{Answer, Curves, Quiz, num};
+use crate::quiz::{Answer, Quiz, num};
 
 pub const SLABS: Quiz = Quiz {
     question: "The linear coordinate and the slabs each separate the classes with the same \
