@@ -26,6 +26,8 @@ test('list attributes are trimmed, and empty entries dropped', () => {
 test('params="name=value,…" fixes values as text; pairs without a value are left out', () => {
   assert.deepEqual(paramsAttribute('steps=60, alpha = 1.5'), { steps: '60', alpha: '1.5' });
   assert.deepEqual(paramsAttribute('steps,=3,alpha='), { alpha: '' });
+  // Pairs joined by & as in a playground link.
+  assert.deepEqual(paramsAttribute('fork=1&fork_step=250'), { fork: '1', fork_step: '250' });
   assert.deepEqual(paramsAttribute(null), {});
 });
 

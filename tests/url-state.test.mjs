@@ -39,19 +39,22 @@ test('a link keeps its preset only while its values are the preset\'s', () => {
       { name: 'alpha', default: 0.5 },
       { name: 'steps', default: 4000 },
       { name: 'seed', default: 0 },
+      { name: 'fork', default: 0, fork: true },
+      { name: 'fork_step', default: 100, fork: true },
     ],
     presets: [{ id: 'peak', values: [['alpha', 1], ['steps', 20000]] }],
   };
   assert.ok(matchesPreset(info, 'peak', { alpha: '1', steps: '20000', seed: '0' }));
   assert.ok(matchesPreset(info, 'peak', {}), 'left-out values are the preset\'s');
   assert.ok(matchesPreset(info, 'peak', { alpha: '1', seed: '7' }), 'the seed may differ');
+  assert.ok(matchesPreset(info, 'peak', { alpha: '1', fork: '1', fork_step: '300' }), 'a fork changes none of its runs');
   assert.ok(matchesPreset(info, 'peak', { alpha: '1', alhpa: '3' }), 'unknown names are the engine\'s to report');
   assert.ok(!matchesPreset(info, 'peak', { alpha: '2' }));
   assert.ok(!matchesPreset(info, 'peak', { steps: '4000' }), 'a default the preset changed');
   assert.ok(!matchesPreset(info, 'peak', { alpha: 'NaN' }));
   assert.ok(!matchesPreset(info, 'peak', { alpha: '' }));
   assert.ok(!matchesPreset(info, 'nope', {}));
-  assert.deepEqual(presetValues(info, 'peak'), { alpha: 1, steps: 20000, seed: 0 });
+  assert.deepEqual(presetValues(info, 'peak'), { alpha: 1, steps: 20000, seed: 0, fork: 0, fork_step: 100 });
 });
 
 test('quiz in a link: on unless it says off, never a parameter, and written back as quiz=on', () => {

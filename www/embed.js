@@ -59,6 +59,7 @@ function start() {
   // Predict, then reveal: the guess and the outcome, for a course page that collects them.
   lab.addEventListener('quiz-answer', (e) => post('answered', e.detail));
   lab.addEventListener('quiz-reveal', (e) => post('revealed', e.detail));
+  lab.addEventListener('fork', (e) => post('forked', e.detail));
 
   window.addEventListener('message', (e) => {
     const cmd = validCommand(e.data);

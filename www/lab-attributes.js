@@ -4,7 +4,7 @@
 //                  params="steps=2000" hide="export" autoplay height="640"></phenomena-lab>
 //
 // controls: the parameters to show (default all); params: fixed values, locked in the UI;
-// hide: any of presets, controls, export, notes, caption; autoplay: train while visible;
+// hide: any of presets, controls, export, notes, caption, fork; autoplay: train while visible;
 // backend: webgpu or flex (default: WebGPU on a hardware adapter, else the CPU);
 // height: a maximum height in px (at least 200), the lab scrolling inside it;
 // theme: light (the default), dark, or auto (follow the reader's system setting);
@@ -21,10 +21,13 @@ export function listAttribute(text) {
   return new Set((text ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 }
 
-/** The `params` attribute, "name=value,…", as {name: value} (text, as from a link). */
+/**
+ * The `params` attribute, "name=value,…", as {name: value} (text, as from a link). Pairs may
+ * also be joined by `&`, as in a link copied from the playground.
+ */
 export function paramsAttribute(text) {
   const params = {};
-  for (const pair of listAttribute(text)) {
+  for (const pair of listAttribute((text ?? '').replaceAll('&', ','))) {
     const [k, v] = pair.split('=');
     if (k && v !== undefined) params[k.trim()] = v.trim();
   }

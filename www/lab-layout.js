@@ -1,7 +1,7 @@
 // The lab's layout inside its shadow root, top to bottom: heading and summary, the preset
 // buttons and the preset's caption, the transport bar, the two message boxes, the parameter
 // controls beside the charts, the notes, the export bar and the citation. The parts a course
-// page hides (hide="presets,controls,export,notes,caption") stay in the tree, out of sight.
+// page hides (hide="presets,controls,export,notes,caption,fork") stay in the tree, out of sight.
 
 import { el } from './dom.js';
 
@@ -44,7 +44,7 @@ export class PresetBar {
  * controls, charts}, each with its `node`; onExport(kind): 'csv', 'json' or 'link' was pressed.
  */
 export function labLayout(info, { heading, hide, parts, onExport }) {
-  const { presets, quiz, transport, messages, warnings, controls, charts } = parts;
+  const { presets, quiz, transport, fork, messages, warnings, controls, charts } = parts;
   const layout = el('div', { class: 'layout' }, controls.node, charts.node);
   const notes = info.notes ? el('details', { class: 'lab-notes' }, el('summary', {}, 'What these runs measured'), el('p', {}, info.notes)) : null;
   const exportBar = el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
@@ -62,6 +62,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     presets.caption,
     quiz?.node,
     transport.node,
+    fork?.node,
     messages.node,
     warnings.node,
     layout,
@@ -69,7 +70,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     exportBar,
     presets.source,
   );
-  const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption };
+  const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption, fork: fork?.node };
   for (const [token, node] of Object.entries(hidden)) if (hide.has(token) && node) node.hidden = true;
   if (hide.has('controls')) layout.classList.add('no-controls');
   return root;

@@ -8,8 +8,8 @@
 //
 // The element wires the lab's parts together: lab-layout.js (the layout and preset bar),
 // transport.js (the transport bar), controls.js (the parameter controls), charts.js (the chart
-// grid), messages.js, keys.js (shortcuts) and lab-export.js (downloads and links). playback.js
-// plays the run: its loop steps the lab at the pace trainer.js sets, reads results back
+// grid), messages.js, keys.js (shortcuts), lab-export.js (downloads and links), quiz.js
+// (predict, then reveal) and fork.js (fork the run at a step). playback.js plays the run: its loop steps the lab at the pace trainer.js sets, reads results back
 // asynchronously and redraws the charts. When training fails, recovery.js says so or, for a
 // lost GPU, moves the run to the CPU. lab-handle.js runs the engine in a worker of the lab's
 // own, so training never holds up the page; the element only draws what it reads back.
@@ -34,6 +34,7 @@ import * as recovery from './recovery.js';
 import { bootFromAttributes } from './lab-attributes.js';
 import { keepOffline } from './offline.js';
 import { LabQuiz } from './quiz.js';
+import { ForkBar, forkHere, removeFork } from './fork.js';
 import { exportData, exportSvg, exportPng, copyLink } from './lab-export.js';
 
 // Scripts that import the timeline lookup from this module, where it used to live, keep working.
@@ -208,7 +209,8 @@ export class PhenomenaLab extends HTMLElement {
       requested: () => this.state.params,
       onChange: (name, value) => {
         this.state.params[name] = value;
-        this.state.preset = null;
+        // A fork's parameters change none of the preset's runs: its story still holds.
+        if (!info.schema.find((s) => s.name === name)?.fork) this.state.preset = null;
         this.restart();
       },
       onRefused: (text) => {
@@ -216,8 +218,12 @@ export class PhenomenaLab extends HTMLElement {
         this.message(text, 'warn');
       },
     });
+    this.forkBar = new ForkBar(info, {
+      onFork: (choice, set) => forkHere(this, choice, set),
+      onRemove: () => removeFork(this),
+    });
     this.charts = new ChartGrid((format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)));
-    const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
+    const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, fork: this.forkBar, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
     this.root.replaceChildren(this.styleSheet(), labLayout(info, {
       heading: this.options.embedded ? 'h2' : 'h1',
       hide: this.options.hide,
@@ -357,6 +363,19 @@ export class PhenomenaLab extends HTMLElement {
     this.warnings.show(status);
     this.transport.showStatus(status, this.rate);
     this.dataset.step = String(status.step);
+    this.updateForkBar();
+  }
+
+  /** The fork bar for the step on screen (a scrubbed-back one, or the live one). */
+  updateForkBar() {
+    this.forkBar?.show({
+      step: Number(this.dataset.viewing ?? this.status?.step ?? 0),
+      last: this.status?.max_steps ?? 0,
+      playing: this.playing,
+      busy: Boolean(this.forkBusy),
+      params: this.status?.params,
+      locked: ['fork', 'fork_step'].some((name) => this.options.locked.has(name)),
+    });
   }
 
   async restart() {
@@ -412,6 +431,7 @@ export class PhenomenaLab extends HTMLElement {
 
   setPlayButton() {
     this.transport.showPlaying(this.playing);
+    this.updateForkBar();
   }
 
   togglePlay() {

@@ -136,6 +136,7 @@ export async function scrub(lab, tick) {
   }
   // Snap the thumb to the snapshot shown.
   lab.transport.moveThumb(snapped);
+  lab.updateForkBar();
 }
 
 /**
@@ -144,6 +145,7 @@ export async function scrub(lab, tick) {
  */
 function showLive(lab) {
   delete lab.dataset.viewing;
+  lab.updateForkBar?.();
   lab.transport.moveThumb(TIMELINE_TICKS);
   if (lab.status) lab.updateReadout(lab.status);
   lab.handle

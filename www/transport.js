@@ -55,8 +55,9 @@ export class TransportBar {
     this.progress.removeAttribute('value');
   }
 
-  showReplay(step, target) {
-    this.readout.textContent = `replaying on the CPU: step ${step.toLocaleString()} / ${target.toLocaleString()}`;
+  /** A replay to `target` under way (`what`: why it replays). */
+  showReplay(step, target, what = 'replaying on the CPU') {
+    this.readout.textContent = `${what}: step ${step.toLocaleString()} / ${target.toLocaleString()}`;
     this.progress.value = target ? step / target : 1;
   }
 

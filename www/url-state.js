@@ -74,13 +74,15 @@ export function presetValues(info, presetId) {
  * Whether link parameters (text, as parsed) are still preset `presetId`'s values, so the link
  * may keep the preset and its caption. A parameter the link leaves out takes the preset's
  * value, as in the engine; names outside the schema are the engine's to report. The seed may
- * differ: picking a preset keeps the current seed, and every seed tells the preset's story.
+ * differ: picking a preset keeps the current seed, and every seed tells the preset's story. So
+ * may a fork's parameters: a fork adds a branch and changes none of the preset's runs.
  */
 export function matchesPreset(info, presetId, params) {
   const expected = presetValues(info, presetId);
   if (!expected) return false;
   return info.schema.every((s) => {
-    if (s.name === 'seed' || !(s.name in params)) return true;
+    // The seed and a fork change none of the preset's runs.
+    if (s.name === 'seed' || s.fork || !(s.name in params)) return true;
     const text = String(params[s.name]).trim();
     const v = Number(text);
     return text !== '' && Number.isFinite(v) && formatNumber(v) === formatNumber(expected[s.name]);

@@ -4,6 +4,8 @@ use burn::prelude::*;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+/// A clone draws the same batches from here on (a fork's).
+#[derive(Clone)]
 pub struct Batches {
     size: usize,
     order: Vec<usize>,

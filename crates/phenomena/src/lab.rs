@@ -45,6 +45,9 @@ pub struct ParamSpec {
     /// a hidden layer): the page disables it with the requirement's note, links and controls
     /// switch it off with that note, and the CLI refuses it.
     pub requires: Option<Requirement>,
+    /// One of the fork's parameters (see [`crate::fork`]): it adds a branch beside the runs
+    /// and changes none of them, so a preset, its caption and its question still hold.
+    pub fork: bool,
 }
 
 /// "Parameter `param` is above `above`", with the note that says why a switch needs it.
@@ -95,6 +98,7 @@ impl ParamSpec {
         visible_when: None,
         checkbox: false,
         requires: None,
+        fork: false,
     };
 
     /// An on/off switch, off by default, drawn as a checkbox; `requires` as in
@@ -706,6 +710,7 @@ mod tests {
             visible_when: None,
             checkbox: false,
             requires: None,
+            fork: false,
         }]
     }
 

@@ -3,6 +3,7 @@
 
 pub mod batches;
 pub mod digits;
+pub mod fork;
 pub mod harness;
 pub mod lab;
 pub mod labs;

@@ -3,7 +3,8 @@
 use burn::prelude::*;
 
 /// Plain gradient descent or Adam (Kingma & Ba 2015; β₁ = 0.9, β₂ = 0.999, ε = 1e-8, with
-/// bias correction).
+/// bias correction). A clone carries the moments, so a forked run goes on where its base was.
+#[derive(Clone)]
 pub enum Optimizer {
     Gd {
         lr: f32,
@@ -35,6 +36,13 @@ impl Optimizer {
         match choice {
             0 => Self::gd(lr),
             _ => Self::adam(lr),
+        }
+    }
+
+    /// Goes on at another learning rate, keeping the state (a fork's new learning rate).
+    pub fn set_lr(&mut self, new: f32) {
+        match self {
+            Optimizer::Gd { lr } | Optimizer::Adam { lr, .. } => *lr = new,
         }
     }
 

@@ -10,6 +10,7 @@ use burn::tensor::{TensorData, Transaction};
 use phenomena_charts::ChartSpec;
 
 use super::recorder::{Divergence, DivergenceCheck, Recorder, RunHeader};
+use crate::fork::{ForkPlan, unreached_warning};
 use crate::lab::{
     Lab, LabError, LabInfo, LocalFuture, Params, RunSummary, Series, ShardRecord, Snapshot,
 };
@@ -50,6 +51,11 @@ pub trait Experiment: Sized + 'static {
     fn can_step(&self) -> bool {
         true
     }
+    /// Branches a copy of the run `plan` names, with its change, to train beside the others
+    /// from now on and record as [`crate::fork::FORK_RUN`]. Called once, when the lab's clock
+    /// reaches the plan's step, before that step is recorded; a lab whose schema has
+    /// [`crate::fork::fork_params`] implements it.
+    fn fork(&mut self, _plan: &ForkPlan) {}
     /// Queues this step's metrics; called on the record schedule.
     fn record(&self, step: u64, recorder: &mut Recorder);
     /// Queues the metrics of the untrained runs.
@@ -139,6 +145,8 @@ pub struct Lockstep<E: Experiment> {
     steps: u64,
     /// The next slot of the current step.
     slot: u64,
+    /// The fork the parameters ask for, if any.
+    fork: Option<ForkPlan>,
 }
 
 impl<E: Experiment> Lockstep<E> {
@@ -163,6 +171,7 @@ impl<E: Experiment> Lockstep<E> {
                 params: params.clone(),
                 backend: backend.to_string(),
             },
+            fork: ForkPlan::from_params(&params),
             experiment,
             params,
             recorder,
@@ -199,7 +208,12 @@ impl<E: Experiment> Lockstep<E> {
         if self.slot >= self.experiment.slots_per_step() {
             self.slot = 0;
             self.steps += 1;
-            if self.schedule.records_at(self.steps) {
+            // The branch starts where it forks: that step is recorded whatever the schedule.
+            let forks_now = self.fork.filter(|plan| plan.step == self.steps);
+            if let Some(plan) = &forks_now {
+                self.experiment.fork(plan);
+            }
+            if self.schedule.records_at(self.steps) || forks_now.is_some() {
                 self.experiment.record(self.steps, &mut self.recorder);
             }
         }
@@ -257,6 +271,12 @@ impl<E: Experiment> Lab for Lockstep<E> {
             let series = self.experiment.snapshot_series(&self.recorder);
             let mut snapshot = self.header.snapshot(self.steps, series, diverged);
             self.experiment.complete(&self.recorder, &mut snapshot);
+            let planned = self.experiment.planned_steps();
+            snapshot.warnings.extend(
+                self.fork
+                    .as_ref()
+                    .and_then(|plan| unreached_warning(plan, planned)),
+            );
             Ok(snapshot)
         })
     }

@@ -179,6 +179,55 @@ fn every_preset_runs_a_few_steps_and_its_snapshot_round_trips_through_json() {
     }
 }
 
+/// Every fork a lab offers branches at its step: the fork's series start there, a chart draws
+/// it under its name, and the quiz still answers for the preset (a fork changes no base run).
+#[test]
+fn every_fork_of_every_lab_branches_at_its_step_and_is_drawn() {
+    let mut offered = 0;
+    for lab in all() {
+        let Some(fork) = lab.schema.iter().find(|p| p.name == "fork") else {
+            continue;
+        };
+        assert!(fork.fork && fork.default == 0.0, "{}", lab.id);
+        let preset = &lab.presets[0];
+        for choice in 1..=fork.max as usize {
+            offered += 1;
+            let at = format!("{} fork {choice}", lab.id);
+            let mut params = preset.params(&lab.schema);
+            params.0.insert("fork".into(), choice as f64);
+            params.0.insert("fork_step".into(), 2.0);
+            let mut run = create(lab.id, params.clone(), &Device::flex(), "flex").expect(&at);
+            run.step(FEW_STEPS);
+            let snapshot = crate::block_on(run.snapshot()).expect(&at);
+            let forked: Vec<&String> = snapshot
+                .series
+                .keys()
+                .filter(|k| k.starts_with("fork."))
+                .collect();
+            // Its metrics start at the fork (pictures indexed by example or response aside).
+            let from_fork = forked
+                .iter()
+                .filter(|name| snapshot.series[**name].x.first() == Some(&2.0))
+                .count();
+            assert!(
+                from_fork > 0,
+                "{at}: nothing recorded from step 2 as fork.*"
+            );
+            let charts = run.charts(&snapshot, &[]);
+            let drawn = charts
+                .iter()
+                .flat_map(|c| &c.series)
+                .any(|s| s.name.contains("from step 2"));
+            assert!(drawn, "{at}: no chart draws the fork");
+            assert!(
+                snapshot.warnings.iter().all(|w| !w.contains("fork")),
+                "{at}"
+            );
+        }
+    }
+    assert!(offered >= 2, "no lab offers a fork");
+}
+
 /// Predict, then reveal: every preset asks a question with two to six distinct choices, and a
 /// run that has not reached its end, or whose settings are not the preset's, answers nothing
 /// and says why. (What finished runs answer is in the golden runs and `phenomena-cli quiz`.)

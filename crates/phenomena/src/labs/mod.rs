@@ -120,11 +120,18 @@ pub fn quiz_reveal(
         .find(|p| p.id == preset)
         .ok_or_else(|| format!("the lab {id} has no preset `{preset}`, so no question"))?;
     let expected = found.params(&info.schema);
+    // The seed and a fork change none of the runs the question is about.
+    let free: Vec<&str> = info
+        .schema
+        .iter()
+        .filter(|s| s.fork || s.name == "seed")
+        .map(|s| s.name)
+        .collect();
     let changed: Vec<&str> = expected
         .0
         .iter()
         .filter(|(name, value)| {
-            name.as_str() != "seed" && snapshot.params.0.get(name.as_str()) != Some(value)
+            !free.contains(&name.as_str()) && snapshot.params.0.get(name.as_str()) != Some(value)
         })
         .map(|(name, _)| name.as_str())
         .collect();

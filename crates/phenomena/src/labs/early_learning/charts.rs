@@ -5,7 +5,27 @@ use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSerie
 
 use super::methods::{METHODS, MethodEntry};
 use crate::digits::DIGIT_PIXELS;
+use crate::fork::FORK_RUN;
 use crate::lab::Snapshot;
+
+/// The fork's colour: it is one more run beside lines whose colours are taken.
+pub const FORK_COLOR: Color = palette::BLACK;
+
+/// The fork's line of `metric`, named `{fork}{suffix}`, if there is a fork.
+fn fork_line(
+    snapshot: &Snapshot,
+    fork: Option<&str>,
+    metric: &str,
+    suffix: &str,
+) -> Option<ChartSeries> {
+    fork.map(|label| {
+        ChartSeries::line(
+            format!("{label}{suffix}"),
+            FORK_COLOR,
+            snapshot.points(&format!("{FORK_RUN}.{metric}")),
+        )
+    })
+}
 
 /// Side of the grid on which the 2-D decision boundary is drawn.
 pub const GRID: usize = 44;
@@ -62,16 +82,23 @@ fn fraction_series(snapshot: &Snapshot, run: &str, label: &str, dashed: bool) ->
     .collect()
 }
 
-pub fn fractions(snapshot: &Snapshot) -> ChartSpec {
+pub fn fractions(snapshot: &Snapshot, fork: Option<&str>) -> ChartSpec {
     let mut series = fraction_series(snapshot, "ce", "CE", false);
     series.extend(fraction_series(snapshot, "elr", "ELR", true));
+    series.extend(fork_line(
+        snapshot,
+        fork,
+        "memorized",
+        ": noisy label (memorized)",
+    ));
     ChartSpec {
         id: "mislabeled".into(),
         annotations: Vec::new(),
         title: "What the network predicts for the mislabeled examples".into(),
         caption: "For the training examples whose label was flipped: the fraction predicted as \
                   their true label, as the wrong label they were given (memorized), or as \
-                  something else. Solid: cross-entropy; dashed: with ELR. The paper's Figure 1."
+                  something else. Solid: cross-entropy; dashed: with ELR; black: a fork's \
+                  memorized fraction. The paper's Figure 1."
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("fraction of mislabeled examples").with_range(0.0, 1.0),
@@ -106,7 +133,13 @@ pub fn method_fractions(snapshot: &Snapshot, method: &MethodEntry) -> ChartSpec 
 }
 
 /// One line per trained method of its recorded `metric`, in the method's colour.
-fn method_lines(snapshot: &Snapshot, trained: &[usize], metric: &str) -> Vec<ChartSeries> {
+/// The fork's line last.
+fn method_lines(
+    snapshot: &Snapshot,
+    trained: &[usize],
+    fork: Option<&str>,
+    metric: &str,
+) -> Vec<ChartSeries> {
     trained
         .iter()
         .map(|i| {
@@ -117,11 +150,12 @@ fn method_lines(snapshot: &Snapshot, trained: &[usize], metric: &str) -> Vec<Cha
                 snapshot.points(&format!("{}.{metric}", m.id)),
             )
         })
+        .chain(fork_line(snapshot, fork, metric, ""))
         .collect()
 }
 
 /// Every trained method's memorized fraction on one chart: the race.
-pub fn race(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+pub fn race(snapshot: &Snapshot, trained: &[usize], fork: Option<&str>) -> ChartSpec {
     ChartSpec {
         id: "race".into(),
         annotations: Vec::new(),
@@ -132,26 +166,30 @@ pub fn race(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("memorized fraction").with_range(0.0, 1.0),
-        series: method_lines(snapshot, trained, "memorized"),
+        series: method_lines(snapshot, trained, fork, "memorized"),
         notes: vec![],
     }
 }
 
-pub fn accuracy(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+pub fn accuracy(snapshot: &Snapshot, trained: &[usize], fork: Option<&str>) -> ChartSpec {
     if trained.len() > 2 {
-        return accuracy_of("test_accuracy", "accuracy", snapshot, trained);
+        return accuracy_of("test_accuracy", "accuracy", snapshot, trained, fork);
     }
+    let runs = trained
+        .iter()
+        .map(|i| (METHODS[*i].id, METHODS[*i].label, METHODS[*i].color))
+        .chain(fork.map(|label| (FORK_RUN, label, FORK_COLOR)));
     let mut series = Vec::new();
-    for m in trained.iter().map(|i| &METHODS[*i]) {
+    for (id, label, color) in runs {
         series.push(ChartSeries::line(
-            format!("{}: test", m.label),
-            m.color,
-            snapshot.points(&format!("{}.test_accuracy", m.id)),
+            format!("{label}: test"),
+            color,
+            snapshot.points(&format!("{id}.test_accuracy")),
         ));
         series.push(ChartSeries::dashed(
-            format!("{}: clean training examples", m.label),
-            m.color,
-            snapshot.points(&format!("{}.clean_train_accuracy", m.id)),
+            format!("{label}: clean training examples"),
+            color,
+            snapshot.points(&format!("{id}.clean_train_accuracy")),
         ));
     }
     ChartSpec {
@@ -171,7 +209,13 @@ pub fn accuracy(snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
 
 /// One accuracy of every trained method (a race has too many runs to draw both on one chart):
 /// `metric` is `test_accuracy` or `clean_train_accuracy`.
-pub fn accuracy_of(metric: &str, id: &str, snapshot: &Snapshot, trained: &[usize]) -> ChartSpec {
+pub fn accuracy_of(
+    metric: &str,
+    id: &str,
+    snapshot: &Snapshot,
+    trained: &[usize],
+    fork: Option<&str>,
+) -> ChartSpec {
     let test = metric == "test_accuracy";
     ChartSpec {
         id: id.into(),
@@ -192,12 +236,27 @@ pub fn accuracy_of(metric: &str, id: &str, snapshot: &Snapshot, trained: &[usize
         .into(),
         x: Axis::log("step"),
         y: Axis::linear("accuracy").with_range(0.0, 1.0),
-        series: method_lines(snapshot, trained, metric),
+        series: method_lines(snapshot, trained, fork, metric),
         notes: vec![],
     }
 }
 
-pub fn agreement(snapshot: &Snapshot) -> ChartSpec {
+/// A fork that keeps ELR's targets (CE → ELR) shows its agreement too.
+pub fn agreement(snapshot: &Snapshot, fork: Option<&str>) -> ChartSpec {
+    let fork_has_targets = snapshot
+        .series
+        .contains_key(&format!("{FORK_RUN}.target_agreement"));
+    let mut series = vec![ChartSeries::line(
+        "CE + ELR",
+        palette::BLUE,
+        snapshot.points("elr.target_agreement"),
+    )];
+    series.extend(fork_line(
+        snapshot,
+        fork.filter(|_| fork_has_targets),
+        "target_agreement",
+        "",
+    ));
     ChartSpec {
         id: "agreement".into(),
         annotations: Vec::new(),
@@ -208,11 +267,7 @@ pub fn agreement(snapshot: &Snapshot) -> ChartSpec {
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("mean ⟨t, p⟩").with_range(0.0, 1.0),
-        series: vec![ChartSeries::line(
-            "CE + ELR",
-            palette::BLUE,
-            snapshot.points("elr.target_agreement"),
-        )],
+        series,
         notes: vec![],
     }
 }
@@ -334,9 +389,14 @@ pub fn digits(
             "A few training images whose label was flipped. Under each: the label the networks \
              were given (the true digit in brackets), then what each run predicts now; a \
              prediction that is not the true digit is red and marked ✗. Memorizing means \
-             predicting the given label.{}",
+             predicting the given label.{}{}",
             if predictions.iter().any(|(name, _)| *name == "MSD") {
                 " MSD: multi-sample dropout."
+            } else {
+                ""
+            },
+            if predictions.iter().any(|(name, _)| *name == "fork") {
+                " fork: the forked run."
             } else {
                 ""
             }

@@ -10,11 +10,13 @@ use phenomena_charts::ChartSpec;
 
 use super::charts::{self, GRID, grid_coord};
 use super::data::{self, Dataset, NoiseKind};
+use super::forks::FORKS;
 use super::methods::{METHODS, MethodEntry, MethodSetup, Progress};
 use super::model::{Classifier, DeviceData, METRICS, Run};
 use super::{ID, info};
 use crate::batches::Batches;
 use crate::digits::DIGIT_PIXELS;
+use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, Experiment, Recorder};
 use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
 use crate::optim::Optimizer;
@@ -43,7 +45,16 @@ enum View {
     },
 }
 
+/// A run forked from one of the others (see [`crate::fork`]).
+struct Forked {
+    run: Run,
+    /// Its name in legends: what changed, and from which step.
+    label: String,
+}
+
 pub struct EarlyLearning {
+    params: Params,
+    device: Device,
     classes: usize,
     data: DeviceData,
     runs: Vec<Run>,
@@ -52,11 +63,25 @@ pub struct EarlyLearning {
     view: View,
     lr: f64,
     max_steps: u64,
-    /// Latest predictions for the view, per run.
+    forked: Option<Forked>,
+    /// Latest predictions for the view, per run (the fork's last).
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
     batches: Option<Batches>,
     steps_per_epoch: u64,
+}
+
+impl EarlyLearning {
+    /// Every run trained, the fork last.
+    fn all_runs(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().chain(self.forked.as_ref().map(|f| &f.run))
+    }
+
+    /// The recorder names of [`EarlyLearning::all_runs`], in the same order.
+    fn run_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let fork = self.forked.as_ref().map(|_| FORK_RUN);
+        self.trained.iter().map(|i| METHODS[*i].id).chain(fork)
+    }
 }
 
 impl Experiment for EarlyLearning {
@@ -174,6 +199,9 @@ impl Experiment for EarlyLearning {
         // An epoch is one pass over the training set: one step in full batch.
         let steps_per_epoch = batches.as_ref().map_or(1, |_| (d.n / batch).max(1)) as u64;
         Ok(Self {
+            params: params.clone(),
+            device: device.clone(),
+            forked: None,
             batches,
             trained,
             steps_per_epoch,
@@ -201,24 +229,71 @@ impl Experiment for EarlyLearning {
             epoch: steps / self.steps_per_epoch,
             epochs: self.max_steps.div_ceil(self.steps_per_epoch),
         };
-        for run in &mut self.runs {
+        for run in self
+            .runs
+            .iter_mut()
+            .chain(self.forked.as_mut().map(|f| &mut f.run))
+        {
             run.step(&self.data, batch.as_ref(), at);
         }
         1
+    }
+
+    fn fork(&mut self, plan: &ForkPlan) {
+        let Some(entry) = plan.entry(&FORKS) else {
+            return;
+        };
+        let Some(slot) = self
+            .trained
+            .iter()
+            .position(|i| METHODS[*i].id == entry.base)
+        else {
+            return;
+        };
+        let mut run = self.runs[slot].clone();
+        match entry.change {
+            Change::To(id) => {
+                let setup = MethodSetup {
+                    params: &self.params,
+                    data: &self.data,
+                    hidden: self.params.usize("hidden"),
+                    seed: self.params.get("seed") as u64,
+                    device: &self.device,
+                };
+                if let Some(m) = METHODS.iter().find(|m| m.id == id) {
+                    run.method = (m.build)(&setup);
+                }
+            }
+            Change::LearningRate => run.optimizer.set_lr(plan.lr as f32),
+            Change::WeightDecay => unreachable!("this lab's FORKS offer no weight decay"),
+        }
+        self.forked = Some(Forked {
+            run,
+            label: plan.describe(&FORKS, METHODS[self.trained[slot]].label),
+        });
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
         let metrics = self.runs.iter().map(|r| r.metrics(&self.data)).collect();
         let names: Vec<&str> = self.trained.iter().map(|i| METHODS[*i].id).collect();
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+        if let Some(f) = &self.forked {
+            recorder.record_run(step, FORK_RUN, &METRICS, f.run.metrics(&self.data));
+        }
     }
 
     fn divergence_message(&self, d: &Divergence) -> String {
-        format!(
-            "diverged at step {} — lower the learning rate (now {})",
-            d.step,
-            fmt_num(self.lr)
-        )
+        match &self.forked {
+            Some(f) if d.run == FORK_RUN => format!(
+                "the fork ({}) diverged at step {} — fork at a lower learning rate",
+                f.label, d.step
+            ),
+            _ => format!(
+                "diverged at step {} — lower the learning rate (now {})",
+                d.step,
+                fmt_num(self.lr)
+            ),
+        }
     }
 
     fn register_reads(&self, mut tx: Transaction) -> Transaction {
@@ -228,7 +303,7 @@ impl Experiment for EarlyLearning {
             View::None => None,
         };
         if let Some(x) = input {
-            for run in &self.runs {
+            for run in self.all_runs() {
                 tx = tx.register(run.predict(x.clone()));
             }
         }
@@ -251,14 +326,14 @@ impl Experiment for EarlyLearning {
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let mut series = recorder.series().clone();
         // Only a method that keeps targets (ELR) has an agreement with them to show.
-        for (i, run) in self.trained.iter().zip(&self.runs) {
+        for (name, run) in self.run_names().zip(self.all_runs()) {
             if run.method.targets().is_none() {
-                series.remove(&format!("{}.target_agreement", METHODS[*i].id));
+                series.remove(&format!("{name}.target_agreement"));
             }
         }
-        for (i, preds) in self.trained.iter().zip(&self.view_predictions) {
+        for (name, preds) in self.run_names().zip(&self.view_predictions) {
             series.insert(
-                format!("{}.view_prediction", METHODS[*i].id),
+                format!("{name}.view_prediction"),
                 Series::indexed(preds.iter().map(|p| *p as f64).collect()),
             );
         }
@@ -270,8 +345,7 @@ impl Experiment for EarlyLearning {
         scalars.insert("mislabeled".into(), self.flipped as f64);
         scalars.insert("train_examples".into(), self.data.n as f64);
         scalars.insert("classes".into(), self.classes as f64);
-        for i in &self.trained {
-            let run = METHODS[*i].id;
+        for run in self.run_names() {
             if let Some(s) = snapshot.series.get(&format!("{run}.test_accuracy")) {
                 let peak = s.y.iter().copied().fold(0.0, f64::max);
                 scalars.insert(format!("{run}.peak_test_accuracy"), peak);
@@ -280,6 +354,7 @@ impl Experiment for EarlyLearning {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
+        let fork = self.forked.as_ref().map(|f| f.label.as_str());
         let extra: Vec<&MethodEntry> = self
             .trained
             .iter()
@@ -288,19 +363,20 @@ impl Experiment for EarlyLearning {
             .collect();
         let mut out = Vec::new();
         if extra.is_empty() {
-            out.push(charts::fractions(snapshot));
-            out.push(charts::accuracy(snapshot, &self.trained));
+            out.push(charts::fractions(snapshot, fork));
+            out.push(charts::accuracy(snapshot, &self.trained, fork));
         } else {
             // A race: every method on one chart first, then each one's own fractions.
-            out.push(charts::race(snapshot, &self.trained));
-            out.push(charts::accuracy(snapshot, &self.trained));
+            out.push(charts::race(snapshot, &self.trained, fork));
+            out.push(charts::accuracy(snapshot, &self.trained, fork));
             out.push(charts::accuracy_of(
                 "clean_train_accuracy",
                 "clean-accuracy",
                 snapshot,
                 &self.trained,
+                fork,
             ));
-            out.push(charts::fractions(snapshot));
+            out.push(charts::fractions(snapshot, fork));
             out.extend(extra.iter().map(|m| charts::method_fractions(snapshot, m)));
         }
         // The pictures (boundaries side by side, or the digits) before the ELR detail.
@@ -311,11 +387,13 @@ impl Experiment for EarlyLearning {
                 flipped,
                 ..
             } => {
-                for m in self.trained.iter().map(|i| &METHODS[*i]) {
-                    let preds = charts::view_predictions(snapshot, m.id);
-                    out.push(charts::boundary(
-                        m.id, m.label, &preds, points, noisy, flipped,
-                    ));
+                let runs = self
+                    .trained
+                    .iter()
+                    .map(|i| (METHODS[*i].id, METHODS[*i].label));
+                for (id, label) in runs.chain(fork.map(|label| (FORK_RUN, label))) {
+                    let preds = charts::view_predictions(snapshot, id);
+                    out.push(charts::boundary(id, label, &preds, points, noisy, flipped));
                 }
             }
             View::Digits {
@@ -324,21 +402,17 @@ impl Experiment for EarlyLearning {
                 truth,
                 ..
             } => {
-                let preds: Vec<(&str, Vec<usize>)> = self
-                    .trained
-                    .iter()
-                    .map(|i| {
-                        (
-                            METHODS[*i].short,
-                            charts::view_predictions(snapshot, METHODS[*i].id),
-                        )
-                    })
+                let shorts = self.trained.iter().map(|i| METHODS[*i].short);
+                let preds: Vec<(&str, Vec<usize>)> = shorts
+                    .chain(fork.map(|_| "fork"))
+                    .zip(self.run_names())
+                    .map(|(short, id)| (short, charts::view_predictions(snapshot, id)))
                     .collect();
                 out.push(charts::digits(pixels, noisy, truth, &preds))
             }
             View::None => {}
         }
-        out.push(charts::agreement(snapshot));
+        out.push(charts::agreement(snapshot, fork));
         out
     }
 }

@@ -75,6 +75,7 @@ pub struct Progress {
 }
 
 /// ELR's per-example target average and strength.
+#[derive(Clone)]
 pub struct Elr {
     pub lambda: f32,
     pub beta: f32,
@@ -83,6 +84,7 @@ pub struct Elr {
 }
 
 /// PS-KD's final weight α_T and every example's last prediction.
+#[derive(Clone)]
 pub struct PsKd {
     pub alpha_final: f32,
     /// [n, C] softmax of each example when last trained on; its noisy one-hot at the start.
@@ -119,6 +121,7 @@ impl PsKd {
 /// random numbers, which would be most of the step on the page. The price: patterns repeat,
 /// across steps and between examples of one step. The numpy reference, which draws every mask
 /// afresh, measures the same memorization (docs/science.md).
+#[derive(Clone)]
 pub struct MultiSampleDropout {
     pub samples: usize,
     /// [BANK_ROWS, H] of 0 and 1/(1 − rate).
@@ -182,6 +185,7 @@ impl MultiSampleDropout {
 /// is linear, so these are exactly the logits averaged over training's masks; units training
 /// never reaches count for nothing, as truncation would make them. The output layer keeps its
 /// bias (the official classifier has none).
+#[derive(Clone)]
 pub struct NestedDropout {
     /// P(c) for c = 1..H.
     probabilities: Vec<f64>,
@@ -249,6 +253,7 @@ impl NestedDropout {
 }
 
 /// One run's method and its state.
+#[derive(Clone)]
 pub enum Method {
     Ce,
     Elr(Elr),

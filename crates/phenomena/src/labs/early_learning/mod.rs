@@ -3,11 +3,13 @@
 //!
 //! Read in order: `params.rs` (schema and presets), `data.rs` (the three data sets and the
 //! label noise), `methods.rs` (each method's loss), `model.rs` (the classifier and one run),
-//! `experiment.rs` (one step, what is recorded), `charts.rs`.
+//! `experiment.rs` (one step, what is recorded), `forks.rs` (what a fork may change),
+//! `charts.rs`.
 
 mod charts;
 pub mod data;
 pub mod experiment;
+pub mod forks;
 pub mod methods;
 pub mod model;
 pub mod params;

@@ -87,6 +87,8 @@ impl Classifier {
 }
 
 /// One run of the race: a classifier, its optimizer, and its method.
+/// A clone is a fork's starting point: weights, optimizer state and method state.
+#[derive(Clone)]
 pub struct Run {
     pub classifier: Classifier,
     pub optimizer: Optimizer,

@@ -1,6 +1,8 @@
 //! The early-learning lab's parameters and presets.
 
+use super::forks::{FORK_OPTIONS, LR_FORK};
 use super::{CITATION, RACE_CITATION, quiz};
+use crate::fork::fork_params;
 use crate::lab::{Condition, ParamSpec, Preset, Requirement};
 
 /// What the dropout methods need: a hidden layer to drop units of.
@@ -12,7 +14,7 @@ const NEEDS_HIDDEN: Requirement = Requirement {
 
 pub fn schema() -> Vec<ParamSpec> {
     let n = ParamSpec::NUMBER;
-    vec![
+    let mut schema = vec![
         ParamSpec {
             name: "dataset",
             label: "data set",
@@ -220,7 +222,9 @@ pub fn schema() -> Vec<ParamSpec> {
             "seed",
             "One seed fixes the data, the label noise and the initialization.",
         ),
-    ]
+    ];
+    schema.extend(fork_params(&FORK_OPTIONS, &LR_FORK, (1e-4, 5.0, 0.2)));
+    schema
 }
 
 /// The 2-D preset: an MLP on four blobs with 30 % of labels flipped.

@@ -339,3 +339,66 @@ fn the_soft_target_cross_entropy_matches_finite_differences() {
         },
     );
 }
+
+/// The value of series `name` at step `step`.
+fn at(s: &Snapshot, name: &str, step: f64) -> f64 {
+    let series = &s.series[name];
+    let i = series.x.iter().position(|x| *x == step).expect("recorded");
+    series.y[i]
+}
+
+#[test]
+fn a_fork_from_ce_to_elr_after_memorization_began_undoes_most_of_it() {
+    let plain = run(&[]);
+    // Step 250: CE has memorized most flipped labels (it has all of them by step ~320).
+    let forked = run(&[("fork", 1.0), ("fork_step", 250.0)]);
+    // The fork changes none of the runs it sits beside (which gain a point at step 250).
+    for name in ["ce.memorized", "elr.memorized", "ce.test_accuracy"] {
+        let (p, f) = (&plain.series[name], &forked.series[name]);
+        for (x, y) in p.x.iter().zip(&p.y) {
+            assert_eq!(at(&forked, name, *x), *y, "{name} at {x}");
+        }
+        assert_eq!(f.x.len(), p.x.len() + 1);
+    }
+    // It branches from CE at step 250, recorded there although the schedule skips 250.
+    let fork = &forked.series["fork.memorized"];
+    assert_eq!(fork.x[0], 250.0);
+    assert_eq!(fork.y[0], at(&forked, "ce.memorized", 250.0));
+    assert!(fork.y[0] >= 0.8, "memorized at the fork {}", fork.y[0]);
+    // Then ELR's targets pull the predictions back: CE ends at 1, the fork far below.
+    assert!(last(&forked, "ce.memorized") >= 0.95);
+    assert!(
+        last(&forked, "fork.memorized") <= 0.5,
+        "fork ends at {}",
+        last(&forked, "fork.memorized")
+    );
+    assert!(last(&forked, "fork.test_accuracy") > last(&forked, "ce.test_accuracy"));
+}
+
+#[test]
+fn a_fork_from_elr_to_ce_memorizes_and_a_new_learning_rate_fork_keeps_its_base_until_the_fork() {
+    let to_ce = run(&[("fork", 2.0), ("fork_step", 100.0)]);
+    assert_eq!(
+        at(&to_ce, "fork.memorized", 100.0),
+        at(&to_ce, "elr.memorized", 100.0)
+    );
+    assert!(last(&to_ce, "fork.memorized") >= 0.9);
+    assert!(last(&to_ce, "elr.memorized") <= 0.3);
+    // A learning rate of 0: the fork's weights stay where CE's were at step 100.
+    let frozen = run(&[("fork", 3.0), ("fork_step", 100.0), ("fork_lr", 1e-4)]);
+    let fork = ys(&frozen, "fork.memorized");
+    assert_eq!(fork[0], at(&frozen, "ce.memorized", 100.0));
+    assert!((last(&frozen, "fork.memorized") - fork[0]).abs() < 0.05);
+    assert!(last(&frozen, "ce.memorized") > fork[0] + 0.3);
+}
+
+#[test]
+fn a_fork_past_the_last_step_says_so_and_forks_nothing() {
+    let s = run(&[("fork", 1.0), ("fork_step", 5000.0)]);
+    assert!(!s.series.contains_key("fork.memorized"));
+    assert!(
+        s.warnings.iter().any(|w| w.contains("nothing forks")),
+        "{:?}",
+        s.warnings
+    );
+}

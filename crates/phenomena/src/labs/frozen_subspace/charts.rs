@@ -1,12 +1,16 @@
 //! The frozen-subspace lab's charts: errors over time beside the theory, the spectrum of
 //! XᵀX, where the weights move, the error against α across runs, and the batch-size comparison.
 
-use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
+use phenomena_charts::{Axis, ChartSpec, Color, Series as ChartSeries, palette};
 
 use super::experiment::{BATCH_RUNS, BatchStudy, FrozenSubspace};
 use super::theory::{Problem, Time, decay_gain, decay_stops_mattering, mp_density, mp_edges};
+use crate::fork::FORK_RUN;
 use crate::harness::Experiment;
 use crate::lab::{Params, RunSummary, Snapshot, fmt_num};
+
+/// The fork's colour: one more run beside lines whose colours are taken.
+const FORK_COLOR: Color = palette::PURPLE;
 
 /// The error axis: fitted to the data, except while a diverged student is stopped and the
 /// other trains on. Then it spans the theory and the training student, and the diverged
@@ -20,7 +24,7 @@ fn error_axis(
     if lab.stopped.is_empty() || snapshot.diverged.is_some() {
         return Axis::linear("error");
     }
-    let training = ["linear", "network"]
+    let training = ["linear", "network", FORK_RUN]
         .into_iter()
         .filter(|run| !lab.stopped.iter().any(|s| s == run))
         .flat_map(|run| [format!("{run}.E_g"), format!("{run}.E_t")])
@@ -77,6 +81,18 @@ pub fn errors(lab: &FrozenSubspace, snapshot: &Snapshot) -> ChartSpec {
         ],
         notes: vec![],
     };
+    if let Some(label) = lab.fork_label() {
+        chart.series.push(ChartSeries::line(
+            format!("E_g {label}"),
+            FORK_COLOR,
+            snapshot.points(&format!("{FORK_RUN}.E_g")),
+        ));
+        chart.series.push(ChartSeries::dashed(
+            format!("E_t {label}"),
+            FORK_COLOR,
+            snapshot.points(&format!("{FORK_RUN}.E_t")),
+        ));
+    }
     // The optimal stopping time (the theory's lowest E_g), where it falls inside the run and
     // stopping there gains something (E_g rises by over 1 % after it).
     let (step, eg) = lab.theory.best_stop;
@@ -338,29 +354,46 @@ impl Problem {
     }
 }
 
-pub fn projection(snapshot: &Snapshot) -> ChartSpec {
+/// `fork`: the fork's name, whose norms are drawn too (purple: solid in the span, dashed in the
+/// null space).
+pub fn projection(snapshot: &Snapshot, fork: Option<&str>) -> ChartSpec {
+    let mut series = vec![
+        ChartSeries::line(
+            "‖w‖ in data span",
+            palette::BLUE,
+            snapshot.points("linear.span_norm"),
+        ),
+        ChartSeries::line(
+            "‖w‖ in null space",
+            palette::VERMILLION,
+            snapshot.points("linear.null_norm"),
+        ),
+    ];
+    if let Some(label) = fork {
+        series.push(ChartSeries::line(
+            format!("{label}: in data span"),
+            FORK_COLOR,
+            snapshot.points(&format!("{FORK_RUN}.span_norm")),
+        ));
+        series.push(ChartSeries::dashed(
+            format!("{label}: in null space"),
+            FORK_COLOR,
+            snapshot.points(&format!("{FORK_RUN}.null_norm")),
+        ));
+    }
     ChartSpec {
         id: "projection".into(),
         annotations: Vec::new(),
         title: "Where the weights move".into(),
         caption: "Norm of w inside the span of the inputs (blue) and in the null space the data \
                   never sees (orange-red). Gradient steps Xᵀ(y − Xw) lie in the span, so that curve \
-                  is flat: that part of the initial weights is frozen."
+                  is flat: that part of the initial weights is frozen. Fork the linear student \
+                  with weight decay (purple) and its null-space part decays; at a new learning \
+                  rate it stays."
             .into(),
         x: Axis::log("step"),
         y: Axis::linear("norm").from_zero(),
-        series: vec![
-            ChartSeries::line(
-                "‖w‖ in data span",
-                palette::BLUE,
-                snapshot.points("linear.span_norm"),
-            ),
-            ChartSeries::line(
-                "‖w‖ in null space",
-                palette::VERMILLION,
-                snapshot.points("linear.null_norm"),
-            ),
-        ],
+        series,
         notes: vec![],
     }
 }

@@ -7,6 +7,7 @@ use burn::prelude::*;
 use phenomena_charts::ChartSpec;
 
 use super::data::{Dataset, Spectrum};
+use super::forks::FORKS;
 use super::model::{
     DeviceData, LINEAR_METRICS, LinearStudent, LinearSweep, NETWORK_METRICS, NetworkStudent,
     SweepRun,
@@ -14,6 +15,7 @@ use super::model::{
 use super::theory::{Problem, Time, decay_stops_mattering};
 use super::{ID, charts, info};
 use crate::batches::Batches;
+use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, DivergenceCheck, Experiment, Recorder};
 use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
 use crate::rng::{Stream, rng_indexed};
@@ -352,6 +354,8 @@ pub struct FrozenSubspace {
     /// The students that diverged (their runs' names, as read back): they stop where they
     /// are while the other trains on.
     pub(super) stopped: Vec<String>,
+    /// A fork of the linear student (see [`crate::fork`]) and its name in legends.
+    forked: Option<(LinearStudent, String)>,
 }
 
 /// The two students' run names and how the messages call them.
@@ -365,6 +369,17 @@ fn student_label(run: &str) -> &str {
 }
 
 impl FrozenSubspace {
+    /// The fork's name in legends, once it is made.
+    pub(super) fn fork_label(&self) -> Option<&str> {
+        self.forked.as_ref().map(|(_, label)| label.as_str())
+    }
+
+    /// Whether `run` trains on its own (a student or the fork): one that diverges stops
+    /// while the others train on.
+    fn independent(&self, run: &str) -> bool {
+        run == FORK_RUN || STUDENTS.iter().any(|(id, _)| *id == run)
+    }
+
     /// Whether student `run` diverged and stopped.
     fn is_stopped(&self, run: &str) -> bool {
         self.stopped.iter().any(|r| r == run)
@@ -448,6 +463,7 @@ impl Experiment for FrozenSubspace {
             network,
             max_steps,
             stopped: Vec::new(),
+            forked: None,
         })
     }
 
@@ -461,6 +477,11 @@ impl Experiment for FrozenSubspace {
         }
         if !self.is_stopped("network") {
             self.network.step(&self.data);
+        }
+        if let Some((fork, _)) = &mut self.forked
+            && !self.stopped.iter().any(|r| r == FORK_RUN)
+        {
+            fork.step(&self.data);
         }
         if let Some(sweep) = &mut self.sweep {
             sweep.step();
@@ -487,6 +508,11 @@ impl Experiment for FrozenSubspace {
                 self.network.metrics(&self.data),
             );
         }
+        if let Some((fork, _)) = &self.forked
+            && !self.is_stopped(FORK_RUN)
+        {
+            recorder.record_run(step, FORK_RUN, &LINEAR_METRICS, fork.metrics(&self.data));
+        }
         if let Some(sweep) = &self.sweep {
             sweep.record(step, recorder);
         }
@@ -500,6 +526,23 @@ impl Experiment for FrozenSubspace {
         };
         recorder.push("theory.E_g", x, self.problem.generalization_error(t));
         recorder.push("theory.E_t", x, self.problem.training_error(t));
+    }
+
+    fn fork(&mut self, plan: &ForkPlan) {
+        let Some(entry) = plan.entry(&FORKS) else {
+            return;
+        };
+        let student = self.linear.clone();
+        let student = match entry.change {
+            Change::WeightDecay => student.with_weight_decay(plan.decay),
+            Change::LearningRate => {
+                let mut s = student;
+                s.set_lr(plan.lr);
+                s
+            }
+            Change::To(()) => unreachable!("this lab's FORKS change no method"),
+        };
+        self.forked = Some((student, plan.describe(&FORKS, "linear student")));
     }
 
     fn divergence_check(&self) -> DivergenceCheck {
@@ -560,14 +603,12 @@ impl Experiment for FrozenSubspace {
     /// other trains on (a warning says which); the lab stops when both have, or when a run of
     /// the α sweep does.
     fn stopping_divergence<'a>(&self, diverged: &'a [Divergence]) -> Option<&'a Divergence> {
-        let student = |d: &&Divergence| STUDENTS.iter().any(|(id, _)| *id == d.run);
-        if let Some(sweep) = diverged.iter().find(|d| !student(d)) {
+        if let Some(sweep) = diverged.iter().find(|d| !self.independent(&d.run)) {
             return Some(sweep);
         }
-        match diverged {
-            [first, _, ..] => Some(first),
-            _ => None,
-        }
+        // Every student (and the fork) diverged: nothing trains on.
+        let runs = STUDENTS.len() + usize::from(self.forked.is_some());
+        diverged.first().filter(|_| diverged.len() >= runs)
     }
 
     /// Stops stepping and recording a student once its divergence has been read back.
@@ -609,6 +650,14 @@ impl Experiment for FrozenSubspace {
         // A student that diverged while the other trains on: said, with what to change.
         if snapshot.diverged.is_none() {
             for d in recorder.divergences() {
+                if let Some(label) = self.fork_label().filter(|_| d.run == FORK_RUN) {
+                    snapshot.warnings.push(format!(
+                        "The fork ({label}) diverged at step {} and stopped there — fork at a \
+                         lower learning rate; the students train on.",
+                        d.step
+                    ));
+                    continue;
+                }
                 let other = STUDENTS
                     .iter()
                     .find(|(id, _)| *id != d.run)
@@ -657,7 +706,7 @@ impl Experiment for FrozenSubspace {
         let mut charts = vec![
             charts::errors(self, snapshot),
             charts::spectrum(self),
-            charts::projection(snapshot),
+            charts::projection(snapshot, self.fork_label()),
             charts::alpha(self, snapshot, history),
         ];
         if let Some(study) = &self.batch_study {

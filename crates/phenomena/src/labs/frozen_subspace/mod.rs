@@ -3,11 +3,13 @@
 //!
 //! Read in order: `params.rs` (schema and presets), `data.rs` (the teacher and the inputs),
 //! `model.rs` (the students and their updates), `theory.rs` (the random-matrix formulas),
-//! `experiment.rs` (one step, what is recorded), `charts.rs`.
+//! `experiment.rs` (one step, what is recorded), `forks.rs` (what a fork may change),
+//! `charts.rs`.
 
 mod charts;
 pub mod data;
 pub mod experiment;
+pub mod forks;
 pub mod model;
 pub mod params;
 pub mod quiz;

@@ -70,6 +70,8 @@ fn shrink<const D: usize>(w: Tensor<D>, lr: f32, decay: f32) -> Tensor<D> {
 /// Names of the values in [`LinearStudent::metrics`], in order.
 pub const LINEAR_METRICS: [&str; 4] = ["E_g", "E_t", "span_norm", "null_norm"];
 
+/// A clone is a fork's starting point.
+#[derive(Clone)]
 pub struct LinearStudent {
     pub w: Tensor<2>,
     lr: f32,
@@ -92,6 +94,11 @@ impl LinearStudent {
     pub fn with_weight_decay(mut self, gamma: f64) -> Self {
         self.decay = gamma as f32;
         self
+    }
+
+    /// Goes on at another learning rate (a fork's).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.lr = lr as f32;
     }
 
     /// One step of w ← (1 − ηγ)·w + η·Xᵀ(y − Xw): gradient descent on

@@ -1,10 +1,12 @@
 //! The frozen-subspace lab's parameters and presets.
 
+use super::forks::{DECAY_FORK, FORK_OPTIONS, LR_FORK};
 use super::{BATCH_CITATION, CITATION, DECAY_SWEEP_CITATION, quiz};
+use crate::fork::{fork_decay_param, fork_params};
 use crate::lab::{ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
-    vec![
+    let mut schema = vec![
         ParamSpec {
             name: "alpha",
             label: "α = P/N (examples per parameter)",
@@ -139,7 +141,10 @@ pub fn schema() -> Vec<ParamSpec> {
             "seed",
             "One seed fixes the data, the teacher, the noise and both initializations.",
         ),
-    ]
+    ];
+    schema.extend(fork_params(&FORK_OPTIONS, &LR_FORK, (1e-4, 2.0, 0.1)));
+    schema.push(fork_decay_param(&DECAY_FORK));
+    schema
 }
 
 pub fn presets() -> Vec<Preset> {

@@ -537,3 +537,44 @@ fn a_small_batch_that_would_take_too_many_updates_a_step_is_refused() {
         .is_ok()
     );
 }
+
+/// The linear student at α = 0.5, forked at step 100, trained to the end.
+fn forked(values: &[(&str, f64)]) -> Snapshot {
+    let mut values = values.to_vec();
+    values.extend([("alpha", 0.5), ("fork_step", 100.0)]);
+    let mut lab = lab(&values);
+    let steps = lab.max_steps();
+    lab.step(steps);
+    crate::block_on(lab.snapshot()).unwrap()
+}
+
+fn last(s: &Snapshot, name: &str) -> f64 {
+    *s.series[name].y.last().unwrap()
+}
+
+/// Gradient descent never touches the null space, whatever its learning rate; weight decay,
+/// switched on mid-run, empties it and lowers E_g.
+#[test]
+fn only_a_weight_decay_fork_reaches_the_frozen_subspace() {
+    let decayed = forked(&[("fork", 1.0), ("fork_decay", 0.2)]);
+    let frozen = value_at(&decayed, "linear.null_norm", 100);
+    assert!(frozen > 1.0);
+    assert_eq!(value_at(&decayed, "fork.null_norm", 100), frozen);
+    // Frozen, up to float rounding of the projection.
+    assert!((last(&decayed, "linear.null_norm") - frozen).abs() < 1e-4 * frozen);
+    assert!(last(&decayed, "fork.null_norm") < 1e-3);
+    assert!(last(&decayed, "fork.E_g") < last(&decayed, "linear.E_g") - 0.1);
+
+    let faster = forked(&[("fork", 2.0), ("fork_lr", 0.5)]);
+    let null = &faster.series["fork.null_norm"].y;
+    assert!(
+        null.iter().all(|v| (v - frozen).abs() < 1e-3 * frozen),
+        "{null:?}"
+    );
+    // Five times the step reaches the same end: the minimum-norm fit plus the frozen part.
+    let (fork, base) = (last(&faster, "fork.E_g"), last(&faster, "linear.E_g"));
+    assert!(
+        (fork - base).abs() < 1e-3 * base,
+        "fork {fork}, base {base}"
+    );
+}

@@ -1,21 +1,31 @@
 //! The overoptimization lab's charts: gold reward against KL with best-of-n and the Gao
 //! fits, the reward gap, log-ratios, OOD mass, the policies, and preference accuracy.
 
-use phenomena_charts::{Axis, ChartSpec, Series as ChartSeries, palette};
+use phenomena_charts::{Axis, ChartSpec, Color, Series as ChartSeries, palette};
 
 use super::data::{IN_DISTRIBUTION, Responses};
-use super::experiment::{Overoptimization, RUNS, gold_vs_root_kl};
+use super::experiment::{Overoptimization, gold_vs_root_kl};
 use super::theory::Form;
 use crate::lab::Snapshot;
 
-pub fn gold_vs_kl(lab: &Overoptimization, snapshot: &Snapshot) -> ChartSpec {
+/// A run as the charts draw it: its recorder name, its label and colour (a fork's label says
+/// what changed and when).
+pub struct RunLine {
+    pub id: &'static str,
+    pub label: String,
+    pub color: Color,
+    /// The run whose start its changes are measured from: itself, or a fork's base.
+    pub origin: &'static str,
+}
+
+pub fn gold_vs_kl(lab: &Overoptimization, runs: &[RunLine], snapshot: &Snapshot) -> ChartSpec {
     let gold0 = Responses::expect(&lab.responses.reference, &lab.responses.gold);
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for run in runs {
         series.push(ChartSeries::line(
-            label,
-            color,
-            gold_vs_root_kl(snapshot, run),
+            &run.label,
+            run.color,
+            gold_vs_root_kl(snapshot, run.id),
         ));
     }
     series.push(ChartSeries::dots(
@@ -73,27 +83,29 @@ pub fn gold_vs_kl(lab: &Overoptimization, snapshot: &Snapshot) -> ChartSpec {
     }
 }
 
-pub fn policy(lab: &Overoptimization, snapshot: &Snapshot) -> ChartSpec {
-    let width = 0.27;
-    let policies: Vec<Vec<f64>> = RUNS
+pub fn policy(lab: &Overoptimization, runs: &[RunLine], snapshot: &Snapshot) -> ChartSpec {
+    // The bars of every run side by side within one response's slot.
+    let width = 0.81 / runs.len() as f64;
+    let centre = (runs.len() as f64 - 1.0) / 2.0;
+    let policies: Vec<Vec<f64>> = runs
         .iter()
-        .map(|(run, _, _)| {
+        .map(|run| {
             snapshot
                 .series
-                .get(&format!("{run}.policy"))
+                .get(&format!("{}.policy", run.id))
                 .map(|s| s.y.clone())
                 .unwrap_or_default()
         })
         .collect();
-    let mut series: Vec<ChartSeries> = RUNS
+    let mut series: Vec<ChartSeries> = runs
         .iter()
         .zip(&policies)
         .enumerate()
-        .map(|(i, ((_, label, color), p))| {
-            let offset = (i as f64 - 1.0) * width;
+        .map(|(i, (run, p))| {
+            let offset = (i as f64 - centre) * width;
             ChartSeries::bars(
-                *label,
-                *color,
+                &run.label,
+                run.color,
                 width * 0.95,
                 p.iter()
                     .enumerate()
@@ -134,12 +146,20 @@ pub fn policy(lab: &Overoptimization, snapshot: &Snapshot) -> ChartSpec {
     }
 }
 
-pub fn reward_gap(snapshot: &Snapshot) -> ChartSpec {
+pub fn reward_gap(runs: &[RunLine], snapshot: &Snapshot) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for RunLine {
+        id,
+        label,
+        color,
+        origin,
+    } in runs
+    {
+        let color = *color;
         let relative = |name: &str| -> Vec<(f64, f64)> {
-            let pts = snapshot.points(&format!("{run}.{name}"));
-            let start = pts.first().map(|p| p.1).unwrap_or(0.0);
+            let pts = snapshot.points(&format!("{id}.{name}"));
+            let origin = snapshot.points(&format!("{origin}.{name}"));
+            let start = origin.first().map(|p| p.1).unwrap_or(0.0);
             pts.into_iter().map(|(x, y)| (x, y - start)).collect()
         };
         series.push(ChartSeries::line(
@@ -169,9 +189,16 @@ pub fn reward_gap(snapshot: &Snapshot) -> ChartSpec {
     }
 }
 
-pub fn log_ratio(snapshot: &Snapshot) -> ChartSpec {
+pub fn log_ratio(runs: &[RunLine], snapshot: &Snapshot) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color) in RUNS {
+    for RunLine {
+        id: run,
+        label,
+        color,
+        ..
+    } in runs
+    {
+        let color = *color;
         series.push(ChartSeries::line(
             format!("{label}: chosen"),
             color,
@@ -199,6 +226,7 @@ pub fn log_ratio(snapshot: &Snapshot) -> ChartSpec {
 }
 
 pub fn over_steps(
+    runs: &[RunLine],
     snapshot: &Snapshot,
     id: &str,
     metric: &str,
@@ -214,12 +242,15 @@ pub fn over_steps(
         x: Axis::log("step"),
         y: Axis::linear(y).with_range(0.0, 1.0),
         // Decreasing widths keep runs that coincide (accuracy) visible on top of each other.
-        series: RUNS
+        series: runs
             .iter()
-            .zip([5.0, 3.0, 1.5])
-            .map(|((run, label, color), width)| {
-                let mut s =
-                    ChartSeries::line(*label, *color, snapshot.points(&format!("{run}.{metric}")));
+            .zip([5.0, 3.0, 1.5, 1.0])
+            .map(|(run, width)| {
+                let mut s = ChartSeries::line(
+                    &run.label,
+                    run.color,
+                    snapshot.points(&format!("{}.{metric}", run.id)),
+                );
                 s.mark = phenomena_charts::Mark::Line {
                     width,
                     dashed: false,

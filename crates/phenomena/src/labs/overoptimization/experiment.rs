@@ -7,10 +7,13 @@ use burn::prelude::*;
 use burn::tensor::{TensorData, Transaction};
 use phenomena_charts::{ChartSpec, Color, palette};
 
+use super::charts::RunLine;
 use super::data::{Responses, fit_reward_model, preference_pairs};
+use super::forks::FORKS;
 use super::model::{DeviceProblem, METRICS, Objective, Run, Score};
 use super::theory::{BestOfN, Fit, Form, best_of_n_curve, fit};
 use super::{ID, charts, info};
+use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, Experiment, Recorder};
 use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
 
@@ -24,10 +27,25 @@ pub const RUNS: [(&str, &str, Color); 3] = [
     ("rpo", "RPO", palette::BLUE),
 ];
 
+/// The fork's colour: one more run beside lines whose colours are taken.
+const FORK_COLOR: Color = palette::BLACK;
+
+/// A run forked from one of the others (see [`crate::fork`]).
+struct Forked {
+    run: Run,
+    /// Its name in legends: what changed, and from which step.
+    label: String,
+    /// The id in [`RUNS`] of the run it was copied from.
+    base: &'static str,
+}
+
 pub struct Overoptimization {
     pub(super) responses: Responses,
     problem: DeviceProblem,
+    /// One per entry of [`RUNS`].
     runs: Vec<Run>,
+    forked: Option<Forked>,
+    eta: f32,
     pub(super) best_of_n: Vec<BestOfN>,
     beta: f32,
     lr: f64,
@@ -37,10 +55,33 @@ pub struct Overoptimization {
 }
 
 impl Overoptimization {
+    /// Every run as the charts draw it, the fork last.
+    fn lines(&self) -> Vec<RunLine> {
+        let runs = RUNS.iter().map(|(id, label, color)| RunLine {
+            id,
+            label: label.to_string(),
+            color: *color,
+            origin: id,
+        });
+        let fork = self.forked.as_ref().map(|f| RunLine {
+            id: FORK_RUN,
+            label: f.label.clone(),
+            color: FORK_COLOR,
+            origin: f.base,
+        });
+        runs.chain(fork).collect()
+    }
+
+    /// Every run trained, the fork last.
+    fn all_runs(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().chain(self.forked.as_ref().map(|f| &f.run))
+    }
+
     fn warnings(&self) -> Vec<String> {
-        RUNS.iter()
+        self.lines()
+            .iter()
             .zip(&self.policies)
-            .filter_map(|((_, label, _), p)| {
+            .filter_map(|(RunLine { label, .. }, p)| {
                 let (i, top) = p
                     .iter()
                     .enumerate()
@@ -87,7 +128,11 @@ impl Overoptimization {
             s.insert("best_of_n.peak_n".into(), p.n as f64);
             s.insert("best_of_n.peak_gold".into(), p.gold);
         }
-        for (run, _, _) in RUNS {
+        for run in RUNS
+            .map(|(id, _, _)| id)
+            .into_iter()
+            .chain(self.forked.as_ref().map(|_| FORK_RUN))
+        {
             if let Some(g) = series.get(&format!("{run}.gold")) {
                 let max = g.y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 s.insert(format!("{run}.peak_gold"), max);
@@ -149,6 +194,8 @@ impl Experiment for Overoptimization {
             Run::new(Objective::Rpo { beta, eta }, score(), lr),
         ];
         Ok(Self {
+            forked: None,
+            eta,
             best_of_n: best_of_n_curve(&responses, &proxy),
             max_steps: params.get("steps") as u64,
             responses,
@@ -165,9 +212,42 @@ impl Experiment for Overoptimization {
     }
 
     fn step(&mut self) {
-        for run in &mut self.runs {
+        for run in self
+            .runs
+            .iter_mut()
+            .chain(self.forked.as_mut().map(|f| &mut f.run))
+        {
             run.step(&self.problem);
         }
+    }
+
+    fn fork(&mut self, plan: &ForkPlan) {
+        let Some(entry) = plan.entry(&FORKS) else {
+            return;
+        };
+        let Some(slot) = RUNS.iter().position(|(id, _, _)| *id == entry.base) else {
+            return;
+        };
+        let mut run = self.runs[slot].clone();
+        let beta = self.beta;
+        match entry.change {
+            Change::To("rpo") => {
+                run.objective = Objective::Rpo {
+                    beta,
+                    eta: self.eta,
+                }
+            }
+            Change::To("dpo") => run.objective = Objective::Dpo { beta },
+            Change::To(_) => run.objective = Objective::Rlhf { beta },
+            Change::LearningRate => run.set_lr(plan.lr),
+            Change::WeightDecay => unreachable!("this lab's FORKS offer no weight decay"),
+        }
+        let (base, label, _) = RUNS[slot];
+        self.forked = Some(Forked {
+            run,
+            label: plan.describe(&FORKS, label),
+            base,
+        });
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
@@ -178,9 +258,20 @@ impl Experiment for Overoptimization {
             .collect();
         let names = RUNS.map(|(id, _, _)| id);
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+        if let Some(f) = &self.forked {
+            let metrics = f.run.metrics(&self.problem, self.beta);
+            recorder.record_run(step, FORK_RUN, &METRICS, metrics);
+        }
     }
 
     fn divergence_message(&self, d: &Divergence) -> String {
+        if let Some(f) = self.forked.as_ref().filter(|_| d.run == FORK_RUN) {
+            return format!(
+                "the fork ({}) diverged at step {} ({} is not a number) — fork at a lower \
+                 learning rate",
+                f.label, d.step, d.metric
+            );
+        }
         format!(
             "diverged at step {} ({}'s {} is not a number) — lower the learning rate (now {})",
             d.step,
@@ -191,7 +282,7 @@ impl Experiment for Overoptimization {
     }
 
     fn register_reads(&self, mut tx: Transaction) -> Transaction {
-        for run in &self.runs {
+        for run in self.all_runs() {
             tx = tx.register(run.log_policy(&self.problem));
         }
         tx
@@ -211,8 +302,8 @@ impl Experiment for Overoptimization {
 
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
         let mut series = recorder.series().clone();
-        for ((run, _, _), p) in RUNS.iter().zip(&self.policies) {
-            series.insert(format!("{run}.policy"), Series::indexed(p.clone()));
+        for (line, p) in self.lines().iter().zip(&self.policies) {
+            series.insert(format!("{}.policy", line.id), Series::indexed(p.clone()));
         }
         let bon = |f: fn(&BestOfN) -> f64| Series {
             x: self.best_of_n.iter().map(|b| b.n as f64).collect(),
@@ -239,11 +330,13 @@ impl Experiment for Overoptimization {
     }
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
+        let runs = self.lines();
         vec![
-            charts::gold_vs_kl(self, snapshot),
-            charts::reward_gap(snapshot),
-            charts::log_ratio(snapshot),
+            charts::gold_vs_kl(self, &runs, snapshot),
+            charts::reward_gap(&runs, snapshot),
+            charts::log_ratio(&runs, snapshot),
             charts::over_steps(
+                &runs,
                 snapshot,
                 "ood",
                 "ood_mass",
@@ -253,8 +346,9 @@ impl Experiment for Overoptimization {
                  π_ref puts 1 % there. When no pair shows them (coverage 0), DPO moves almost all of it \
                  there and RPO does not.",
             ),
-            charts::policy(self, snapshot),
+            charts::policy(self, &runs, snapshot),
             charts::over_steps(
+                &runs,
                 snapshot,
                 "accuracy",
                 "accuracy",

@@ -4,11 +4,12 @@
 //! Read in order: `params.rs` (schema and presets), `data.rs` (responses, reference policy,
 //! pairs, the reward model), `model.rs` (the policies and the three objectives), `theory.rs`
 //! (the exact best-of-n policy and the Gao et al. fits), `experiment.rs` (one step, what is
-//! recorded), `charts.rs`.
+//! recorded), `forks.rs` (what a fork may change), `charts.rs`.
 
 mod charts;
 pub mod data;
 pub mod experiment;
+pub mod forks;
 pub mod model;
 pub mod params;
 pub mod quiz;

@@ -173,7 +173,8 @@ fn dpo_loss(scores: Tensor<2>, p: &DeviceProblem, beta: f32) -> Tensor<1> {
     log_sigmoid(margin.mul_scalar(beta)).mean().neg()
 }
 
-/// One run: a policy and how it is trained.
+/// One run: a policy and how it is trained. A clone is a fork's starting point.
+#[derive(Clone)]
 pub struct Run {
     pub objective: Objective,
     pub score: Score,
@@ -199,6 +200,11 @@ impl Run {
             score,
             lr: lr as f32,
         }
+    }
+
+    /// Goes on at another learning rate (a fork's).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.lr = lr as f32;
     }
 
     /// One full-batch gradient step; gradients by autodiff.

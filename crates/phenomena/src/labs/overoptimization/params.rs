@@ -1,11 +1,13 @@
 //! The overoptimization lab's parameters and presets.
 
+use super::forks::{FORK_OPTIONS, LR_FORK};
 use super::{CITATION, quiz};
+use crate::fork::fork_params;
 use crate::lab::{ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
     let n = ParamSpec::NUMBER;
-    vec![
+    let mut schema = vec![
         ParamSpec {
             name: "beta",
             label: "β (KL strength)",
@@ -128,7 +130,9 @@ pub fn schema() -> Vec<ParamSpec> {
             "seed",
             "One seed fixes the preference pairs and the MLP's initialization.",
         ),
-    ]
+    ];
+    schema.extend(fork_params(&FORK_OPTIONS, &LR_FORK, (0.001, 20.0, 0.5)));
+    schema
 }
 
 pub fn presets() -> Vec<Preset> {

@@ -157,3 +157,35 @@ fn the_mlp_policy_drifts_off_the_data_under_dpo_too() {
         last(&s, "rpo.ood_mass")
     );
 }
+
+/// The value of series `name` at step `step`.
+fn at(s: &Snapshot, name: &str, step: f64) -> f64 {
+    let series = &s.series[name];
+    series.y[series.x.iter().position(|x| *x == step).expect("recorded")]
+}
+
+#[test]
+fn a_dpo_policy_forked_to_rpo_after_its_collapse_comes_back_and_the_reverse_collapses() {
+    // Step 800: DPO's gold reward has fallen from its peak to near zero.
+    let (_, to_rpo) = run(&[("fork", 1.0), ("fork_step", 800.0)]);
+    let fork = ys(&to_rpo, "fork.gold");
+    assert_eq!(fork[0], at(&to_rpo, "dpo.gold", 800.0));
+    assert!(fork[0] < 0.2, "gold at the fork {}", fork[0]);
+    assert!(last(&to_rpo, "dpo.gold") < 0.2);
+    assert!(
+        last(&to_rpo, "fork.gold") > 1.5,
+        "fork ends at {}",
+        last(&to_rpo, "fork.gold")
+    );
+    // RPO → DPO at step 200 (RPO near its best): DPO's pull off the data wins.
+    let (_, to_dpo) = run(&[("fork", 2.0), ("fork_step", 200.0)]);
+    assert_eq!(ys(&to_dpo, "fork.gold")[0], at(&to_dpo, "rpo.gold", 200.0));
+    assert!(last(&to_dpo, "rpo.gold") > 1.5);
+    assert!(
+        last(&to_dpo, "fork.gold") < 0.5,
+        "{}",
+        last(&to_dpo, "fork.gold")
+    );
+    // The fork's policy is drawn and checked for collapse like the others.
+    assert!(to_dpo.series.contains_key("fork.policy"));
+}

@@ -6,7 +6,11 @@ use phenomena_charts::{Axis, ChartSpec, Color, Label, Mark, Series as ChartSerie
 use super::experiment::{DRAW_ORDER, PATH_POINTS, RUNS, SOUPS, SimplicityBias};
 use super::model::Arch;
 use crate::digits::DIGIT_PIXELS;
+use crate::fork::FORK_RUN;
 use crate::lab::Snapshot;
+
+/// The fork's colour: grey, since GD, which it copies, is black.
+const FORK_COLOR: Color = palette::GREY;
 
 /// Run `r`'s line: solid or dashed, `width` wide.
 fn run_line(
@@ -28,18 +32,26 @@ fn run_line(
     line
 }
 
-/// The runs trained (indices into `RUNS`) in drawing order, with their colours and line
-/// widths.
-fn runs_in_order(
-    runs: &[usize],
-) -> impl Iterator<Item = (&'static str, &'static str, Color, f64)> + '_ {
+/// The runs a chart draws: those trained (indices into `RUNS`) and the fork's name, if any.
+#[derive(Clone, Copy)]
+pub(super) struct Drawn<'a> {
+    pub runs: &'a [usize],
+    pub fork: Option<&'a str>,
+}
+
+/// The runs drawn in drawing order, then the fork (recorded as `fork`), with their colours
+/// and line widths.
+fn runs_in_order<'a>(
+    Drawn { runs, fork }: Drawn<'a>,
+) -> impl Iterator<Item = (&'static str, String, Color, f64)> + 'a {
     DRAW_ORDER
         .iter()
-        .filter(|(r, _)| runs.contains(r))
+        .filter(move |(r, _)| runs.contains(r))
         .map(|&(r, width)| {
             let (key, label, color) = RUNS[r];
-            (key, label, color, width)
+            (key, label.to_string(), color, width)
         })
+        .chain(fork.map(|label| (FORK_RUN, label.to_string(), FORK_COLOR, 2.0)))
 }
 
 /// The values series `name` can take: an alignment (a largest weight magnitude) is never
@@ -103,7 +115,7 @@ pub(super) fn per_run_chart(
     title: &str,
     caption: &str,
     seeds: usize,
-    runs: &[usize],
+    drawn: Drawn,
 ) -> ChartSpec {
     ChartSpec {
         id: id.into(),
@@ -112,12 +124,12 @@ pub(super) fn per_run_chart(
         caption: caption.into(),
         x: Axis::log("step of the run"),
         y: Axis::linear("accuracy").with_range(0.4, 1.0),
-        series: runs_in_order(runs)
+        series: runs_in_order(drawn)
             .flat_map(|(run, label, color, width)| {
                 with_band(
                     snapshot,
                     &format!("{run}.{metric}"),
-                    label.to_string(),
+                    label,
                     color,
                     (false, width),
                     seeds,
@@ -128,13 +140,13 @@ pub(super) fn per_run_chart(
     }
 }
 
-pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
+pub(super) fn randomized_chart(snapshot: &Snapshot, seeds: usize, drawn: Drawn) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order(runs) {
+    for (run, label, color, width) in runs_in_order(drawn) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.s_randomized"),
-            label.to_string(),
+            label.clone(),
             color,
             (false, width),
             seeds,
@@ -169,13 +181,13 @@ fn unlisted(series: Vec<ChartSeries>) -> Vec<ChartSeries> {
     series.into_iter().map(ChartSeries::unlisted).collect()
 }
 
-pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
+pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize, drawn: Drawn) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order(runs) {
+    for (run, label, color, width) in runs_in_order(drawn) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.align_slow"),
-            label.to_string(),
+            label.clone(),
             color,
             (false, width),
             seeds,
@@ -227,13 +239,13 @@ pub(super) fn alignment_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize])
     }
 }
 
-pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize, runs: &[usize]) -> ChartSpec {
+pub(super) fn fast_split_chart(snapshot: &Snapshot, seeds: usize, drawn: Drawn) -> ChartSpec {
     let mut series = Vec::new();
-    for (run, label, color, width) in runs_in_order(runs) {
+    for (run, label, color, width) in runs_in_order(drawn) {
         series.extend(with_band(
             snapshot,
             &format!("{run}.accuracy_without_fast"),
-            label.to_string(),
+            label.clone(),
             color,
             (false, width),
             seeds,
@@ -451,7 +463,10 @@ impl SimplicityBias {
     pub(super) fn soups_chart(&self, snapshot: &Snapshot, seeds: usize) -> ChartSpec {
         let (metric, axis) = out_of_distribution(self.arch);
         let mut series = Vec::new();
-        for (run, label, color, _) in runs_in_order(self.runs) {
+        for (run, label, color, _) in runs_in_order(Drawn {
+            runs: self.runs,
+            fork: None,
+        }) {
             series.push(run_line(
                 label.to_string(),
                 color,

@@ -10,13 +10,15 @@ use burn::prelude::*;
 use burn::tensor::{TensorData, Transaction};
 use phenomena_charts::{ChartSpec, Color, palette};
 
-use super::charts::{alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
+use super::charts::{Drawn, alignment_chart, fast_split_chart, per_run_chart, randomized_chart};
 use super::data::{self, Data, PatchModel, Split};
+use super::forks::FORKS;
 use super::model::{
     Arch, Net, Run, blend, example_losses, greedy_soup_weights, lerp, logistic_loss, slow_examples,
 };
 use super::{ID, info};
 use crate::batches::Batches;
+use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, Experiment, Recorder, Schedule};
 use crate::lab::{
     LabError, LabInfo, ParamError, Params, RunSummary, Series, ShardRecord, Snapshot, fmt_num,
@@ -136,6 +138,8 @@ pub(super) struct World {
     pub(super) split: Option<(Vec<bool>, Vec<f64>)>,
     /// Dominoes shown in the image grid (randomized easy half).
     pub(super) shown: Option<(Tensor<2>, Vec<f32>, Vec<f32>)>,
+    /// The fork of GD (see [`crate::fork`]) and its batches, once made.
+    fork: Option<(Run, Option<Batches>)>,
 }
 
 pub struct SimplicityBias {
@@ -153,6 +157,8 @@ pub struct SimplicityBias {
     mid_step: bool,
     /// The other shards of the ensemble shown here, whose seeds follow this lab's.
     others: Vec<ShardRecord>,
+    /// The fork's name in legends and the step it branched at, once made.
+    pub(super) fork: Option<(String, u64)>,
 }
 
 fn bad(name: &str, message: String) -> LabError {
@@ -313,6 +319,7 @@ impl SimplicityBias {
                 pool: None,
                 split: None,
                 shown,
+                fork: None,
             });
         }
         let run_steps = params.get("steps") as u64;
@@ -327,6 +334,7 @@ impl SimplicityBias {
             shown_predictions: Vec::new(),
             mid_step: false,
             others: Vec::new(),
+            fork: None,
         })
     }
 
@@ -382,6 +390,50 @@ impl SimplicityBias {
             self.record_soups(w, step, recorder);
         }
         true
+    }
+
+    /// One step of world `w`'s fork (with its recording), if it has one still training; it
+    /// steps as GD does, on its own copy of GD's batches.
+    fn step_fork(&mut self, w: usize, recorder: &mut Recorder) -> u64 {
+        let world = &mut self.worlds[w];
+        let Some((run, batches)) = world.fork.as_mut() else {
+            return 0;
+        };
+        if run.steps >= self.run_steps {
+            return 0;
+        }
+        let (x, y) = match batches.as_mut() {
+            Some(b) => {
+                let idx = b.next_batch();
+                (
+                    world.x.clone().select(0, idx.clone()),
+                    world.y.clone().select(0, idx),
+                )
+            }
+            None => (world.x.clone(), world.y.clone()),
+        };
+        run.step(x, y);
+        let schedule = Schedule {
+            last: self.run_steps,
+            per_decade: Self::RECORDS_PER_DECADE,
+        };
+        if schedule.records_at(run.steps) {
+            self.record_fork(w, recorder);
+        }
+        1
+    }
+
+    fn record_fork(&self, w: usize, recorder: &mut Recorder) {
+        let world = &self.worlds[w];
+        if let Some((run, _)) = &world.fork {
+            let m = self.metrics(world, &run.net.params);
+            recorder.record_run(run.steps, &format!("{w}/{FORK_RUN}"), &METRICS, m);
+        }
+    }
+
+    /// Runs stepped in each world: the runs trained, and the fork once made.
+    fn runs_per_world(&self) -> usize {
+        self.runs.len() + usize::from(self.fork.is_some())
     }
 
     /// The parameters of every run trained in world `w` if all of them are at run step
@@ -761,14 +813,37 @@ impl Experiment for SimplicityBias {
     /// A slot is one run's step: a lab step with up to 16 seeds × 4 runs, each recording its
     /// metrics on the test sets, is too much work for one call that must stay short.
     fn slots_per_step(&self) -> u64 {
-        (self.worlds.len() * self.runs.len()) as u64
+        (self.worlds.len() * self.runs_per_world()) as u64
     }
 
     fn step_slot(&mut self, steps: u64, slot: u64, recorder: &mut Recorder) -> u64 {
         self.mid_step = slot + 1 < self.slots_per_step();
         let slot = slot as usize;
-        let k = self.runs.len();
-        self.step_run(steps, slot / k, self.runs[slot % k], recorder)
+        let k = self.runs_per_world();
+        match self.runs.get(slot % k) {
+            Some(r) => self.step_run(steps, slot / k, *r, recorder),
+            None => self.step_fork(slot / k, recorder),
+        }
+    }
+
+    /// Copies GD in every world at the lab's step (GD's own step: GD never trails the clock).
+    fn fork(&mut self, plan: &ForkPlan) {
+        let Some(entry) = plan.entry(&FORKS) else {
+            return;
+        };
+        let rho = self.params.get("rho") as f32;
+        for world in &mut self.worlds {
+            let Some(mut run) = world.runs[0].clone() else {
+                continue;
+            };
+            match entry.change {
+                Change::To(_) => run.rho = rho,
+                Change::LearningRate => run.optimizer.set_lr(plan.lr as f32),
+                Change::WeightDecay => unreachable!("this lab's FORKS offer no weight decay"),
+            }
+            world.fork = Some((run, world.batches[0].clone()));
+        }
+        self.fork = Some((plan.describe(&FORKS, RUNS[0].1), plan.step));
     }
 
     fn can_step(&self) -> bool {
@@ -784,14 +859,23 @@ impl Experiment for SimplicityBias {
     }
 
     /// Nothing on the lab's schedule: each run records on its own clock, in `step_slot`.
-    fn record(&self, _step: u64, _recorder: &mut Recorder) {}
+    /// Runs record as they step, on their own clocks; the lab's clock only marks the fork.
+    fn record(&self, step: u64, recorder: &mut Recorder) {
+        if self.fork.as_ref().is_some_and(|(_, at)| *at == step) {
+            for w in 0..self.worlds.len() {
+                self.record_fork(w, recorder);
+            }
+        }
+    }
 
     fn divergence_message(&self, d: &Divergence) -> String {
         let run = d.run.split_once('/').map_or(d.run.as_str(), |(_, r)| r);
+        let fork = self.fork.as_ref().filter(|_| run == FORK_RUN);
         let label = RUNS
             .iter()
             .find(|(id, _, _)| *id == run)
             .map_or(run, |r| r.1);
+        let label = fork.map_or(label, |(name, _)| name.as_str());
         format!(
             "diverged at step {} of {label} — lower the learning rate (now {})",
             d.step,
@@ -901,14 +985,18 @@ impl Experiment for SimplicityBias {
 
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
         let seeds = self.total_seeds();
+        let drawn = Drawn {
+            runs: self.runs,
+            fork: self.fork.as_ref().map(|(label, _)| label.as_str()),
+        };
         let mut charts = Vec::new();
         match self.arch {
             Arch::Patch { .. } => {
-                charts.push(alignment_chart(snapshot, seeds, self.runs));
-                charts.push(fast_split_chart(snapshot, seeds, self.runs));
+                charts.push(alignment_chart(snapshot, seeds, drawn));
+                charts.push(fast_split_chart(snapshot, seeds, drawn));
             }
             Arch::Mlp => {
-                charts.push(randomized_chart(snapshot, seeds, self.runs));
+                charts.push(randomized_chart(snapshot, seeds, drawn));
                 charts.push(per_run_chart(
                     snapshot,
                     "accuracy",
@@ -917,7 +1005,7 @@ impl Experiment for SimplicityBias {
                     "Standard test accuracy of every run (mean over seeds, band ± one standard \
                      deviation). All runs fit the task; the randomized tests show how.",
                     seeds,
-                    self.runs,
+                    drawn,
                 ));
             }
         }

@@ -4,12 +4,13 @@
 //! Read in order: `params.rs` (schema and presets), `data.rs` (the data sets and their
 //! randomized test sets), `model.rs` (the networks, SAM and USEFUL's split), `experiment.rs`
 //! (the ensemble over seeds, the step that pauses at the clustering step, what is recorded),
-//! `charts.rs`. Beside the runs, the lab evaluates model soups of their weights and the
+//! `forks.rs` (what a fork may change), `charts.rs`. Beside the runs, the lab evaluates model soups of their weights and the
 //! weight-space path between two of them, without extra training.
 
 mod charts;
 pub mod data;
 pub mod experiment;
+pub mod forks;
 pub mod model;
 pub mod params;
 pub mod quiz;

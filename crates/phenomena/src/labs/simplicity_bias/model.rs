@@ -122,7 +122,9 @@ pub fn step_gradients(
     gradients(arch, &ascent, x, y)
 }
 
-/// One run: a network, its optimizer, SAM's ρ (0 = plain), and its own step count.
+/// One run: a network, its optimizer, SAM's ρ (0 = plain), and its own step count. A clone
+/// is a fork's starting point.
+#[derive(Clone)]
 pub struct Run {
     pub net: Net,
     pub optimizer: Optimizer,

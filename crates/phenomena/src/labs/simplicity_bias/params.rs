@@ -1,11 +1,13 @@
 //! The simplicity-bias lab's parameters and presets.
 
+use super::forks::{FORK_OPTIONS, LR_FORK};
 use super::{CITATION, quiz};
+use crate::fork::fork_params;
 use crate::lab::{Condition, ParamSpec, Preset};
 
 pub fn schema() -> Vec<ParamSpec> {
     let n = ParamSpec::NUMBER;
-    vec![
+    let mut schema = vec![
         ParamSpec {
             name: "dataset",
             label: "data set",
@@ -209,7 +211,9 @@ pub fn schema() -> Vec<ParamSpec> {
             "first seed",
             "The ensemble uses this seed and the ones after it.",
         ),
-    ]
+    ];
+    schema.extend(fork_params(&FORK_OPTIONS, &LR_FORK, (1e-4, 5.0, 1e-3)));
+    schema
 }
 
 pub const PATCH_VALUES: [(&str, f64); 10] = [

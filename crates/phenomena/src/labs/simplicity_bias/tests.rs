@@ -436,3 +436,35 @@ fn the_greedy_soup_keeps_up_with_the_best_run_and_the_uniform_soup_does_not() {
     assert!(fixed < 0.01, "{fixed}");
     assert!(last(&s, "path.both_wrong") > 0.05);
 }
+
+/// The SAM-vs-GD preset on 4 seeds, with GD forked to SAM at `step`.
+fn gd_to_sam_at(step: f64) -> Snapshot {
+    let preset = presets().into_iter().find(|p| p.id == "sam-vs-gd").unwrap();
+    let mut values: Vec<(&str, f64)> = preset.values.to_vec();
+    values.extend([("seeds", 4.0), ("fork", 1.0), ("fork_step", step)]);
+    run(&values)
+}
+
+/// SAM helps the examples without the fast feature only from early on: GD switched to SAM
+/// after its first step ends where SAM does, switched at step 50 (once the fast feature is
+/// learned) it ends below both GD and SAM.
+#[test]
+fn gd_forked_to_sam_helps_only_when_forked_before_the_fast_feature_is_learned() {
+    let metric = "accuracy_without_fast";
+    let early = gd_to_sam_at(1.0);
+    let sam = last(&early, &format!("sam.{metric}"));
+    let gd = last(&early, &format!("gd.{metric}"));
+    assert!(sam > gd + 0.05, "SAM {sam} vs GD {gd}");
+    let fork = last(&early, &format!("fork.{metric}"));
+    assert!((fork - sam).abs() < 0.05, "fork at 1: {fork} vs SAM {sam}");
+    let late = gd_to_sam_at(50.0);
+    // Nothing but the fork changes: the base runs end where they did.
+    assert_eq!(last(&late, &format!("sam.{metric}")), sam);
+    let series = &late.series[&format!("fork.{metric}")];
+    assert_eq!(series.x[0], 50.0);
+    let fork = last(&late, &format!("fork.{metric}"));
+    assert!(
+        fork < gd - 0.05 && fork < sam - 0.1,
+        "fork at 50: {fork}, GD {gd}, SAM {sam}"
+    );
+}
