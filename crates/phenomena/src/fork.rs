@@ -87,7 +87,8 @@ pub fn fork_params(
             name: "fork_step",
             label: "fork at step",
             min: 1.0,
-            max: 100_000.0,
+            // Past every lab's longest run, so any step on screen can be a fork step.
+            max: 1e6,
             step: 1.0,
             default: 100.0,
             integer: true,

@@ -71,7 +71,8 @@ pub trait Experiment: Sized + 'static {
     /// that stops the lab: by default the first. A lab whose runs are independent may let the
     /// others go on, saying so in its warnings.
     fn stopping_divergence<'a>(&self, diverged: &'a [Divergence]) -> Option<&'a Divergence> {
-        diverged.first()
+        // A fork that diverges stops nothing: the runs beside it train on (see `snapshot`).
+        diverged.iter().find(|d| !is_fork(&d.run))
     }
     /// The message shown when a run diverges: what happened and what to change.
     fn divergence_message(&self, divergence: &Divergence) -> String;
@@ -110,6 +111,11 @@ pub trait Experiment: Sized + 'static {
     fn absorb_shards(&mut self, _shards: Vec<ShardRecord>) -> bool {
         false
     }
+}
+
+/// Whether recorder name `run` is a fork's (`fork`, or `{seed}/fork` in an ensemble).
+fn is_fork(run: &str) -> bool {
+    run.rsplit('/').next() == Some(crate::fork::FORK_RUN)
 }
 
 /// The log-spaced recording schedule: every step early on, then ever more sparsely, so
@@ -209,7 +215,10 @@ impl<E: Experiment> Lockstep<E> {
             self.slot = 0;
             self.steps += 1;
             // The branch starts where it forks: that step is recorded whatever the schedule.
-            let forks_now = self.fork.filter(|plan| plan.step == self.steps);
+            let planned = self.experiment.planned_steps();
+            let forks_now = self
+                .fork
+                .filter(|plan| plan.step == self.steps && plan.step < planned);
             if let Some(plan) = &forks_now {
                 self.experiment.fork(plan);
             }
@@ -277,6 +286,16 @@ impl<E: Experiment> Lab for Lockstep<E> {
                     .as_ref()
                     .and_then(|plan| unreached_warning(plan, planned)),
             );
+            if let Some(d) = self.recorder.divergences().iter().find(|d| is_fork(&d.run))
+                && snapshot.diverged.is_none()
+                && !snapshot.warnings.iter().any(|w| w.contains("fork"))
+            {
+                snapshot.warnings.push(format!(
+                    "The fork diverged at step {} ({} is not a number); the other runs train on. \
+                     Remove the fork, or fork at a lower learning rate.",
+                    d.step, d.metric
+                ));
+            }
             Ok(snapshot)
         })
     }
@@ -315,6 +334,12 @@ impl<E: Experiment> Lab for Lockstep<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fork_is_known_by_its_recorder_name_alone_or_in_an_ensemble() {
+        assert!(is_fork("fork") && is_fork("3/fork"));
+        assert!(!is_fork("ce") && !is_fork("0/gd") && !is_fork("forked"));
+    }
 
     #[test]
     fn the_record_schedule_is_dense_early_sparse_late_and_keeps_the_last_step() {

@@ -189,6 +189,11 @@ fn every_fork_of_every_lab_branches_at_its_step_and_is_drawn() {
             continue;
         };
         assert!(fork.fork && fork.default == 0.0, "{}", lab.id);
+        assert!(
+            spec(&lab, "fork_step").max >= spec(&lab, "steps").max,
+            "{}",
+            lab.id
+        );
         let preset = &lab.presets[0];
         for choice in 1..=fork.max as usize {
             offered += 1;
