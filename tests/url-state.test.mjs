@@ -22,9 +22,11 @@ test('garbage never throws and malformed keys are reported', () => {
   assert.match(parseHash('#<script>=1').problems[0], /malformed/);
 });
 
-test('long values are cut before they reach the engine', () => {
-  const parsed = parseHash('#alpha=' + '9'.repeat(1000));
-  assert.ok(parsed.params.alpha.length <= 64);
+test('long values are cut before they reach the engine, after room for 256 of your own points', () => {
+  const parsed = parseHash('#alpha=' + '9'.repeat(5000));
+  assert.ok(parsed.params.alpha.length <= 1100);
+  const points = 'xoAC'.repeat(256);
+  assert.equal(parseHash(`#lab=early-learning&points=${points}`).params.points, points);
 });
 
 test('the preset travels in the hash', () => {
@@ -41,6 +43,7 @@ test('a link keeps its preset only while its values are the preset\'s', () => {
       { name: 'seed', default: 0 },
       { name: 'fork', default: 0, fork: true },
       { name: 'fork_step', default: 100, fork: true },
+      { name: 'points', default: 0, text: true },
     ],
     presets: [{ id: 'peak', values: [['alpha', 1], ['steps', 20000]] }],
   };
@@ -54,6 +57,8 @@ test('a link keeps its preset only while its values are the preset\'s', () => {
   assert.ok(!matchesPreset(info, 'peak', { alpha: 'NaN' }));
   assert.ok(!matchesPreset(info, 'peak', { alpha: '' }));
   assert.ok(!matchesPreset(info, 'nope', {}));
+  assert.ok(!matchesPreset(info, 'peak', { alpha: '1', points: 'xoAC' }), 'your own points change the data');
+  assert.ok(matchesPreset(info, 'peak', { alpha: '1', points: '' }));
   assert.deepEqual(presetValues(info, 'peak'), { alpha: 1, steps: 20000, seed: 0, fork: 0, fork_step: 100 });
 });
 

@@ -10,11 +10,17 @@ import { chartTable } from './chart-table.js';
 let tableCount = 0;
 
 export class ChartGrid {
-  /** onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png'). */
-  constructor(onExport) {
+  /**
+   * onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png');
+   * onClick(id, event): a chart's canvas was clicked (your own points).
+   */
+  constructor(onExport, onClick = () => {}) {
     this.node = el('div', { class: 'charts' });
     this.figures = new Map();
     this.onExport = onExport;
+    this.onClick = onClick;
+    /** Where each chart's plot landed when last drawn, by chart id (the engine's PlotFrame). */
+    this.frames = {};
   }
 
   /** Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries. */
@@ -22,7 +28,7 @@ export class ChartGrid {
     this.handle = handle;
     const charts = handle.charts();
     this.ensureFigures(charts);
-    handle.draw(this.canvases(), window.devicePixelRatio || 1, dark);
+    this.frames = handle.draw(this.canvases(), window.devicePixelRatio || 1, dark) ?? {};
     // For the benchmark: time from navigation to the first chart on screen.
     if (!performance.getEntriesByName('phenomena:first-chart').length) performance.mark('phenomena:first-chart');
     for (const c of charts) {
@@ -33,6 +39,27 @@ export class ChartGrid {
       // An open table follows the run, at most once a second.
       if (f.tableButton.getAttribute('aria-expanded') === 'true' && performance.now() - f.tableAt > 1000) this.fillTable(c.id);
     }
+  }
+
+  /**
+   * The data coordinates under a mouse `event` on chart `id`'s canvas: {x, y} with the canvas
+   * pixel (px, py), the plot's `frame` and the canvas pixels per CSS pixel (`scale`); null
+   * outside the plot or before the chart is drawn.
+   */
+  dataAt(id, event) {
+    const f = this.figures.get(id);
+    const frame = this.frames[id];
+    if (!f || !frame) return null;
+    const rect = f.canvas.getBoundingClientRect();
+    if (!rect.width || !rect.height) return null;
+    const scale = f.canvas.width / rect.width;
+    const px = (event.clientX - rect.left) * scale;
+    const py = (event.clientY - rect.top) * (f.canvas.height / rect.height);
+    if (px < frame.left || px > frame.right || py < frame.top || py > frame.bottom) return null;
+    const along = (t, [a, b], log) => (log ? 10 ** (Math.log10(a) + t * (Math.log10(b) - Math.log10(a))) : a + t * (b - a));
+    const x = along((px - frame.left) / (frame.right - frame.left), frame.x, frame.x_log);
+    const y = along((frame.bottom - py) / (frame.bottom - frame.top), frame.y, frame.y_log);
+    return { x, y, px, py, frame, scale };
   }
 
   /** Shows or hides chart `id`'s data as a table. */
@@ -65,6 +92,7 @@ export class ChartGrid {
     this.figures.clear();
     for (const c of charts) {
       const canvas = el('canvas', { role: 'img', 'aria-label': c.title });
+      canvas.addEventListener('click', (e) => this.onClick(c.id, e));
       const summary = el('p', { class: 'sr-only', 'aria-live': 'off' });
       const caption = el('span', { class: 'caption-text' }, c.caption);
       const svg = el('button', { type: 'button', class: 'svg', 'aria-label': `download ${c.title} as SVG`, onclick: () => this.onExport('svg', c.id) }, 'SVG');

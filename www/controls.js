@@ -55,7 +55,8 @@ export class ParameterControls {
     this.node = el('form', { class: 'controls', 'aria-label': 'parameters', onsubmit: (e) => e.preventDefault() });
     this.inputs = new Map();
     for (const spec of info.schema) {
-      if (shown && !shown.has(spec.name)) continue;
+      // A text parameter (your own points) has its own editor (points.js).
+      if (spec.text || (shown && !shown.has(spec.name))) continue;
       const row = spec.checkbox ? this.checkboxRow(spec) : spec.options.length ? this.selectRow(spec) : this.sliderRow(spec);
       this.node.append(row);
     }

@@ -2,10 +2,12 @@
 // (any other key=value pair fixes a parameter). The host page talks to it with postMessage:
 //   commands in:  {type: 'phenomena', command: 'play' | 'pause' | 'reset'}
 //                 {type: 'phenomena', command: 'set', params: {name: number | string}}
-//   events out:   {type: 'phenomena', event: 'ready' | 'step' | 'paused' | 'finished' | 'diverged', …}
+//   events out:   {type: 'phenomena', event: 'ready' | 'step' | 'paused' | 'finished' | 'diverged' |
+//                  'answered' | 'revealed' | 'forked' | 'points', …}
 // Messages of any other shape are ignored.
 
 import './lab-view.js';
+import { MAX_VALUE } from './url-state.js';
 
 const RESERVED = new Set(['lab', 'preset', 'hide', 'controls', 'autoplay', 'backend', 'theme', 'quiz']);
 const COMMANDS = new Set(['play', 'pause', 'reset', 'set']);
@@ -25,7 +27,7 @@ export function validCommand(data) {
   for (const [k, v] of Object.entries(params).slice(0, 32)) {
     if (!/^[a-z_][a-z0-9_]{0,40}$/i.test(k)) return null;
     if (typeof v !== 'number' && typeof v !== 'string') return null;
-    clean[k] = String(v).slice(0, 64);
+    clean[k] = String(v).slice(0, MAX_VALUE);
   }
   return { command: 'set', params: clean };
 }
@@ -60,6 +62,7 @@ function start() {
   lab.addEventListener('quiz-answer', (e) => post('answered', e.detail));
   lab.addEventListener('quiz-reveal', (e) => post('revealed', e.detail));
   lab.addEventListener('fork', (e) => post('forked', e.detail));
+  lab.addEventListener('points', (e) => post('points', e.detail));
 
   window.addEventListener('message', (e) => {
     const cmd = validCommand(e.data);

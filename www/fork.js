@@ -59,6 +59,17 @@ export class ForkBar {
     for (const v of this.values) v.label.hidden = !shown.includes(v);
   }
 
+  /** The bar shows the run's fork, when it has one: its choice and the values it sets. */
+  showFork(params) {
+    const fork = Number(params?.fork);
+    const key = JSON.stringify([fork, ...this.values.map(({ spec }) => params?.[spec.name])]);
+    if (!(fork > 0) || key === this.forkShown) return;
+    this.forkShown = key;
+    this.choice.value = String(fork);
+    for (const { spec, input } of this.values) if (params[spec.name] !== undefined) input.value = formatNumber(Number(params[spec.name]));
+    this.showValues();
+  }
+
   /**
    * step: the step on screen; last: the run's last step; playing, busy: whether training or a
    * replay is under way; params: the values the lab runs with; locked: the course page fixed
@@ -66,6 +77,11 @@ export class ForkBar {
    */
   show({ step, last, playing, busy, params, locked }) {
     if (!this.node) return;
+    // Rebuilt only when something it shows changes (it is called every frame while training).
+    const key = JSON.stringify([step, last, playing, busy, locked, params?.fork, params?.fork_step, ...this.values.map(({ spec }) => params?.[spec.name])]);
+    if (key === this.shown) return;
+    this.shown = key;
+    this.showFork(params);
     this.choice.disabled = locked;
     for (const { input } of this.values) input.disabled = locked;
     const why = locked ? 'this page fixes the fork'
@@ -102,8 +118,7 @@ export function describe(info, params) {
  */
 export async function replayWith(lab, values, target) {
   await lab.stop();
-  lab.forkBusy = true;
-  lab.updateForkBar();
+  lab.setBusy('forkBusy', true);
   try {
     Object.assign(lab.state.params, values);
     await lab.restart();
@@ -116,8 +131,7 @@ export async function replayWith(lab, values, target) {
     lab.fail(e);
     return false;
   } finally {
-    lab.forkBusy = false;
-    lab.updateForkBar();
+    lab.setBusy('forkBusy', false);
   }
 }
 

@@ -4,7 +4,7 @@
 //                  params="steps=2000" hide="export" autoplay height="640"></phenomena-lab>
 //
 // controls: the parameters to show (default all); params: fixed values, locked in the UI;
-// hide: any of presets, controls, export, notes, caption, fork; autoplay: train while visible;
+// hide: any of presets, controls, export, notes, caption, fork, points; autoplay: train while visible;
 // backend: webgpu or flex (default: WebGPU on a hardware adapter, else the CPU);
 // height: a maximum height in px (at least 200), the lab scrolling inside it;
 // theme: light (the default), dark, or auto (follow the reader's system setting);

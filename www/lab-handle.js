@@ -10,7 +10,8 @@
 //   refresh({withCharts})         async: the status; also keeps the timeline and the charts
 //   timeline(), charts()          the kept snapshot steps; chart ids, titles, captions, summaries
 //   view(index)                   async: shows a kept snapshot (undefined: the latest)
-//   draw(canvases, dpr, dark), drawChart(id, canvas, dpr, dark), chartSvg(id, w, h)
+//   draw(canvases, dpr, dark) → each chart's plot frame, drawChart(id, canvas, dpr, dark),
+//   chartSvg(id, w, h)
 //   chartSpec(id)                 the spec chart `id` is drawn from (for its table)
 //   csv(), json(), series(name)   async
 //   dispose()
@@ -301,7 +302,7 @@ export class WorkerHandle {
   }
 
   draw(canvases, dpr, dark) {
-    this.engine.wasm.drawSpecs(this.shown.specs, canvases, dpr, dark);
+    return this.engine.wasm.drawSpecs(this.shown.specs, canvases, dpr, dark);
   }
 
   drawChart(id, canvas, dpr, dark) {

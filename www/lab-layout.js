@@ -1,7 +1,7 @@
 // The lab's layout inside its shadow root, top to bottom: heading and summary, the preset
 // buttons and the preset's caption, the transport bar, the two message boxes, the parameter
 // controls beside the charts, the notes, the export bar and the citation. The parts a course
-// page hides (hide="presets,controls,export,notes,caption,fork") stay in the tree, out of sight.
+// page hides (hide="presets,controls,export,notes,caption,fork,points") stay in the tree, out of sight.
 
 import { el } from './dom.js';
 
@@ -29,6 +29,11 @@ export class PresetBar {
   }
 
   /** Shows preset `id` as chosen, with its caption; null means custom parameters. */
+  /** While a fork replays or an edit restarts the lab, the presets wait. */
+  setBusy(busy) {
+    for (const b of this.buttons) b.disabled = busy;
+  }
+
   show(id) {
     const preset = this.presets.find((p) => p.id === id);
     for (const b of this.buttons) b.setAttribute('aria-pressed', String(b.dataset.preset === id));
@@ -44,7 +49,7 @@ export class PresetBar {
  * controls, charts}, each with its `node`; onExport(kind): 'csv', 'json' or 'link' was pressed.
  */
 export function labLayout(info, { heading, hide, parts, onExport }) {
-  const { presets, quiz, transport, fork, messages, warnings, controls, charts } = parts;
+  const { presets, quiz, transport, fork, points, messages, warnings, controls, charts } = parts;
   const layout = el('div', { class: 'layout' }, controls.node, charts.node);
   const notes = info.notes ? el('details', { class: 'lab-notes' }, el('summary', {}, 'What these runs measured'), el('p', {}, info.notes)) : null;
   const exportBar = el('div', { class: 'export', role: 'group', 'aria-label': 'export' },
@@ -63,6 +68,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     quiz?.node,
     transport.node,
     fork?.node,
+    points?.node,
     messages.node,
     warnings.node,
     layout,
@@ -70,7 +76,7 @@ export function labLayout(info, { heading, hide, parts, onExport }) {
     exportBar,
     presets.source,
   );
-  const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption, fork: fork?.node };
+  const hidden = { presets: presets.node, controls: controls.node, export: exportBar, notes, caption: presets.caption, fork: fork?.node, points: points?.node };
   for (const [token, node] of Object.entries(hidden)) if (hide.has(token) && node) node.hidden = true;
   if (hide.has('controls')) layout.classList.add('no-controls');
   return root;

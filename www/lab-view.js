@@ -9,7 +9,7 @@
 // The element wires the lab's parts together: lab-layout.js (the layout and preset bar),
 // transport.js (the transport bar), controls.js (the parameter controls), charts.js (the chart
 // grid), messages.js, keys.js (shortcuts), lab-export.js (downloads and links), quiz.js
-// (predict, then reveal) and fork.js (fork the run at a step). playback.js plays the run: its loop steps the lab at the pace trainer.js sets, reads results back
+// (predict, then reveal), fork.js (fork the run at a step) and points.js (your own points). playback.js plays the run: its loop steps the lab at the pace trainer.js sets, reads results back
 // asynchronously and redraws the charts. When training fails, recovery.js says so or, for a
 // lost GPU, moves the run to the CPU. lab-handle.js runs the engine in a worker of the lab's
 // own, so training never holds up the page; the element only draws what it reads back.
@@ -35,6 +35,7 @@ import { bootFromAttributes } from './lab-attributes.js';
 import { keepOffline } from './offline.js';
 import { LabQuiz } from './quiz.js';
 import { ForkBar, forkHere, removeFork } from './fork.js';
+import { PointsBar, classColors, clickChart, editPoints, editable, EDITABLE_CHART } from './points.js';
 import { exportData, exportSvg, exportPng, copyLink } from './lab-export.js';
 
 // Scripts that import the timeline lookup from this module, where it used to live, keep working.
@@ -208,6 +209,10 @@ export class PhenomenaLab extends HTMLElement {
       running: () => this.status?.params,
       requested: () => this.state.params,
       onChange: (name, value) => {
+        if (this.refuseWhileBusy()) {
+          this.syncControls(this.status?.params ?? this.state.params);
+          return;
+        }
         this.state.params[name] = value;
         // A fork's parameters change none of the preset's runs: its story still holds.
         if (!info.schema.find((s) => s.name === name)?.fork) this.state.preset = null;
@@ -222,8 +227,12 @@ export class PhenomenaLab extends HTMLElement {
       onFork: (choice, set) => forkHere(this, choice, set),
       onRemove: () => removeFork(this),
     });
-    this.charts = new ChartGrid((format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)));
-    const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, fork: this.forkBar, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
+    this.pointsBar = new PointsBar(info, { uid: this.uid, onEdit: (change) => editPoints(this, change) });
+    this.charts = new ChartGrid(
+      (format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)),
+      (id, event) => clickChart(this, id, event),
+    );
+    const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, fork: this.forkBar, points: this.pointsBar, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
     this.root.replaceChildren(this.styleSheet(), labLayout(info, {
       heading: this.options.embedded ? 'h2' : 'h1',
       hide: this.options.hide,
@@ -364,6 +373,28 @@ export class PhenomenaLab extends HTMLElement {
     this.transport.showStatus(status, this.rate);
     this.dataset.step = String(status.step);
     this.updateForkBar();
+    this.updatePointsBar();
+  }
+
+  /** The points bar for the values the lab runs with; clicks on its charts edit them. */
+  updatePointsBar() {
+    if (!this.pointsBar?.node || !this.status) return;
+    const classes = Number(this.status.params?.classes);
+    if (this.pointColorsFor !== classes && this.handle) {
+      const chart = this.handle.charts().find((c) => EDITABLE_CHART.test(c.id));
+      if (chart) {
+        this.pointColors = classColors(this.handle.chartSpec(chart.id));
+        this.pointColorsFor = classes;
+      }
+    }
+    this.pointsBar.show({
+      params: this.status.params,
+      scalars: this.status.scalars,
+      colors: this.pointColors ?? [],
+      locked: this.options.locked.has('points'),
+      busy: Boolean(this.pointsBusy),
+    });
+    this.toggleAttribute('data-points', editable(this));
   }
 
   /** The fork bar for the step on screen (a scrubbed-back one, or the live one). */
@@ -374,7 +405,8 @@ export class PhenomenaLab extends HTMLElement {
       playing: this.playing,
       busy: Boolean(this.forkBusy),
       params: this.status?.params,
-      locked: ['fork', 'fork_step'].some((name) => this.options.locked.has(name)),
+      // A course page that fixes any of the fork's values fixes the fork.
+      locked: this.info.schema.some((s) => s.fork && this.options.locked.has(s.name)),
     });
   }
 
@@ -398,7 +430,32 @@ export class PhenomenaLab extends HTMLElement {
     await this.afterRestart();
   }
 
+  /**
+   * Whether a fork's replay or an edit's restart is under way: Play, Step, Reset, presets and
+   * controls wait for it (their buttons are disabled meanwhile; keys and scripts are told so).
+   */
+  get busy() {
+    return Boolean(this.forkBusy || this.pointsBusy);
+  }
+
+  /** Marks `what` ('forkBusy' or 'pointsBusy') as under way or done, and shows it. */
+  setBusy(what, on) {
+    this[what] = on;
+    this.transport.setBusy(this.busy);
+    this.presetBar.setBusy(this.busy);
+    this.updateForkBar();
+    this.updatePointsBar();
+  }
+
+  /** True, with a message, when a replay or restart is under way (see `busy`). */
+  refuseWhileBusy() {
+    if (!this.busy) return false;
+    this.message('Wait a moment: the lab is replaying the run to the fork, or restarting on your points.', 'info');
+    return true;
+  }
+
   applyPreset(id) {
+    if (this.refuseWhileBusy()) return;
     const params = presetValues(this.info, id);
     if (!params) return;
     params.seed = this.state.params.seed ?? 0;
@@ -424,6 +481,7 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   reset() {
+    if (this.refuseWhileBusy()) return Promise.resolve();
     return this.restart();
   }
 
@@ -435,6 +493,7 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   togglePlay() {
+    if (this.refuseWhileBusy()) return;
     if (this.playing) this.stop();
     else this.play();
   }
@@ -448,6 +507,7 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   singleStep() {
+    if (this.refuseWhileBusy()) return Promise.resolve();
     return playback.singleStep(this);
   }
 }

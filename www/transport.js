@@ -28,13 +28,18 @@ export class TransportBar {
     );
     this.node = el('div', { class: 'transport', role: 'toolbar', 'aria-label': 'transport' },
       this.playButton,
-      el('button', { type: 'button', class: 'step', 'aria-label': 'single step', onclick: onStep }, 'Step'),
-      el('button', { type: 'button', class: 'reset', 'aria-label': 'reset', onclick: onReset }, '↺ Reset'),
+      (this.stepButton = el('button', { type: 'button', class: 'step', 'aria-label': 'single step', onclick: onStep }, 'Step')),
+      (this.resetButton = el('button', { type: 'button', class: 'reset', 'aria-label': 'reset', onclick: onReset }, '↺ Reset')),
       el('label', { class: 'speed' }, 'speed ', speed),
       el('label', { class: 'timeline-label' }, 'timeline ', this.scrubber),
       this.readout,
       this.progress,
     );
+  }
+
+  /** While a fork replays or an edit restarts the lab, Play, Step, Reset and the timeline wait. */
+  setBusy(busy) {
+    for (const control of [this.playButton, this.stepButton, this.resetButton, this.scrubber]) control.disabled = busy;
   }
 
   showPlaying(playing) {

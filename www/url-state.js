@@ -2,6 +2,9 @@
 // Parsing never throws: a malformed hash yields defaults plus a message saying what was wrong.
 
 const RESERVED = new Set(['lab', 'preset', 'backend', 'quiz']);
+/** The longest value a link keeps: a number is short; your own points take 4 characters each,
+ * up to 256 of them. */
+export const MAX_VALUE = 1100;
 
 /** `quiz` in a link: on unless it says off (`quiz`, `quiz=on` and `quiz=1` are on). */
 export const quizFlag = (value) => !['off', '0', 'false', 'no'].includes(String(value).trim().toLowerCase());
@@ -31,7 +34,7 @@ export function parseHash(hash) {
     else if (key === 'preset') out.preset = value;
     else if (key === 'backend') out.backend = value;
     else if (key === 'quiz') out.quiz = quizFlag(value);
-    else out.params[key] = value.slice(0, 64);
+    else out.params[key] = value.slice(0, MAX_VALUE);
   }
   return out;
 }
@@ -65,7 +68,8 @@ export function presetValues(info, presetId) {
   const preset = info.presets.find((p) => p.id === presetId);
   if (!preset) return null;
   const values = {};
-  for (const s of info.schema) values[s.name] = s.default;
+  // A text parameter (your own points) is empty in every preset: absent.
+  for (const s of info.schema) if (!s.text) values[s.name] = s.default;
   for (const [name, v] of preset.values) values[name] = v;
   return values;
 }
@@ -84,6 +88,8 @@ export function matchesPreset(info, presetId, params) {
     // The seed and a fork change none of the preset's runs.
     if (s.name === 'seed' || s.fork || !(s.name in params)) return true;
     const text = String(params[s.name]).trim();
+    // Your own points change the data: no preset has any.
+    if (s.text) return text === '';
     const v = Number(text);
     return text !== '' && Number.isFinite(v) && formatNumber(v) === formatNumber(expected[s.name]);
   });

@@ -5,5 +5,5 @@
 mod render;
 mod spec;
 
-pub use render::{draw, to_svg};
+pub use render::{PlotFrame, draw, to_svg};
 pub use spec::*;

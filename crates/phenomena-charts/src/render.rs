@@ -99,14 +99,50 @@ const TITLE_RIGHT_GAP: f64 = 90.0;
 const LEFT: f64 = 10.0;
 const Y_LABELS: f64 = 62.0;
 
+/// Where a drawn chart's plot sits on its drawing area, and what it spans: the page turns a
+/// click on the canvas into data coordinates with it ([`PlotFrame::data_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PlotFrame {
+    /// The plot's pixel rectangle on the drawing area: left, top, right, bottom.
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+    /// The data at the left and right edges, and at the bottom and top edges.
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    /// Whether each axis is logarithmic.
+    pub x_log: bool,
+    pub y_log: bool,
+}
+
+impl PlotFrame {
+    /// The data coordinates at pixel (px, py), or `None` outside the plot.
+    pub fn data_at(&self, px: f64, py: f64) -> Option<(f64, f64)> {
+        if !(self.left..=self.right).contains(&px) || !(self.top..=self.bottom).contains(&py) {
+            return None;
+        }
+        let along = |t: f64, (a, b): (f64, f64), log: bool| {
+            if log {
+                10f64.powf(a.log10() + t * (b.log10() - a.log10()))
+            } else {
+                a + t * (b - a)
+            }
+        };
+        let tx = (px - self.left) / (self.right - self.left).max(1.0);
+        let ty = (self.bottom - py) / (self.bottom - self.top).max(1.0);
+        Some((along(tx, self.x, self.x_log), along(ty, self.y, self.y_log)))
+    }
+}
+
 /// Draws `spec` on `area` in `theme`. `scale` multiplies font sizes and line widths (device
-/// pixel ratio).
+/// pixel ratio). Returns where the plot landed.
 pub fn draw<DB: DrawingBackend>(
     spec: &ChartSpec,
     area: &DrawingArea<DB, Shift>,
     scale: f64,
     theme: Theme,
-) -> Result<(), String> {
+) -> Result<PlotFrame, String> {
     draw_scaled(spec, area, scale, 1.0, theme)
 }
 
@@ -120,7 +156,7 @@ fn draw_scaled<DB: DrawingBackend>(
     scale: f64,
     text_scale: f64,
     theme: Theme,
-) -> Result<(), String> {
+) -> Result<PlotFrame, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let px = |v: f64| (v * scale).round().max(1.0) as u32;
     let fpx = |v: f64| (v * scale * text_scale).round().max(1.0) as u32;
@@ -198,6 +234,21 @@ fn draw_scaled<DB: DrawingBackend>(
         .y_label_area_size(if spec.y.hidden { 0 } else { px(Y_LABELS) })
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let from_plot = |axis: &Axis, v: f64| match axis.scale {
+        Scale::Linear => v,
+        Scale::Log => 10f64.powf(v),
+    };
+    let frame = PlotFrame {
+        left: xs.start as f64,
+        top: ys.start as f64,
+        right: xs.end as f64,
+        bottom: ys.end as f64,
+        x: (from_plot(&spec.x, x0), from_plot(&spec.x, x1)),
+        y: (from_plot(&spec.y, y0), from_plot(&spec.y, y1)),
+        x_log: spec.x.scale == Scale::Log,
+        y_log: spec.y.scale == Scale::Log,
+    };
 
     let x_fmt = |v: &f64| tick_label(&spec.x, *v);
     let y_fmt = |v: &f64| tick_label(&spec.y, *v);
@@ -369,7 +420,7 @@ fn draw_scaled<DB: DrawingBackend>(
     }
     draw_footer(spec, &footer_area, &footer, scale, text_scale, theme).map_err(err)?;
     area.present().map_err(err)?;
-    Ok(())
+    Ok(frame)
 }
 
 /// Breaks `text` at spaces into lines no wider than `room` pixels (a single word wider than
@@ -613,6 +664,37 @@ mod tests {
             Axis::log("step"),
         );
         assert!(to_svg(&s, 300, 200).is_ok());
+    }
+
+    #[test]
+    fn the_plot_frame_turns_pixels_back_into_the_data_drawn_there() {
+        let mut s = spec(
+            vec![Series::dots(
+                "p",
+                SpecColor(0, 0, 0),
+                vec![(-3.0, 2.0), (3.0, 500.0)],
+            )],
+            Axis::linear("x").with_range(-3.0, 3.0),
+        );
+        s.y = Axis::log("y").with_range(1.0, 1000.0);
+        let mut out = String::new();
+        let frame = {
+            let root = SVGBackend::with_string(&mut out, (400, 300)).into_drawing_area();
+            draw(&s, &root, 1.0, Theme::Light).unwrap()
+        };
+        assert!(frame.left > 0.0 && frame.right < 400.0 && frame.top > 0.0 && frame.bottom < 300.0);
+        let mid = (
+            (frame.left + frame.right) / 2.0,
+            (frame.top + frame.bottom) / 2.0,
+        );
+        let (x, y) = frame.data_at(mid.0, mid.1).unwrap();
+        assert!(
+            x.abs() < 1e-9 && (y - 10f64.powf(1.5)).abs() < 1e-6,
+            "{x} {y}"
+        );
+        let (x, y) = frame.data_at(frame.right, frame.top).unwrap();
+        assert!((x - 3.0).abs() < 1e-9 && (y - 1000.0).abs() < 1e-6);
+        assert_eq!(frame.data_at(frame.left - 1.0, mid.1), None);
     }
 
     #[test]

@@ -218,6 +218,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
                 println!("  parameters:");
                 for s in &info.schema {
+                    if s.text.is_some() {
+                        println!("    {:<12} text, empty by default — {}", s.name, s.label);
+                        continue;
+                    }
                     println!(
                         "    {:<12} [{}, {}] default {} — {}",
                         s.name, s.min, s.max, s.default, s.label

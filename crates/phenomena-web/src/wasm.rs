@@ -116,7 +116,7 @@ pub fn validate_params(
 ) -> Result<JsValue, JsValue> {
     #[derive(Serialize)]
     struct Resolved {
-        params: BTreeMap<String, f64>,
+        params: phenomena::Params,
         notes: Vec<String>,
     }
     let raw = raw_params(&params)?;
@@ -124,9 +124,20 @@ pub fn validate_params(
         labs::params_for(lab, preset.as_deref(), &raw, phenomena::OutOfRange::Clamp)
             .map_err(js_err)?;
     to_js(&Resolved {
-        params: params.0,
+        params,
         notes: notes.into_iter().map(|n| n.message).collect(),
     })
+}
+
+/// Your own points (the early-learning lab's `points` parameter): point set `points` after
+/// `change` (`{add: {x, y, class}}`, `{relabel: {index, class, classes}}` or `"undo"`), as
+/// `{points, added, relabelled}`; throws why a change cannot be made.
+#[wasm_bindgen(js_name = editPoints)]
+pub fn edit_points(points: &str, change: JsValue) -> Result<JsValue, JsValue> {
+    use phenomena::labs::early_learning::drawn;
+    let change: drawn::Change = serde_wasm_bindgen::from_value(change)
+        .map_err(|e| js_err(format!("not a change to the points: {e}")))?;
+    to_js(&drawn::edit(points, change).map_err(js_err)?)
 }
 
 thread_local! {
@@ -208,7 +219,7 @@ struct Status<'a> {
     diverged: Option<&'a str>,
     warnings: &'a [String],
     scalars: &'a BTreeMap<String, f64>,
-    params: &'a BTreeMap<String, f64>,
+    params: &'a phenomena::Params,
 }
 
 #[derive(Serialize)]
@@ -244,7 +255,7 @@ fn draw_on(
     canvas: web_sys::HtmlCanvasElement,
     dpr: f64,
     dark: bool,
-) -> Result<(), JsValue> {
+) -> Result<phenomena_charts::PlotFrame, JsValue> {
     let backend = MeasuredCanvas::new(canvas)
         .ok_or_else(|| js_err(format!("the canvas for `{}` has no 2-D context", chart.id)))?;
     let theme = if dark {
@@ -267,20 +278,32 @@ fn specs_from(value: JsValue) -> Result<Vec<phenomena_charts::ChartSpec>, JsValu
 
 /// Draws chart specs that a lab's worker built (`LabHandle.chartSpecs`) onto the canvases in
 /// `canvases` (by chart id; charts without one are skipped): the page draws what the worker
-/// trained.
+/// trained. Returns where each chart's plot landed, by chart id (see [`frames`]).
 #[wasm_bindgen(js_name = drawSpecs)]
 pub fn draw_specs(
     specs: JsValue,
     canvases: &js_sys::Object,
     dpr: f64,
     dark: bool,
-) -> Result<(), JsValue> {
-    for chart in specs_from(specs)? {
+) -> Result<JsValue, JsValue> {
+    frames(&specs_from(specs)?, canvases, dpr, dark)
+}
+
+/// Draws each chart that has a canvas and returns its plot's frame in canvas pixels, keyed by
+/// chart id, so the page can turn a click into data coordinates (your own points).
+fn frames(
+    charts: &[phenomena_charts::ChartSpec],
+    canvases: &js_sys::Object,
+    dpr: f64,
+    dark: bool,
+) -> Result<JsValue, JsValue> {
+    let mut frames = BTreeMap::new();
+    for chart in charts {
         if let Some(canvas) = canvas_for(canvases, &chart.id)? {
-            draw_on(&chart, canvas, dpr, dark)?;
+            frames.insert(chart.id.clone(), draw_on(chart, canvas, dpr, dark)?);
         }
     }
-    Ok(())
+    to_js(&frames)
 }
 
 /// One chart spec from a lab's worker as an SVG document.
@@ -417,7 +440,7 @@ impl LabHandle {
                 diverged: snapshot.diverged.as_deref(),
                 warnings: &snapshot.warnings,
                 scalars: &snapshot.scalars,
-                params: &snapshot.params.0,
+                params: &snapshot.params,
             })
             .inspect(|status| {
                 let _ = js_sys::Reflect::set(
@@ -458,15 +481,15 @@ impl LabHandle {
     /// Draws every chart onto its canvas: `canvases` maps chart ids to `HTMLCanvasElement`s
     /// (charts without one are skipped), at pixel ratio `dpr`, in the dark theme when `dark`.
     /// Taking the canvases rather than looking them up by id lets the page keep them in a
-    /// shadow root.
-    pub fn draw(&self, canvases: &js_sys::Object, dpr: f64, dark: bool) -> Result<(), JsValue> {
+    /// shadow root. Returns where each chart's plot landed, by chart id.
+    pub fn draw(
+        &self,
+        canvases: &js_sys::Object,
+        dpr: f64,
+        dark: bool,
+    ) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        for chart in session.charts() {
-            if let Some(canvas) = canvas_for(canvases, &chart.id)? {
-                draw_on(&chart, canvas, dpr, dark)?;
-            }
-        }
-        Ok(())
+        frames(&session.charts(), canvases, dpr, dark)
     }
 
     /// Draws chart `id` onto `canvas` (print-resolution PNG export draws onto a large one).
@@ -478,7 +501,7 @@ impl LabHandle {
         dpr: f64,
         dark: bool,
     ) -> Result<(), JsValue> {
-        draw_on(&self.chart(id)?, canvas, dpr, dark)
+        draw_on(&self.chart(id)?, canvas, dpr, dark).map(|_| ())
     }
 
     /// One chart as an SVG document (the same spec the canvas shows).

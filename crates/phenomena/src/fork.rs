@@ -217,7 +217,7 @@ mod tests {
     ];
 
     fn params(pairs: &[(&str, f64)]) -> Params {
-        Params(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        Params::numbers(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
     }
 
     #[test]

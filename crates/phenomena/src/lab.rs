@@ -48,6 +48,18 @@ pub struct ParamSpec {
     /// One of the fork's parameters (see [`crate::fork`]): it adds a branch beside the runs
     /// and changes none of them, so a preset, its caption and its question still hold.
     pub fork: bool,
+    /// A parameter whose value is text, not a number (a drawn point set), with the function
+    /// that reads it. Its number fields go unused; it is empty unless given, and the page
+    /// draws no control for it. Serialized as `true`/`false`.
+    #[serde(serialize_with = "is_text")]
+    pub text: Option<ReadText>,
+}
+
+/// Reads a text parameter: its canonical form (empty for none), or why it cannot be read.
+pub type ReadText = fn(&str) -> Result<String, String>;
+
+fn is_text<S: serde::Serializer>(read: &Option<ReadText>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(read.is_some())
 }
 
 /// "Parameter `param` is above `above`", with the note that says why a switch needs it.
@@ -99,6 +111,7 @@ impl ParamSpec {
         checkbox: false,
         requires: None,
         fork: false,
+        text: None,
     };
 
     /// An on/off switch, off by default, drawn as a checkbox; `requires` as in
@@ -155,17 +168,83 @@ impl ParamSpec {
         }
     }
 
+    /// A text parameter read by `read` (see [`ParamSpec::text`]).
+    pub const fn text(
+        name: &'static str,
+        label: &'static str,
+        help: &'static str,
+        read: ReadText,
+        visible_when: Option<Condition>,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            label,
+            help,
+            visible_when,
+            text: Some(read),
+            ..ParamSpec::NUMBER
+        }
+    }
+
     /// Whether the parameter applies under `params` (see [`ParamSpec::visible_when`]).
     pub fn applies(&self, params: &Params) -> bool {
         self.visible_when.is_none_or(|c| c.holds(params))
     }
 }
 
-/// A validated, complete set of parameter values, keyed by name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Params(pub BTreeMap<String, f64>);
+/// A validated, complete set of parameter values, keyed by name: the numbers, and the text
+/// parameters that are not empty ([`ParamSpec::text`]). Serialized as one map of both.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Params(pub BTreeMap<String, f64>, pub BTreeMap<String, String>);
+
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len() + self.1.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        for (k, v) in &self.1 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Value {
+            Number(f64),
+            Text(String),
+        }
+        let mut params = Params::default();
+        for (k, v) in BTreeMap::<String, Value>::deserialize(d)? {
+            match v {
+                Value::Number(n) => {
+                    params.0.insert(k, n);
+                }
+                Value::Text(t) => {
+                    params.1.insert(k, t);
+                }
+            }
+        }
+        Ok(params)
+    }
+}
 
 impl Params {
+    /// Numbers only, as most callers and tests build them.
+    pub fn numbers(values: BTreeMap<String, f64>) -> Self {
+        Params(values, BTreeMap::new())
+    }
+
+    /// A text parameter's value; empty when it was not given.
+    pub fn text(&self, name: &str) -> &str {
+        self.1.get(name).map_or("", String::as_str)
+    }
+
     /// Value of a declared parameter. Panics only on a programming error (an undeclared name).
     pub fn get(&self, name: &str) -> f64 {
         *self
@@ -246,7 +325,30 @@ pub fn resolve_params(
             ),
         });
     }
+    let mut texts = BTreeMap::new();
     for spec in schema {
+        if let Some(read) = spec.text {
+            let Some(text) = raw.get(spec.name) else {
+                continue;
+            };
+            match read(text.trim()) {
+                Ok(canonical) if canonical.is_empty() => {}
+                Ok(canonical) => {
+                    texts.insert(spec.name.to_string(), canonical);
+                }
+                Err(why) => {
+                    let message = format!("{} (`{}`): {why}", spec.label, spec.name);
+                    problems.push(ParamError {
+                        name: spec.name.into(),
+                        message: match mode {
+                            OutOfRange::Reject => message,
+                            OutOfRange::Clamp => format!("{message}; ignored"),
+                        },
+                    });
+                }
+            }
+            continue;
+        }
         let value = match raw.get(spec.name) {
             None => spec.default,
             Some(text) => match text.trim().parse::<f64>() {
@@ -321,7 +423,7 @@ pub fn resolve_params(
         OutOfRange::Reject if !problems.is_empty() => Err(problems),
         _ => {
             problems.extend(notes);
-            Ok((Params(values), problems))
+            Ok((Params(values, texts), problems))
         }
     }
 }
@@ -389,9 +491,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Default values of every parameter in a schema.
 pub fn default_params(schema: &[ParamSpec]) -> Params {
-    Params(
+    Params::numbers(
         schema
             .iter()
+            .filter(|p| p.text.is_none())
             .map(|p| (p.name.to_string(), p.default))
             .collect(),
     )
@@ -552,12 +655,9 @@ impl Snapshot {
     /// The run as tidy CSV (`series,x,y`), preceded by one `#` comment line with the lab,
     /// version, seed, backend, step and every parameter, so a file always says what made it.
     pub fn to_csv(&self) -> String {
-        let params: Vec<String> = self
-            .params
-            .0
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let numbers = self.params.0.iter().map(|(k, v)| format!("{k}={v}"));
+        let texts = self.params.1.iter().map(|(k, v)| format!("{k}={v}"));
+        let params: Vec<String> = numbers.chain(texts).collect();
         let mut out = format!(
             "# phenomena {} lab={} seed={} backend={} step={} {}\nseries,x,y\n",
             env!("CARGO_PKG_VERSION"),
@@ -711,6 +811,7 @@ mod tests {
             checkbox: false,
             requires: None,
             fork: false,
+            text: None,
         }]
     }
 

@@ -96,9 +96,11 @@ pub fn params_for(
                     ),
                 }])
             })?;
-        for (k, v) in preset.params(&info.schema).0 {
+        let values = preset.params(&info.schema);
+        for (k, v) in values.0 {
             merged.insert(k, v.to_string());
         }
+        merged.extend(values.1);
     }
     merged.extend(raw.iter().map(|(k, v)| (k.clone(), v.clone())));
     resolve_params(&info.schema, &merged, mode).map_err(LabError::Params)
@@ -134,6 +136,8 @@ pub fn quiz_reveal(
             !free.contains(&name.as_str()) && snapshot.params.0.get(name.as_str()) != Some(value)
         })
         .map(|(name, _)| name.as_str())
+        // A text parameter (a drawn point set) changes the data the runs train on.
+        .chain(snapshot.params.1.keys().map(String::as_str))
         .collect();
     if !changed.is_empty() {
         return Err(format!(

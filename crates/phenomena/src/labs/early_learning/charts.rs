@@ -281,9 +281,16 @@ pub fn view_predictions(snapshot: &Snapshot, id: &str) -> Vec<usize> {
         .unwrap_or_default()
 }
 
+/// The name of class `k`'s entry in the decision-region charts' legend, counting from 1 as
+/// the page's class picker does (your own points).
+pub fn class_name(k: usize) -> String {
+    format!("class {}", k + 1)
+}
+
 pub fn boundary(
     run: &str,
     label: &str,
+    classes: usize,
     preds: &[usize],
     pts: &[(f64, f64)],
     noisy: &[usize],
@@ -335,6 +342,14 @@ pub fn boundary(
     let mut series = heat;
     series.push(dots);
     series.push(rings);
+    // Which colour is which class, for the legend and the page's class picker.
+    series.extend((0..classes).map(|k| {
+        ChartSeries::dots(
+            class_name(k),
+            CLASS_COLORS[k % CLASS_COLORS.len()],
+            Vec::new(),
+        )
+    }));
     ChartSpec {
         id: format!("boundary-{run}"),
         annotations: Vec::new(),

@@ -10,6 +10,7 @@ use phenomena_charts::ChartSpec;
 
 use super::charts::{self, GRID, grid_coord};
 use super::data::{self, Dataset, NoiseKind};
+use super::drawn;
 use super::forks::FORKS;
 use super::methods::{METHODS, MethodEntry, MethodSetup, Progress};
 use super::model::{Classifier, DeviceData, METRICS, Run};
@@ -18,7 +19,7 @@ use crate::batches::Batches;
 use crate::digits::DIGIT_PIXELS;
 use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, Experiment, Recorder};
-use crate::lab::{LabError, LabInfo, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
 use crate::optim::Optimizer;
 use crate::rng::{Stream, rng};
 use crate::tensors::matrix;
@@ -67,6 +68,8 @@ pub struct EarlyLearning {
     /// Latest predictions for the view, per run (the fork's last).
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
+    /// What your own points changed (the 2-D set only).
+    drawn: Option<drawn::Applied>,
     batches: Option<Batches>,
     steps_per_epoch: u64,
 }
@@ -84,6 +87,14 @@ impl EarlyLearning {
     }
 }
 
+/// A point set that cannot be read (parameters that did not come through `resolve_params`).
+fn drawn_error(why: &str) -> LabError {
+    LabError::Params(vec![ParamError {
+        name: "points".into(),
+        message: format!("your points (`points`): {why}"),
+    }])
+}
+
 impl Experiment for EarlyLearning {
     const ID: &'static str = ID;
     const RECORDS_PER_DECADE: f64 = 24.0;
@@ -95,7 +106,7 @@ impl Experiment for EarlyLearning {
     fn new(params: &Params, device: &Device) -> Result<Self, LabError> {
         let seed = params.get("seed") as u64;
         let classes = params.usize("classes");
-        let dataset: Dataset = match params.usize("dataset") {
+        let mut dataset: Dataset = match params.usize("dataset") {
             0 => data::gaussian_mixture(seed, classes, 600, 200, 1000, 3.0),
             1 => data::blobs(seed, classes, 300, 1000, 0.75),
             _ => data::digits(seed, 500),
@@ -111,6 +122,18 @@ impl Experiment for EarlyLearning {
             kind,
             seed,
         );
+        // Your own points change the 2-D set after its labels were flipped.
+        let (noisy, drawn) = match params.usize("dataset") {
+            1 => {
+                let edits = drawn::decode(params.text("points"))
+                    .map_err(|why| drawn_error(why.as_str()))?;
+                let train = &mut dataset.train;
+                let (noisy, applied) =
+                    drawn::apply(&edits, classes, &mut train.x, &mut train.labels, noisy);
+                (noisy, Some(applied))
+            }
+            _ => (noisy, None),
+        };
         let flipped: Vec<bool> = noisy
             .iter()
             .zip(&dataset.train.labels)
@@ -213,6 +236,7 @@ impl Experiment for EarlyLearning {
             view,
             view_predictions: Vec::new(),
             flipped: flipped.iter().filter(|f| **f).count(),
+            drawn,
         })
     }
 
@@ -345,6 +369,17 @@ impl Experiment for EarlyLearning {
         scalars.insert("mislabeled".into(), self.flipped as f64);
         scalars.insert("train_examples".into(), self.data.n as f64);
         scalars.insert("classes".into(), self.classes as f64);
+        if let Some(drawn) = self.drawn {
+            scalars.insert("drawn.added".into(), drawn.added as f64);
+            scalars.insert("drawn.relabelled".into(), drawn.relabelled as f64);
+            if drawn.left_out > 0 {
+                snapshot.warnings.push(format!(
+                    "{} of your points or labels name a class this data set does not have (it \
+                     has {}); they are left out.",
+                    drawn.left_out, self.classes
+                ));
+            }
+        }
         for run in self.run_names() {
             if let Some(s) = snapshot.series.get(&format!("{run}.test_accuracy")) {
                 let peak = s.y.iter().copied().fold(0.0, f64::max);
@@ -393,7 +428,15 @@ impl Experiment for EarlyLearning {
                     .map(|i| (METHODS[*i].id, METHODS[*i].label));
                 for (id, label) in runs.chain(fork.map(|label| (FORK_RUN, label))) {
                     let preds = charts::view_predictions(snapshot, id);
-                    out.push(charts::boundary(id, label, &preds, points, noisy, flipped));
+                    out.push(charts::boundary(
+                        id,
+                        label,
+                        self.classes,
+                        &preds,
+                        points,
+                        noisy,
+                        flipped,
+                    ));
                 }
             }
             View::Digits {

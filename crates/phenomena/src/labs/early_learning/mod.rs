@@ -2,12 +2,13 @@
 //! more noisy-label methods (PS-KD, multi-sample dropout, nested dropout) on the same data.
 //!
 //! Read in order: `params.rs` (schema and presets), `data.rs` (the three data sets and the
-//! label noise), `methods.rs` (each method's loss), `model.rs` (the classifier and one run),
+//! label noise), `drawn.rs` (your own points on the 2-D set), `methods.rs` (each method's loss), `model.rs` (the classifier and one run),
 //! `experiment.rs` (one step, what is recorded), `forks.rs` (what a fork may change),
 //! `charts.rs`.
 
 mod charts;
 pub mod data;
+pub mod drawn;
 pub mod experiment;
 pub mod forks;
 pub mod methods;

@@ -1,5 +1,6 @@
 //! The early-learning lab's parameters and presets.
 
+use super::drawn;
 use super::forks::{FORK_OPTIONS, LR_FORK};
 use super::{CITATION, RACE_CITATION, quiz};
 use crate::fork::fork_params;
@@ -27,8 +28,8 @@ pub fn schema() -> Vec<ParamSpec> {
                 "handwritten digits",
             ],
             help: "Five Gaussian classes in R⁶⁰⁰ with 200 points (the paper's theory setting); \
-                   Gaussian blobs in 2-D, to watch the decision boundary; or 1 797 real 8×8 \
-                   digits (UCI, CC BY 4.0).",
+                   Gaussian blobs in 2-D, to watch the decision boundary and add points of \
+                   your own; or 1 797 real 8×8 digits (UCI, CC BY 4.0).",
             source: "ELR paper §3; UCI digits",
             ..n
         },
@@ -135,6 +136,15 @@ pub fn schema() -> Vec<ParamSpec> {
             visible_when: Condition::when("dataset", &[0.0, 1.0]),
             ..n
         },
+        ParamSpec::text(
+            "points",
+            "your points",
+            "Points you add to the 2-D training set (click the boundary chart) and labels you \
+             change (shift-click a point), as compact text. A point you add belongs to the blob \
+             whose centre is nearest; given another class it counts as mislabeled.",
+            drawn::read,
+            Condition::when("dataset", &[1.0]),
+        ),
         ParamSpec::switch(
             "pskd",
             "PS-KD",

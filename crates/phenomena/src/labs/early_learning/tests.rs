@@ -402,3 +402,84 @@ fn a_fork_past_the_last_step_says_so_and_forks_nothing() {
         s.warnings
     );
 }
+
+/// Five points labelled class 2 drawn in the middle of class 0's blob (classes count from 0).
+fn drawn_cluster() -> String {
+    let at = [(2.0, 0.0), (2.2, 0.2), (1.8, -0.2), (2.0, 0.3), (2.3, -0.2)];
+    let edits: Vec<drawn::Edit> = at
+        .iter()
+        .map(|(x, y)| drawn::Edit::add(*x, *y, 2))
+        .collect();
+    drawn::encode(&edits)
+}
+
+#[test]
+fn ce_carves_an_island_around_your_own_mislabeled_points_and_elr_does_not() {
+    let mut raw: std::collections::BTreeMap<String, String> = BOUNDARY_VALUES
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    raw.insert("noise".into(), "0".into());
+    raw.insert("points".into(), drawn_cluster());
+    let (params, notes) =
+        crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Reject).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(params.text("points"), drawn_cluster());
+    let mut lab = EarlyLearningLab::new(params, &Device::flex(), "flex").unwrap();
+    lab.step(lab.max_steps());
+    let s = crate::block_on(lab.snapshot()).unwrap();
+    assert_eq!(s.scalars["train_examples"], 305.0);
+    // Only the drawn points are mislabeled: their nearest blob is class 0's.
+    assert_eq!(s.scalars["mislabeled"], 5.0);
+    assert_eq!(s.scalars["drawn.added"], 5.0);
+    // Seeds 0–9: CE ends predicting the drawn label for 1–5 of the 5, ELR for none.
+    assert!(
+        last(&s, "ce.memorized") >= 0.2,
+        "{}",
+        last(&s, "ce.memorized")
+    );
+    assert_eq!(last(&s, "elr.memorized"), 0.0);
+    // The points travel with the run: in its parameters and its CSV header.
+    assert!(
+        s.to_csv()
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("points={}", drawn_cluster()))
+    );
+    let back = Snapshot::from_json(&s.to_json()).unwrap();
+    assert_eq!(back.params, s.params);
+}
+
+#[test]
+fn unreadable_points_in_a_link_are_dropped_with_a_note_and_refused_by_the_cli() {
+    let raw = std::collections::BTreeMap::from([
+        ("dataset".to_string(), "1".to_string()),
+        ("points".to_string(), "ab!d".to_string()),
+    ]);
+    let (params, notes) =
+        crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Clamp).unwrap();
+    assert_eq!(params.text("points"), "");
+    assert!(notes[0].message.contains("your points") && notes[0].message.contains("ignored"));
+    let refused = crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Reject);
+    assert!(refused.is_err());
+}
+
+#[test]
+fn drawn_classes_the_data_set_lacks_are_left_out_with_a_warning() {
+    let points = drawn::encode(&[drawn::Edit::add(0.0, 2.0, 4), drawn::Edit::add(2.0, 0.0, 1)]);
+    let mut params = default_params(&schema());
+    params.0.insert("dataset".into(), 1.0);
+    params.0.insert("classes".into(), 3.0);
+    params.0.insert("steps".into(), 10.0);
+    params.1.insert("points".into(), points);
+    let mut lab = EarlyLearningLab::new(params, &Device::flex(), "flex").unwrap();
+    lab.step(10);
+    let s = crate::block_on(lab.snapshot()).unwrap();
+    assert_eq!(s.scalars["drawn.added"], 1.0);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("1 of your points")),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -1,0 +1,179 @@
+// Your own points: where a lab has the text parameter `points` (early learning's 2-D blobs), a
+// click on a decision-region chart adds a training point of the chosen class there, and a
+// shift-click on a training point gives it the next class. The bar under the transport picks
+// the class, adds a point at typed coordinates (for the keyboard), takes back the last edit and
+// clears them all. The set is the `points` parameter, so the link, the exports and the command
+// line carry it; the engine encodes it (editPoints). Each edit restarts the lab on the new data.
+
+import { el } from './dom.js';
+import { applies } from './controls.js';
+
+/** The charts a click edits: each run's decision regions. */
+export const EDITABLE_CHART = /^boundary-/;
+/** How near (CSS pixels) a shift-click must land to a training point to relabel it. */
+const PICK_RADIUS = 12;
+
+const kind = (series) => Object.keys(series.mark)[0];
+const sameColor = (a, b) => a.every((v, i) => v === b[i]);
+
+/** The class colours a decision-region chart's legend lists ("class 1", …), in class order. */
+export function classColors(spec) {
+  return spec.series.filter((s) => /^class \d+$/.test(s.name)).map((s) => s.color);
+}
+
+/**
+ * The training point nearest to canvas pixel (px, py) on decision-region chart `spec` drawn in
+ * `frame`, within `radius` canvas pixels: {index, class} (its place among the chart's training
+ * points and its label now), or null.
+ */
+export function pickPoint(spec, frame, px, py, radius) {
+  const dots = spec.series.find((s) => kind(s) === 'Dots' && s.points.length);
+  if (!dots) return null;
+  const toPx = ([x, y]) => [
+    frame.left + ((x - frame.x[0]) / (frame.x[1] - frame.x[0])) * (frame.right - frame.left),
+    frame.bottom - ((y - frame.y[0]) / (frame.y[1] - frame.y[0])) * (frame.bottom - frame.top),
+  ];
+  let best = null;
+  dots.points.forEach((p, index) => {
+    const [qx, qy] = toPx(p);
+    const d = Math.hypot(qx - px, qy - py);
+    if (d <= radius && (!best || d < best.d)) best = { index, d };
+  });
+  if (!best) return null;
+  const color = dots.colors[best.index] ?? dots.color;
+  const label = classColors(spec).findIndex((c) => sameColor(c, color));
+  return { index: best.index, class: Math.max(0, label) };
+}
+
+/** The points bar: the class of a new point, typed coordinates, the count, Undo and Clear. */
+export class PointsBar {
+  /**
+   * info: the lab's catalog entry (a lab without a `points` text parameter gets no bar: `node`
+   * is null); onEdit(change): a change for the engine's editPoints ({add}, {relabel}, 'undo'),
+   * or 'clear'.
+   */
+  constructor(info, { uid, onEdit }) {
+    this.spec = info.schema.find((s) => s.text && s.name === 'points');
+    this.node = null;
+    if (!this.spec) return;
+    this.uid = uid;
+    this.onEdit = onEdit;
+    this.classList = el('span', { class: 'points-classes', role: 'radiogroup', 'aria-label': 'class of a new point' });
+    this.x = el('input', { type: 'number', step: 'any', min: -3.6, max: 3.6, value: 0, 'aria-label': 'x₁ of a new point', inputmode: 'decimal' });
+    this.y = el('input', { type: 'number', step: 'any', min: -3.6, max: 3.6, value: 0, 'aria-label': 'x₂ of a new point', inputmode: 'decimal' });
+    this.add = el('button', { type: 'button', class: 'points-add', onclick: () => this.addTyped() }, 'Add');
+    this.count = el('span', { class: 'points-count', role: 'status' });
+    this.undo = el('button', { type: 'button', class: 'points-undo', onclick: () => onEdit('undo') }, 'Undo');
+    this.clear = el('button', { type: 'button', class: 'points-clear', onclick: () => onEdit('clear') }, 'Clear');
+    this.editing = el('span', { class: 'points-editing' },
+      el('span', { class: 'hint' }, 'Click a decision-region chart to add a point of class'), this.classList,
+      el('span', { class: 'hint' }, '; shift-click a point to relabel it; or add one at'),
+      el('label', { class: 'points-at' }, 'x₁ ', this.x), el('label', { class: 'points-at' }, 'x₂ ', this.y), this.add);
+    this.node = el('div', { class: 'points-bar', role: 'group', 'aria-label': 'your own points', hidden: true },
+      el('span', { class: 'label' }, 'Your points'), this.editing, this.count, this.undo, this.clear);
+    this.shown = '';
+  }
+
+  /** The class chosen for a new point (0-based). */
+  chosen() {
+    return Number(this.classList.querySelector('input:checked')?.value ?? 0);
+  }
+
+  addTyped() {
+    const x = Number(this.x.value);
+    const y = Number(this.y.value);
+    const bad = [x, y].some((v) => this.x.value === '' || !Number.isFinite(v) || Math.abs(v) > 3.6);
+    this.onEdit(bad ? { refused: 'A point needs x₁ and x₂ from −3.6 to 3.6, the chart\'s extent.' } : { add: { x, y, class: this.chosen() } });
+  }
+
+  /**
+   * params: the values the lab runs with; scalars: what it counted (drawn.added,
+   * drawn.relabelled); colors: the class colours (classColors); locked: the page fixes the
+   * points; busy: an edit is under way. Rebuilt only when one of them changes.
+   */
+  show({ params, scalars, colors, locked, busy }) {
+    if (!this.node || !params) return;
+    const on = applies(this.spec, params);
+    const added = scalars?.['drawn.added'] ?? 0;
+    const relabelled = scalars?.['drawn.relabelled'] ?? 0;
+    const key = JSON.stringify([on, added, relabelled, colors, locked, busy, params.points ?? '']);
+    if (key === this.shown) return;
+    this.shown = key;
+    this.node.hidden = !on;
+    if (!on) return;
+    this.editing.hidden = locked;
+    const chosen = this.chosen();
+    this.classList.replaceChildren(...colors.map((c, k) => el('label', { class: 'points-class' },
+      el('input', { type: 'radio', name: `${this.uid}-points-class`, value: k, checked: k === Math.min(chosen, colors.length - 1), 'aria-label': `class ${k + 1}` }),
+      el('span', { class: 'swatch', style: `background: rgb(${c.join(',')})` }), String(k + 1))));
+    const parts = [];
+    if (added) parts.push(`${added} added`);
+    if (relabelled) parts.push(`${relabelled} relabelled`);
+    this.count.textContent = parts.length ? `${parts.join(', ')}.` : locked ? '' : 'None yet.';
+    const none = !(params.points ?? '');
+    for (const b of [this.undo, this.clear]) b.disabled = none || busy;
+    this.undo.hidden = this.clear.hidden = locked;
+    this.add.disabled = busy;
+  }
+}
+
+/** Whether clicks on `lab`'s decision-region charts edit its points now. */
+export function editable(lab) {
+  const bar = lab.pointsBar;
+  return Boolean(bar?.node && !bar.node.hidden && !lab.options.hide.has('points') && !lab.options.locked.has('points'));
+}
+
+/**
+ * A click on chart `id` of `lab`: on a decision-region chart, a point of the chosen class where
+ * it landed, or with Shift held the nearest training point's next class.
+ */
+export function clickChart(lab, id, event) {
+  if (!EDITABLE_CHART.test(id) || !editable(lab) || lab.busy) return;
+  const at = lab.charts.dataAt(id, event);
+  if (!at) return;
+  if (!event.shiftKey) {
+    editPoints(lab, { add: { x: at.x, y: at.y, class: lab.pointsBar.chosen() } });
+    return;
+  }
+  const classes = Number(lab.status?.params?.classes);
+  const picked = pickPoint(lab.handle.chartSpec(id), at.frame, at.px, at.py, PICK_RADIUS * at.scale);
+  if (!picked) {
+    lab.message('Shift-click on a training point to change its label; a plain click adds a point.', 'info');
+    return;
+  }
+  editPoints(lab, { relabel: { index: picked.index, class: (picked.class + 1) % classes, classes } });
+}
+
+/**
+ * Applies `change` (see PointsBar's onEdit) to `lab`'s points and restarts it on the new data,
+ * playing on if it was playing. The preset goes: its caption is about its own data.
+ */
+export async function editPoints(lab, change) {
+  if (lab.refuseWhileBusy()) return;
+  if (change.refused) {
+    lab.message(change.refused, 'warn');
+    return;
+  }
+  const before = lab.status?.params?.points ?? '';
+  let edited;
+  try {
+    edited = change === 'clear' ? { points: '' } : lab.engine.wasm.editPoints(before, change);
+  } catch (e) {
+    lab.message(`That point could not be added: ${e.message ?? e}.`, 'warn');
+    return;
+  }
+  const playing = lab.playing;
+  lab.setBusy('pointsBusy', true);
+  try {
+    if (edited.points) lab.state.params.points = edited.points;
+    else delete lab.state.params.points;
+    lab.state.preset = null;
+    await lab.restart();
+  } finally {
+    lab.setBusy('pointsBusy', false);
+  }
+  const scalars = lab.status?.scalars ?? {};
+  const detail = { points: lab.status?.params?.points ?? '', added: scalars['drawn.added'] ?? 0, relabelled: scalars['drawn.relabelled'] ?? 0 };
+  lab.dispatchEvent(new CustomEvent('points', { detail }));
+  if (playing) lab.play();
+}
