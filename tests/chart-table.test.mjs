@@ -31,6 +31,20 @@ test('a chart of points lists them, and a picture is named as left out', () => {
   assert.deepEqual(left, ['the picture']);
 });
 
+test('points coloured one by one name their colour from the legend', () => {
+  const spec = {
+    x: axis('x₁'),
+    y: axis('x₂'),
+    series: [
+      { name: 'training point', mark: { Dots: { radius: 2 } }, color: [1, 1, 1], points: [[1, 2], [3, 4]], colors: [[0, 114, 178], [9, 9, 9]] },
+      { name: 'class 1', mark: { Dots: { radius: 2 } }, color: [0, 114, 178], points: [] },
+    ],
+  };
+  const { columns, rows } = tableData(spec);
+  assert.deepEqual(columns, ['series', 'x₁', 'x₂', 'colour']);
+  assert.deepEqual(rows, [['training point', 1, 2, 'class 1'], ['training point', 3, 4, '']]);
+});
+
 test('cells show four significant digits and a dash for a missing value', () => {
   assert.equal(cell(0.123456), '0.1235');
   assert.equal(cell(1234567), '1235000');

@@ -41,6 +41,10 @@ test('a control with visible_when applies only for the listed values of its para
   assert.equal(applies(width, { dataset: 0 }), false);
   assert.equal(applies(width, {}), false);
   assert.equal(applies({ name: 'lr' }, {}), true, 'without visible_when a control always applies');
+  const rho = { name: 'rho', visible_when: { param: 'runs', values: [0, 2], or: { param: 'fork', values: [1] } } };
+  assert.equal(applies(rho, { runs: 1, fork: 0 }), false);
+  assert.equal(applies(rho, { runs: 1, fork: 1 }), true, 'or its other clause holds');
+  assert.equal(applies(rho, { runs: 2, fork: 0 }), true);
 });
 
 test('a switch can be turned on only when what it needs is there', () => {

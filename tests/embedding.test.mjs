@@ -1,18 +1,12 @@
 // Embedding: the course-page example (four labs: three custom elements and an iframe driven by
 // postMessage) under the strict Content-Security-Policy the server sends.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { BASE_URL, launch } from './support/browser.mjs';
+import { BASE_URL, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 async function open(path) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

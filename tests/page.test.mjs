@@ -1,18 +1,12 @@
 // End-to-end tests of the served playground in headless Chromium (system build, software
 // WebGPU). Run by `cargo xtask test`, which builds the page and serves it first.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { BASE_URL, launch, openLab, waitForStep } from './support/browser.mjs';
+import { BASE_URL, launch, openLab, waitForStep, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 // The lab's parts live in its shadow root: locators reach them, document.querySelector does not.
 const canvasPixels = (page, id) => page.locator(`figure[data-chart="${id}"] canvas`).evaluate((c) => c.toDataURL());

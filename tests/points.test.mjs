@@ -3,17 +3,11 @@
 // edits back; the link and the exports carry the set, a link replays it, a malformed one leaves
 // a working lab with a message, and a course page's fixed points cannot be edited.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openLab } from './support/browser.mjs';
+import { BASE_URL, openLab, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 const engineStarted = (page) => page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
 const hashOf = (page) => new URLSearchParams(new URL(page.url()).hash.slice(1));
@@ -65,9 +59,11 @@ test('clicks add and relabel points, the link and the export carry them, Undo an
   const before = json.scalars.mislabeled;
 
   // Shift-click on the new point: its class moves on to 4, still mislabeled.
+  const added = json.params.points;
   await clickAt(page, lab, 'boundary-ce', 2, 0, true);
-  await page.waitForFunction((p) => !location.hash.includes(`points=${p}`), json.params.points);
+  await page.waitForFunction((p) => !location.hash.includes(`points=${p}`), added);
   assert.deepEqual(await counts(lab), [1, 0]);
+  const moved = hashOf(page).get('points');
   // Shift-click on a generated training point: it gets the next class.
   const generated = await lab.evaluate((node) => node.handle.chartSpec('boundary-ce').series.find((s) => 'Dots' in s.mark && s.points.length).points[0]);
   await clickAt(page, lab, 'boundary-elr', generated[0], generated[1], true);
@@ -75,9 +71,14 @@ test('clicks add and relabel points, the link and the export carry them, Undo an
   const after = JSON.parse(await lab.evaluate((node) => node.handle.json())).snapshot.scalars.mislabeled;
   assert.ok(Math.abs(after - before) === 1, `relabelling one point changes the mislabeled count by one (${before} → ${after})`);
 
-  // Undo takes the relabel back; a typed point out of the chart is refused; Clear empties it.
-  await bar.locator('button.points-undo').click();
+  // Undo takes back the edits in the order they were made: the relabel, then the new class.
+  const undo = bar.locator('button.points-undo');
+  await undo.click();
   await waitForCounts(page, 1, 0);
+  assert.equal(hashOf(page).get('points'), moved);
+  await undo.click();
+  await page.waitForFunction((p) => new URLSearchParams(location.hash.slice(1)).get('points') === p, added);
+  // A typed point out of the chart is refused; Clear empties the set.
   await bar.locator('.points-at input').first().fill('9');
   await bar.locator('button.points-add').click();
   await lab.locator('.messages', { hasText: 'from −3.6 to 3.6' }).waitFor();
@@ -96,7 +97,7 @@ test('clicks add and relabel points, the link and the export carry them, Undo an
 });
 
 test('a link replays your points; a malformed set is reported and the lab still trains', async () => {
-  const points = 'xoACzYcCv3gCxooC0XgC';
+  const points = 'xn8CzYYCvngCxooC0HgC';
   const { page, errors } = await openLab(browser, `#lab=early-learning&dataset=1&classes=4&noise=0&hidden=256&optimizer=1&lr=0.01&points=${points}&backend=flex`);
   const lab = page.locator('phenomena-lab');
   await engineStarted(page);
@@ -119,15 +120,22 @@ test('a course page fixes its points on <phenomena-lab>; in the iframe a typed p
   const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   page.setDefaultTimeout(120_000);
   await page.goto(`${BASE_URL}tests/fixtures/points.html`, { waitUntil: 'domcontentloaded' });
-  const lab = page.locator('phenomena-lab');
-  await page.waitForFunction(() => document.querySelector('phenomena-lab')?.status?.scalars?.['drawn.added'] === 5, null, { timeout: 120_000 });
+  const lab = page.locator('#element');
+  await page.waitForFunction(() => document.getElementById('element')?.status?.scalars?.['drawn.added'] === 5, null, { timeout: 120_000 });
   const bar = lab.locator('.points-bar');
   assert.match(await bar.locator('.points-count').textContent(), /5 added/);
   assert.ok(await bar.locator('.points-editing').isHidden());
   assert.equal(await lab.evaluate((node) => node.hasAttribute('data-points')), false);
   await clickAt(page, lab, 'boundary-ce', -2, 0);
-  await page.waitForTimeout(500);
+  // An edit would have begun at once (the set in the lab's state, the lab busy): none did.
+  assert.deepEqual(await lab.evaluate((node) => [node.state.params.points, node.busy]), ['xn8CzYYCvngCxooC0HgC', false]);
   assert.deepEqual(await counts(lab), [5, 0]);
+
+  // A course page that hides the bar gets no editing either.
+  const hidden = page.locator('#hidden');
+  await page.waitForFunction(() => document.getElementById('hidden')?.status?.params?.dataset === 1);
+  assert.ok(await hidden.locator('.points-bar').isHidden());
+  assert.equal(await hidden.evaluate((node) => node.hasAttribute('data-points')), false);
 
   const frame = page.frameLocator('#frame').locator('phenomena-lab');
   await page.frames()[1].waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined, null, { timeout: 120_000 });

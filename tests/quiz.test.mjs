@@ -3,17 +3,11 @@
 // the playground (a switch kept in the link), in <phenomena-lab quiz> and in the iframe, whose
 // host page hears the guess and the outcome. Custom settings have no question, and say so.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openLab, waitForStep } from './support/browser.mjs';
+import { BASE_URL, openLab, waitForStep, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 const step = (lab) => lab.evaluate((node) => Number(node.dataset.step ?? 0));
 

@@ -1,17 +1,11 @@
 // Robustness: fuzzed and malformed links never break the page; each falls back with a message.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { launch, openLab, waitForStep, BASE_URL } from './support/browser.mjs';
+import { openLab, waitForStep, BASE_URL, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 /** Deterministic random hashes: a mix of real keys and values, garbage and edge cases. */
 function fuzzHashes(count, seed) {

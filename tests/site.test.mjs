@@ -1,18 +1,12 @@
 // Page tests of the site around the labs: the gallery without the engine, links that keep
 // their preset, links with a bad entry, and the header badge in plain words.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { launch, openLab, BASE_URL } from './support/browser.mjs';
+import { openLab, BASE_URL, suiteBrowser } from './support/browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = suiteBrowser();
 
 const control = (page, name) => page.locator(`[data-param="${name}"] input[type=number]`);
 const caption = (page) => page.locator('phenomena-lab .preset-caption').textContent();

@@ -30,8 +30,17 @@ export function tableData(spec) {
     const rows = xs.map((x) => [x, ...lookup.map((m) => m.get(x))]);
     return { columns: [spec.x.label, ...lines.map((s) => s.name)], rows, left };
   }
-  const rows = named.filter((s) => POINTS.has(kind(s))).flatMap((s) => s.points.map(([x, y]) => [s.name, x, y]));
-  return { columns: ['series', spec.x.label, spec.y.label], rows, left };
+  const points = named.filter((s) => POINTS.has(kind(s)));
+  // Points coloured one by one (a label per point) say their colour's name where the legend
+  // has an entry of that colour alone ("class 2"), since the table cannot show the colour.
+  const legend = spec.series.filter((s) => s.name && !s.points.length);
+  const colourName = (s, i) => {
+    const c = s.colors?.[i];
+    return c ? legend.find((l) => l.color.every((v, k) => v === c[k]))?.name ?? '' : '';
+  };
+  const rows = points.flatMap((s) => s.points.map(([x, y], i) => [s.name, x, y, colourName(s, i)]));
+  if (rows.some((r) => r[3])) return { columns: ['series', spec.x.label, spec.y.label, 'colour'], rows, left };
+  return { columns: ['series', spec.x.label, spec.y.label], rows: rows.map((r) => r.slice(0, 3)), left };
 }
 
 /** The table of `spec`, with its caption and notes, under element id `id`. */

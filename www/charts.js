@@ -6,6 +6,26 @@
 import { el } from './dom.js';
 import { chartTable } from './chart-table.js';
 
+/** Where (x, y) goes along an axis from `a` to `b` at fraction `t`, and back. */
+const along = (t, [a, b], log) => (log ? 10 ** (Math.log10(a) + t * (Math.log10(b) - Math.log10(a))) : a + t * (b - a));
+const fraction = (v, [a, b], log) => (log ? (Math.log10(v) - Math.log10(a)) / (Math.log10(b) - Math.log10(a)) : (v - a) / (b - a));
+
+/** The data at canvas pixel (px, py) of a chart drawn in `frame` (the engine's PlotFrame). */
+export function frameToData(frame, px, py) {
+  return [
+    along((px - frame.left) / (frame.right - frame.left), frame.x, frame.x_log),
+    along((frame.bottom - py) / (frame.bottom - frame.top), frame.y, frame.y_log),
+  ];
+}
+
+/** The canvas pixel where data (x, y) is drawn in `frame`: the inverse of frameToData. */
+export function frameToPixel(frame, x, y) {
+  return [
+    frame.left + fraction(x, frame.x, frame.x_log) * (frame.right - frame.left),
+    frame.bottom - fraction(y, frame.y, frame.y_log) * (frame.bottom - frame.top),
+  ];
+}
+
 /** Tables made on this page so far, for ids unique across several labs. */
 let tableCount = 0;
 
@@ -56,9 +76,7 @@ export class ChartGrid {
     const px = (event.clientX - rect.left) * scale;
     const py = (event.clientY - rect.top) * (f.canvas.height / rect.height);
     if (px < frame.left || px > frame.right || py < frame.top || py > frame.bottom) return null;
-    const along = (t, [a, b], log) => (log ? 10 ** (Math.log10(a) + t * (Math.log10(b) - Math.log10(a))) : a + t * (b - a));
-    const x = along((px - frame.left) / (frame.right - frame.left), frame.x, frame.x_log);
-    const y = along((frame.bottom - py) / (frame.bottom - frame.top), frame.y, frame.y_log);
+    const [x, y] = frameToData(frame, px, py);
     return { x, y, px, py, frame, scale };
   }
 

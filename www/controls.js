@@ -32,8 +32,12 @@ export function parseEntry(text) {
 
 /** Whether a parameter's control applies to the lab's values (its schema's visible_when). */
 export function applies(spec, params) {
-  const when = spec.visible_when;
-  return !when || when.values.includes(Number(params[when.param]));
+  return holds(spec.visible_when, params);
+}
+
+/** Whether a condition holds: no condition, or its clause, or the one it allows `or`. */
+function holds(when, params) {
+  return !when || when.values.includes(Number(params[when.param])) || Boolean(when.or && holds(when.or, params));
 }
 
 /** Whether a switch can be turned on with the lab's values (its schema's requires). */

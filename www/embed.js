@@ -67,6 +67,8 @@ function start() {
   window.addEventListener('message', (e) => {
     const cmd = validCommand(e.data);
     if (!cmd) return;
+    // While a fork replays or an edit restarts the lab, commands wait (the lab says so).
+    if (cmd.command !== 'pause' && lab.refuseWhileBusy()) return;
     if (cmd.command === 'play') lab.play();
     else if (cmd.command === 'pause') lab.stop();
     else if (cmd.command === 'reset') lab.reset();

@@ -63,6 +63,7 @@ export class ForkBar {
   showFork(params) {
     const fork = Number(params?.fork);
     const key = JSON.stringify([fork, ...this.values.map(({ spec }) => params?.[spec.name])]);
+    if (!(fork > 0)) this.forkShown = null;
     if (!(fork > 0) || key === this.forkShown) return;
     this.forkShown = key;
     this.choice.value = String(fork);
@@ -117,6 +118,7 @@ export function describe(info, params) {
  * to step `target`, paused there. The preset stays: a fork changes none of its runs.
  */
 export async function replayWith(lab, values, target) {
+  if (lab.refuseWhileBusy()) return false;
   await lab.stop();
   lab.setBusy('forkBusy', true);
   try {

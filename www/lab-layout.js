@@ -28,12 +28,12 @@ export class PresetBar {
     this.source = el('p', { class: 'citation' }, 'Source: ', this.sourceText);
   }
 
-  /** Shows preset `id` as chosen, with its caption; null means custom parameters. */
   /** While a fork replays or an edit restarts the lab, the presets wait. */
   setBusy(busy) {
     for (const b of this.buttons) b.disabled = busy;
   }
 
+  /** Shows preset `id` as chosen, with its caption; null means custom parameters. */
   show(id) {
     const preset = this.presets.find((p) => p.id === id);
     for (const b of this.buttons) b.setAttribute('aria-pressed', String(b.dataset.preset === id));

@@ -35,7 +35,7 @@ import { bootFromAttributes } from './lab-attributes.js';
 import { keepOffline } from './offline.js';
 import { LabQuiz } from './quiz.js';
 import { ForkBar, forkHere, removeFork } from './fork.js';
-import { PointsBar, classColors, clickChart, editPoints, editable, EDITABLE_CHART } from './points.js';
+import { PointsBar, classColors, extentOf, clickChart, editPoints, editable, undoable, EDITABLE_CHART } from './points.js';
 import { exportData, exportSvg, exportPng, copyLink } from './lab-export.js';
 
 // Scripts that import the timeline lookup from this module, where it used to live, keep working.
@@ -380,19 +380,24 @@ export class PhenomenaLab extends HTMLElement {
   updatePointsBar() {
     if (!this.pointsBar?.node || !this.status) return;
     const classes = Number(this.status.params?.classes);
-    if (this.pointColorsFor !== classes && this.handle) {
+    if (this.pointsChartFor !== classes && this.handle) {
       const chart = this.handle.charts().find((c) => EDITABLE_CHART.test(c.id));
       if (chart) {
-        this.pointColors = classColors(this.handle.chartSpec(chart.id));
-        this.pointColorsFor = classes;
+        const spec = this.handle.chartSpec(chart.id);
+        this.pointsChart = { colors: classColors(spec), extent: extentOf(spec) };
+        this.pointsChartFor = classes;
       }
     }
+    const points = this.status.params?.points ?? '';
     this.pointsBar.show({
       params: this.status.params,
       scalars: this.status.scalars,
-      colors: this.pointColors ?? [],
+      colors: this.pointsChart?.colors ?? [],
+      extent: this.pointsChart?.extent ?? [-Infinity, Infinity],
       locked: this.options.locked.has('points'),
-      busy: Boolean(this.pointsBusy),
+      hidden: this.options.hide.has('points'),
+      busy: this.busy,
+      undo: Boolean(points) || undoable(this).length > 0,
     });
     this.toggleAttribute('data-points', editable(this));
   }
@@ -403,7 +408,7 @@ export class PhenomenaLab extends HTMLElement {
       step: Number(this.dataset.viewing ?? this.status?.step ?? 0),
       last: this.status?.max_steps ?? 0,
       playing: this.playing,
-      busy: Boolean(this.forkBusy),
+      busy: this.busy,
       params: this.status?.params,
       // A course page that fixes any of the fork's values fixes the fork.
       locked: this.info.schema.some((s) => s.fork && this.options.locked.has(s.name)),
@@ -431,8 +436,9 @@ export class PhenomenaLab extends HTMLElement {
   }
 
   /**
-   * Whether a fork's replay or an edit's restart is under way: Play, Step, Reset, presets and
-   * controls wait for it (their buttons are disabled meanwhile; keys and scripts are told so).
+   * Whether a fork's replay or an edit's restart is under way: Play, Step, Reset, presets,
+   * controls, forks, edits and an embedding page's commands wait for it (their buttons are
+   * disabled meanwhile; a key or command that comes anyway gets a message).
    */
   get busy() {
     return Boolean(this.forkBusy || this.pointsBusy);

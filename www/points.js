@@ -7,6 +7,7 @@
 
 import { el } from './dom.js';
 import { applies } from './controls.js';
+import { frameToPixel } from './charts.js';
 
 /** The charts a click edits: each run's decision regions. */
 export const EDITABLE_CHART = /^boundary-/;
@@ -29,20 +30,21 @@ export function classColors(spec) {
 export function pickPoint(spec, frame, px, py, radius) {
   const dots = spec.series.find((s) => kind(s) === 'Dots' && s.points.length);
   if (!dots) return null;
-  const toPx = ([x, y]) => [
-    frame.left + ((x - frame.x[0]) / (frame.x[1] - frame.x[0])) * (frame.right - frame.left),
-    frame.bottom - ((y - frame.y[0]) / (frame.y[1] - frame.y[0])) * (frame.bottom - frame.top),
-  ];
   let best = null;
-  dots.points.forEach((p, index) => {
-    const [qx, qy] = toPx(p);
+  dots.points.forEach(([x, y], index) => {
+    const [qx, qy] = frameToPixel(frame, x, y);
     const d = Math.hypot(qx - px, qy - py);
     if (d <= radius && (!best || d < best.d)) best = { index, d };
   });
   if (!best) return null;
   const color = dots.colors[best.index] ?? dots.color;
   const label = classColors(spec).findIndex((c) => sameColor(c, color));
-  return { index: best.index, class: Math.max(0, label) };
+  return label < 0 ? null : { index: best.index, class: label };
+}
+
+/** The chart's extent in x₁ and x₂, for typed points: [low, high]. */
+export function extentOf(spec) {
+  return spec.x.range ?? [-3.6, 3.6];
 }
 
 /** The points bar: the class of a new point, typed coordinates, the count, Undo and Clear. */
@@ -59,8 +61,9 @@ export class PointsBar {
     this.uid = uid;
     this.onEdit = onEdit;
     this.classList = el('span', { class: 'points-classes', role: 'radiogroup', 'aria-label': 'class of a new point' });
-    this.x = el('input', { type: 'number', step: 'any', min: -3.6, max: 3.6, value: 0, 'aria-label': 'x₁ of a new point', inputmode: 'decimal' });
-    this.y = el('input', { type: 'number', step: 'any', min: -3.6, max: 3.6, value: 0, 'aria-label': 'x₂ of a new point', inputmode: 'decimal' });
+    this.x = el('input', { type: 'number', step: 'any', value: 0, 'aria-label': 'x₁ of a new point', inputmode: 'decimal' });
+    this.y = el('input', { type: 'number', step: 'any', value: 0, 'aria-label': 'x₂ of a new point', inputmode: 'decimal' });
+    this.extent = [-Infinity, Infinity];
     this.add = el('button', { type: 'button', class: 'points-add', onclick: () => this.addTyped() }, 'Add');
     this.count = el('span', { class: 'points-count', role: 'status' });
     this.undo = el('button', { type: 'button', class: 'points-undo', onclick: () => onEdit('undo') }, 'Undo');
@@ -80,27 +83,33 @@ export class PointsBar {
   }
 
   addTyped() {
-    const x = Number(this.x.value);
-    const y = Number(this.y.value);
-    const bad = [x, y].some((v) => this.x.value === '' || !Number.isFinite(v) || Math.abs(v) > 3.6);
-    this.onEdit(bad ? { refused: 'A point needs x₁ and x₂ from −3.6 to 3.6, the chart\'s extent.' } : { add: { x, y, class: this.chosen() } });
+    const [low, high] = this.extent;
+    const typed = [this.x.value, this.y.value];
+    const [x, y] = typed.map(Number);
+    const bad = typed.some((t) => t.trim() === '' || !(Number(t) >= low && Number(t) <= high));
+    const range = `from ${String(low).replace('-', '−')} to ${high}`;
+    this.onEdit(bad ? { refused: `A point needs x₁ and x₂ ${range}, the chart's extent.` } : { add: { x, y, class: this.chosen() } });
   }
 
   /**
    * params: the values the lab runs with; scalars: what it counted (drawn.added,
-   * drawn.relabelled); colors: the class colours (classColors); locked: the page fixes the
-   * points; busy: an edit is under way. Rebuilt only when one of them changes.
+   * drawn.relabelled); colors: the class colours (classColors); extent: the chart's [low,
+   * high] (extentOf); locked: the page fixes the points; hidden: the page hides the bar; busy:
+   * the lab is replaying or restarting; undo: there is an edit to take back. Rebuilt only when
+   * one of them changes.
    */
-  show({ params, scalars, colors, locked, busy }) {
+  show({ params, scalars, colors, extent, locked, hidden, busy, undo }) {
     if (!this.node || !params) return;
-    const on = applies(this.spec, params);
+    const on = applies(this.spec, params) && !hidden;
     const added = scalars?.['drawn.added'] ?? 0;
     const relabelled = scalars?.['drawn.relabelled'] ?? 0;
-    const key = JSON.stringify([on, added, relabelled, colors, locked, busy, params.points ?? '']);
+    const key = JSON.stringify([on, added, relabelled, colors, extent, locked, busy, undo, params.points ?? '']);
     if (key === this.shown) return;
     this.shown = key;
     this.node.hidden = !on;
     if (!on) return;
+    this.extent = extent;
+    for (const input of [this.x, this.y]) Object.assign(input, { min: extent[0], max: extent[1] });
     this.editing.hidden = locked;
     const chosen = this.chosen();
     this.classList.replaceChildren(...colors.map((c, k) => el('label', { class: 'points-class' },
@@ -110,17 +119,27 @@ export class PointsBar {
     if (added) parts.push(`${added} added`);
     if (relabelled) parts.push(`${relabelled} relabelled`);
     this.count.textContent = parts.length ? `${parts.join(', ')}.` : locked ? '' : 'None yet.';
-    const none = !(params.points ?? '');
-    for (const b of [this.undo, this.clear]) b.disabled = none || busy;
+    this.undo.disabled = !undo || busy;
+    this.clear.disabled = !(params.points ?? '') || busy;
     this.undo.hidden = this.clear.hidden = locked;
     this.add.disabled = busy;
   }
 }
 
+/**
+ * The edits made here that Undo can take back, latest last ({before, after}): kept only while
+ * the set is still the one the latest left (a preset or a link replaces it).
+ */
+export function undoable(lab) {
+  const now = lab.status?.params?.points ?? '';
+  const history = lab.pointsHistory ?? [];
+  return history.at(-1)?.after === now ? history : [];
+}
+
 /** Whether clicks on `lab`'s decision-region charts edit its points now. */
 export function editable(lab) {
   const bar = lab.pointsBar;
-  return Boolean(bar?.node && !bar.node.hidden && !lab.options.hide.has('points') && !lab.options.locked.has('points'));
+  return Boolean(bar?.node && !bar.node.hidden && !lab.options.locked.has('points'));
 }
 
 /**
@@ -146,7 +165,9 @@ export function clickChart(lab, id, event) {
 
 /**
  * Applies `change` (see PointsBar's onEdit) to `lab`'s points and restarts it on the new data,
- * playing on if it was playing. The preset goes: its caption is about its own data.
+ * playing on if it was playing. The preset goes: its caption is about its own data. Undo
+ * restores the set before the last edit made here (a set that came from a link loses its last
+ * edit instead).
  */
 export async function editPoints(lab, change) {
   if (lab.refuseWhileBusy()) return;
@@ -155,25 +176,32 @@ export async function editPoints(lab, change) {
     return;
   }
   const before = lab.status?.params?.points ?? '';
-  let edited;
+  const history = undoable(lab);
+  let points;
   try {
-    edited = change === 'clear' ? { points: '' } : lab.engine.wasm.editPoints(before, change);
+    if (change === 'clear') points = '';
+    else if (change === 'undo' && history.length) points = history.at(-1).before;
+    else points = lab.engine.wasm.editPoints(before, change).points;
   } catch (e) {
-    lab.message(`That point could not be added: ${e.message ?? e}.`, 'warn');
+    lab.message(`That change to your points could not be made: ${e.message ?? e}.`, 'warn');
     return;
   }
   const playing = lab.playing;
   lab.setBusy('pointsBusy', true);
   try {
-    if (edited.points) lab.state.params.points = edited.points;
+    if (points) lab.state.params.points = points;
     else delete lab.state.params.points;
     lab.state.preset = null;
     await lab.restart();
   } finally {
     lab.setBusy('pointsBusy', false);
   }
+  const now = lab.status?.params?.points ?? '';
+  // A restart that failed kept the set it had: nothing changed, nothing to announce.
+  if (now !== points) return;
+  lab.pointsHistory = change === 'undo' ? history.slice(0, -1) : [...history, { before, after: now }];
+  lab.updatePointsBar();
   const scalars = lab.status?.scalars ?? {};
-  const detail = { points: lab.status?.params?.points ?? '', added: scalars['drawn.added'] ?? 0, relabelled: scalars['drawn.relabelled'] ?? 0 };
-  lab.dispatchEvent(new CustomEvent('points', { detail }));
+  lab.dispatchEvent(new CustomEvent('points', { detail: { points: now, added: scalars['drawn.added'] ?? 0, relabelled: scalars['drawn.relabelled'] ?? 0 } }));
   if (playing) lab.play();
 }

@@ -1,6 +1,7 @@
 // Shared helpers for page tests: launch the system Chromium (WebGPU on the software adapter)
 // and open the served playground.
 
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = process.env.PHENOMENA_URL ?? 'http://127.0.0.1:8000/';
@@ -21,6 +22,27 @@ export async function launch({ webgpu = true, extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [...args, ...extraArgs],
+  });
+}
+
+/**
+ * The browser a test file's tests share, launched before its first test and closed after its
+ * last. It stands in for the Browser that `launch` resolves to, which exists only once
+ * `before` has run.
+ */
+export function suiteBrowser(options) {
+  let real = null;
+  before(async () => {
+    real = await launch(options);
+  });
+  after(async () => {
+    await real?.close();
+  });
+  return new Proxy({}, {
+    get: (_, key) => {
+      const value = real[key];
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
   });
 }
 

@@ -70,26 +70,46 @@ pub struct Requirement {
     pub note: &'static str,
 }
 
-/// "Parameter `param` has one of `values`": serialized as
-/// `{"param": "dataset", "values": [0, 2]}`.
+/// "Parameter `param` has one of `values`" (or, when `or` is set, that other condition holds):
+/// serialized as `{"param": "dataset", "values": [0, 2]}`, with `"or": {…}` when set.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Condition {
     pub param: &'static str,
     pub values: &'static [f64],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub or: Option<&'static Condition>,
 }
 
 impl Condition {
     /// Applies when `param` has one of `values`.
     pub const fn when(param: &'static str, values: &'static [f64]) -> Option<Self> {
-        Some(Self { param, values })
+        Some(Self::clause(param, values))
+    }
+
+    /// One clause, to combine with [`Condition::or`].
+    pub const fn clause(param: &'static str, values: &'static [f64]) -> Self {
+        Self {
+            param,
+            values,
+            or: None,
+        }
+    }
+
+    /// Applies when this clause holds or `other` does.
+    pub const fn or(self, other: &'static Condition) -> Option<Self> {
+        Some(Self {
+            or: Some(other),
+            ..self
+        })
     }
 
     /// Whether the condition holds for a set of values.
     pub fn holds(&self, params: &Params) -> bool {
-        params
+        let this = params
             .0
             .get(self.param)
-            .is_some_and(|v| self.values.iter().any(|w| (v - w).abs() < 1e-9))
+            .is_some_and(|v| self.values.iter().any(|w| (v - w).abs() < 1e-9));
+        this || self.or.is_some_and(|other| other.holds(params))
     }
 }
 
@@ -285,8 +305,8 @@ pub enum OutOfRange {
 /// Missing names take their defaults. In [`OutOfRange::Reject`] mode unknown names,
 /// non-numeric, non-finite and out-of-range values are errors. In [`OutOfRange::Clamp`] mode
 /// (links and controls) one bad entry must not cost the user every other value of a shared
-/// link, so an unknown name or an unreadable value is dropped, an out-of-range value is moved
-/// to the nearest bound, and each change is reported. On success the second element lists
+/// link, so an unknown name or an unreadable value is dropped, an out-of-range number is moved
+/// to the nearest bound (an out-of-range choice takes its default), and each change is reported. On success the second element lists
 /// those notes, each naming its parameter; a link with many unknown names gets at most
 /// [`MAX_NAMED`] of them named and one note counting the rest.
 pub fn resolve_params(
@@ -396,15 +416,39 @@ pub fn resolve_params(
                     continue;
                 }
                 OutOfRange::Clamp => {
-                    v = v.clamp(spec.min, spec.max);
+                    // A choice's nearest end is just another choice (the last fork, the
+                    // last data set): an unknown one means the default.
+                    let choice = !spec.options.is_empty();
+                    v = if choice {
+                        spec.default
+                    } else {
+                        v.clamp(spec.min, spec.max)
+                    };
+                    let using = if choice { "using the default" } else { "using" };
                     notes.push(ParamError {
                         name: spec.name.into(),
-                        message: format!("{message}; using {}", fmt_num(v)),
+                        message: format!("{message}; {using} {}", fmt_num(v)),
                     });
                 }
             }
         }
         values.insert(spec.name.to_string(), v);
+    }
+    // A text parameter where it does not apply (your points, on another data set) would
+    // change nothing but the link: it is left out, and said.
+    for spec in schema.iter().filter(|s| s.text.is_some()) {
+        let applies = spec
+            .visible_when
+            .is_none_or(|c| c.holds(&Params::numbers(values.clone())));
+        if !applies && texts.remove(spec.name).is_some() {
+            notes.push(ParamError {
+                name: spec.name.into(),
+                message: format!(
+                    "{} (`{}`) do not apply to these settings; left out",
+                    spec.label, spec.name
+                ),
+            });
+        }
     }
     // A switch that is on without what it needs: refused, or switched off with its note.
     for unmet in unmet_requirements(schema, &values) {
@@ -880,6 +924,26 @@ mod tests {
         assert_eq!(p.get("alpha"), 4.0);
         assert!(
             notes[0].message.contains("[0.1, 4]"),
+            "{}",
+            notes[0].message
+        );
+    }
+
+    #[test]
+    fn an_out_of_range_choice_takes_its_default_not_its_nearest_neighbour() {
+        let schema = [ParamSpec {
+            name: "fork",
+            max: 3.0,
+            step: 1.0,
+            integer: true,
+            options: &["none", "a", "b", "c"],
+            ..ParamSpec::NUMBER
+        }];
+        let (p, notes) =
+            resolve_params(&schema, &raw(&[("fork", "9")]), OutOfRange::Clamp).unwrap();
+        assert_eq!(p.get("fork"), 0.0);
+        assert!(
+            notes[0].message.contains("using the default 0"),
             "{}",
             notes[0].message
         );

@@ -58,6 +58,11 @@ pub trait Experiment: Sized + 'static {
     fn fork(&mut self, _plan: &ForkPlan) {}
     /// Queues this step's metrics; called on the record schedule.
     fn record(&self, step: u64, recorder: &mut Recorder);
+    /// Queues the fork's metrics alone, at the fork's step when the schedule skips it, so the
+    /// runs beside the fork gain no point there; by default the whole [`Experiment::record`].
+    fn record_fork(&self, step: u64, recorder: &mut Recorder) {
+        self.record(step, recorder);
+    }
     /// Queues the metrics of the untrained runs.
     fn start(&self, recorder: &mut Recorder) {
         self.record(0, recorder);
@@ -222,8 +227,10 @@ impl<E: Experiment> Lockstep<E> {
             if let Some(plan) = &forks_now {
                 self.experiment.fork(plan);
             }
-            if self.schedule.records_at(self.steps) || forks_now.is_some() {
+            if self.schedule.records_at(self.steps) {
                 self.experiment.record(self.steps, &mut self.recorder);
+            } else if forks_now.is_some() {
+                self.experiment.record_fork(self.steps, &mut self.recorder);
             }
         }
         Some(work)

@@ -229,15 +229,20 @@ mod tests {
     fn every_visibility_condition_names_a_choice_of_the_same_lab() {
         for lab in all() {
             for p in &lab.schema {
-                let Some(c) = p.visible_when else { continue };
-                let other = lab
-                    .schema
-                    .iter()
-                    .find(|o| o.name == c.param && o.name != p.name)
-                    .unwrap_or_else(|| panic!("{}: `{}` depends on `{}`", lab.id, p.name, c.param));
-                assert!(other.integer && other.visible_when.is_none());
-                assert!(!c.values.is_empty());
-                assert!(c.values.iter().all(|v| *v >= other.min && *v <= other.max));
+                // Every clause of the condition, `or` ones included.
+                let clauses = std::iter::successors(p.visible_when.as_ref(), |c| c.or);
+                for c in clauses {
+                    let other = lab
+                        .schema
+                        .iter()
+                        .find(|o| o.name == c.param && o.name != p.name)
+                        .unwrap_or_else(|| {
+                            panic!("{}: `{}` depends on `{}`", lab.id, p.name, c.param)
+                        });
+                    assert!(other.integer && other.visible_when.is_none());
+                    assert!(!c.values.is_empty());
+                    assert!(c.values.iter().all(|v| *v >= other.min && *v <= other.max));
+                }
             }
             // Every preset's own parameters apply to it.
             for preset in &lab.presets {

@@ -68,7 +68,13 @@ pub fn gaussian_mixture(
     }
 }
 
-/// C Gaussian blobs with centres on a circle of radius 2 and standard deviation `spread`.
+/// The centre of class `k`'s blob: on a circle of radius 2, at angle 2πk/C.
+pub fn blob_centre(k: usize, classes: usize) -> (f64, f64) {
+    let angle = 2.0 * std::f64::consts::PI * k as f64 / classes as f64;
+    (2.0 * angle.cos(), 2.0 * angle.sin())
+}
+
+/// C Gaussian blobs around [`blob_centre`]s with standard deviation `spread`.
 pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f64) -> Dataset {
     let make = |count: usize, label_stream: Stream, noise_stream: Stream| {
         let labels = labels(seed, count, classes, label_stream);
@@ -77,10 +83,10 @@ pub fn blobs(seed: u64, classes: usize, n_train: usize, n_test: usize, spread: f
             .iter()
             .enumerate()
             .flat_map(|(i, y)| {
-                let angle = 2.0 * std::f64::consts::PI * *y as f64 / classes as f64;
+                let (cx, cy) = blob_centre(*y, classes);
                 [
-                    (2.0 * angle.cos() + spread * eps[2 * i]) as f32,
-                    (2.0 * angle.sin() + spread * eps[2 * i + 1]) as f32,
+                    (cx + spread * eps[2 * i]) as f32,
+                    (cy + spread * eps[2 * i + 1]) as f32,
                 ]
             })
             .collect();

@@ -3,8 +3,8 @@
 //! the CLI).
 //!
 //! The text is compact: every edit is three bytes written as four base64url characters.
-//! - Added point: `[x, y, class]`, x and y quantized to 256 levels across the chart's extent
-//!   (±[`GRID_EXTENT`]), class below 128.
+//! - Added point: `[x, y, class]`, x and y quantized to 255 levels across the chart's extent
+//!   (±[`GRID_EXTENT`], 0 among them), class below 128.
 //! - New label of generated training point `i`: `[i >> 8, i & 255, 128 + class]`.
 //!
 //! A drawn point's true class is the blob whose centre is nearest (with equal spreads and equal
@@ -12,6 +12,7 @@
 //! mislabeled, like a flipped label.
 
 use super::charts::GRID_EXTENT;
+use super::data::blob_centre;
 
 /// Most edits one point set holds (a link stays well under browsers' limits: 1 024 characters).
 pub const MAX_EDITS: usize = 256;
@@ -21,7 +22,9 @@ pub const BLOB_TRAIN: usize = 300;
 const MAX_CLASS: u8 = 4;
 /// The flag in an edit's third byte that makes it a relabel.
 const RELABEL: u8 = 128;
-const LEVELS: f64 = 255.0;
+/// Steps across the chart's width: an even number puts a level on 0 (the middle), so points
+/// on the axes and at blob centres are carried exactly; byte 255 is read as the edge.
+const LEVELS: f64 = 254.0;
 
 /// One change to the blobs' training set.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,11 +43,11 @@ fn level(v: f64) -> u8 {
 
 /// The coordinate a level stands for.
 fn coordinate(level: u8) -> f64 {
-    -GRID_EXTENT + 2.0 * GRID_EXTENT * level as f64 / LEVELS
+    -GRID_EXTENT + 2.0 * GRID_EXTENT * (level as f64).min(LEVELS) / LEVELS
 }
 
 impl Edit {
-    /// An added point where it will train: on the 256-level grid the text can carry.
+    /// An added point where it will train: on the grid of levels the text can carry.
     pub fn add(x: f64, y: f64, class: usize) -> Self {
         Edit::Add {
             x: coordinate(level(x)),
@@ -109,6 +112,11 @@ pub fn encode(edits: &[Edit]) -> String {
 /// earlier one.
 pub fn decode(text: &str) -> Result<Vec<Edit>, String> {
     let text = text.trim();
+    if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "holds `{c}`, which is not one of A–Z, a–z, 0–9, - and _"
+        ));
+    }
     if !text.len().is_multiple_of(4) {
         return Err(format!(
             "must be groups of 4 characters (one per point), got {} characters",
@@ -227,12 +235,11 @@ pub fn edit(text: &str, change: Change) -> Result<Edited, String> {
     })
 }
 
-/// The class whose blob centre (radius 2, at angle 2πk/C, as [`super::data::blobs`] places
-/// them) is nearest to (x, y).
+/// The class whose blob centre ([`blob_centre`]) is nearest to (x, y).
 pub fn nearest_blob(x: f64, y: f64, classes: usize) -> usize {
     let distance = |k: usize| {
-        let angle = 2.0 * std::f64::consts::PI * k as f64 / classes as f64;
-        (x - 2.0 * angle.cos()).powi(2) + (y - 2.0 * angle.sin()).powi(2)
+        let (cx, cy) = blob_centre(k, classes);
+        (x - cx).powi(2) + (y - cy).powi(2)
     };
     (0..classes)
         .min_by(|a, b| distance(*a).total_cmp(&distance(*b)))
@@ -321,7 +328,16 @@ mod tests {
         let Edit::Add { x, .. } = back[0] else {
             panic!()
         };
-        assert!((x - 0.1).abs() < 2.0 * GRID_EXTENT / 255.0);
+        assert!((x - 0.1).abs() <= GRID_EXTENT / LEVELS);
+        // The axes are on the grid.
+        assert_eq!(
+            Edit::add(0.0, -9.0, 1),
+            Edit::Add {
+                x: 0.0,
+                y: -GRID_EXTENT,
+                class: 1
+            }
+        );
     }
 
     #[test]
@@ -342,6 +358,7 @@ mod tests {
     fn malformed_text_says_what_is_wrong() {
         assert!(decode("abc").unwrap_err().contains("groups of 4"));
         assert!(decode("ab!d").unwrap_err().contains("`!`"));
+        assert!(decode("a😀").unwrap_err().contains("`😀`"));
         // Class 6 of an added point; training point 300 of 300.
         let too_high = encode(&[Edit::Add {
             x: 0.0,

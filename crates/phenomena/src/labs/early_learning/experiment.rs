@@ -108,7 +108,7 @@ impl Experiment for EarlyLearning {
         let classes = params.usize("classes");
         let mut dataset: Dataset = match params.usize("dataset") {
             0 => data::gaussian_mixture(seed, classes, 600, 200, 1000, 3.0),
-            1 => data::blobs(seed, classes, 300, 1000, 0.75),
+            1 => data::blobs(seed, classes, drawn::BLOB_TRAIN, 1000, 0.75),
             _ => data::digits(seed, 500),
         };
         let kind = match params.usize("noise_type") {
@@ -301,6 +301,10 @@ impl Experiment for EarlyLearning {
         let metrics = self.runs.iter().map(|r| r.metrics(&self.data)).collect();
         let names: Vec<&str> = self.trained.iter().map(|i| METHODS[*i].id).collect();
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+        self.record_fork(step, recorder);
+    }
+
+    fn record_fork(&self, step: u64, recorder: &mut Recorder) {
         if let Some(f) = &self.forked {
             recorder.record_run(step, FORK_RUN, &METRICS, f.run.metrics(&self.data));
         }

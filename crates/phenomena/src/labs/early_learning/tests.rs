@@ -352,18 +352,17 @@ fn a_fork_from_ce_to_elr_after_memorization_began_undoes_most_of_it() {
     let plain = run(&[]);
     // Step 250: CE has memorized most flipped labels (it has all of them by step ~320).
     let forked = run(&[("fork", 1.0), ("fork_step", 250.0)]);
-    // The fork changes none of the runs it sits beside (which gain a point at step 250).
+    // The fork changes none of the runs it sits beside, not even by a point at step 250.
     for name in ["ce.memorized", "elr.memorized", "ce.test_accuracy"] {
-        let (p, f) = (&plain.series[name], &forked.series[name]);
-        for (x, y) in p.x.iter().zip(&p.y) {
-            assert_eq!(at(&forked, name, *x), *y, "{name} at {x}");
-        }
-        assert_eq!(f.x.len(), p.x.len() + 1);
+        assert_eq!(plain.series[name], forked.series[name], "{name}");
     }
-    // It branches from CE at step 250, recorded there although the schedule skips 250.
+    // It branches from CE at step 250, recorded there although the schedule skips 250: its
+    // first point is CE's at that step (as a run that ends there records it).
     let fork = &forked.series["fork.memorized"];
     assert_eq!(fork.x[0], 250.0);
-    assert_eq!(fork.y[0], at(&forked, "ce.memorized", 250.0));
+    assert!(!plain.series["ce.memorized"].x.contains(&250.0));
+    let to_250 = run(&[("steps", 250.0)]);
+    assert_eq!(fork.y[0], last(&to_250, "ce.memorized"));
     assert!(fork.y[0] >= 0.8, "memorized at the fork {}", fork.y[0]);
     // Then ELR's targets pull the predictions back: CE ends at 1, the fork far below.
     assert!(last(&forked, "ce.memorized") >= 0.95);
@@ -463,6 +462,18 @@ fn unreadable_points_in_a_link_are_dropped_with_a_note_and_refused_by_the_cli() 
     assert!(notes[0].message.contains("your points") && notes[0].message.contains("ignored"));
     let refused = crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Reject);
     assert!(refused.is_err());
+}
+
+#[test]
+fn points_on_a_data_set_they_do_not_apply_to_are_left_out_with_a_note() {
+    let raw = std::collections::BTreeMap::from([
+        ("dataset".to_string(), "2".to_string()),
+        ("points".to_string(), drawn_cluster()),
+    ]);
+    let (params, notes) =
+        crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Clamp).unwrap();
+    assert_eq!(params.text("points"), "");
+    assert!(notes[0].message.contains("do not apply"), "{notes:?}");
 }
 
 #[test]

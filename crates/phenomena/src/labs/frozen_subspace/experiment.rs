@@ -508,11 +508,7 @@ impl Experiment for FrozenSubspace {
                 self.network.metrics(&self.data),
             );
         }
-        if let Some((fork, _)) = &self.forked
-            && !self.is_stopped(FORK_RUN)
-        {
-            recorder.record_run(step, FORK_RUN, &LINEAR_METRICS, fork.metrics(&self.data));
-        }
+        self.record_fork(step, recorder);
         if let Some(sweep) = &self.sweep {
             sweep.record(step, recorder);
         }
@@ -526,6 +522,14 @@ impl Experiment for FrozenSubspace {
         };
         recorder.push("theory.E_g", x, self.problem.generalization_error(t));
         recorder.push("theory.E_t", x, self.problem.training_error(t));
+    }
+
+    fn record_fork(&self, step: u64, recorder: &mut Recorder) {
+        if let Some((fork, _)) = &self.forked
+            && !self.is_stopped(FORK_RUN)
+        {
+            recorder.record_run(step, FORK_RUN, &LINEAR_METRICS, fork.metrics(&self.data));
+        }
     }
 
     fn fork(&mut self, plan: &ForkPlan) {

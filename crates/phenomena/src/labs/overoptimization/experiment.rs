@@ -258,6 +258,10 @@ impl Experiment for Overoptimization {
             .collect();
         let names = RUNS.map(|(id, _, _)| id);
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
+        self.record_fork(step, recorder);
+    }
+
+    fn record_fork(&self, step: u64, recorder: &mut Recorder) {
         if let Some(f) = &self.forked {
             let metrics = f.run.metrics(&self.problem, self.beta);
             recorder.record_run(step, FORK_RUN, &METRICS, metrics);

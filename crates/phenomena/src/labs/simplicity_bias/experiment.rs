@@ -418,12 +418,12 @@ impl SimplicityBias {
             per_decade: Self::RECORDS_PER_DECADE,
         };
         if schedule.records_at(run.steps) {
-            self.record_fork(w, recorder);
+            self.record_world_fork(w, recorder);
         }
         1
     }
 
-    fn record_fork(&self, w: usize, recorder: &mut Recorder) {
+    fn record_world_fork(&self, w: usize, recorder: &mut Recorder) {
         let world = &self.worlds[w];
         if let Some((run, _)) = &world.fork {
             let m = self.metrics(world, &run.net.params);
@@ -858,12 +858,12 @@ impl Experiment for SimplicityBias {
         }
     }
 
-    /// Nothing on the lab's schedule: each run records on its own clock, in `step_slot`.
-    /// Runs record as they step, on their own clocks; the lab's clock only marks the fork.
+    /// Nothing on the lab's schedule: each run records on its own clock, in `step_slot`; the
+    /// lab's clock only marks the fork's first point (this is also its `record_fork`).
     fn record(&self, step: u64, recorder: &mut Recorder) {
         if self.fork.as_ref().is_some_and(|(_, at)| *at == step) {
             for w in 0..self.worlds.len() {
-                self.record_fork(w, recorder);
+                self.record_world_fork(w, recorder);
             }
         }
     }

@@ -16,3 +16,5 @@ pub const FORKS: [Fork<&str>; 2] = [
 pub static FORK_OPTIONS: [&str; 3] = fork_options(&FORKS);
 /// The `fork` value of the new-learning-rate fork.
 pub const LR_FORK: [f64; 1] = [2.0];
+/// The `fork` value of GD → SAM, which steps at the lab's ρ.
+pub const SAM_FORK: [f64; 1] = [1.0];

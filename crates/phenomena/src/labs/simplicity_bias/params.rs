@@ -1,9 +1,12 @@
 //! The simplicity-bias lab's parameters and presets.
 
-use super::forks::{FORK_OPTIONS, LR_FORK};
+use super::forks::{FORK_OPTIONS, LR_FORK, SAM_FORK};
 use super::{CITATION, quiz};
 use crate::fork::fork_params;
 use crate::lab::{Condition, ParamSpec, Preset};
+
+/// ρ matters to a GD → SAM fork too, whatever runs train.
+const SAM_FORKED: Condition = Condition::clause("fork", &SAM_FORK);
 
 pub fn schema() -> Vec<ParamSpec> {
     let n = ParamSpec::NUMBER;
@@ -105,9 +108,10 @@ pub fn schema() -> Vec<ParamSpec> {
             max: 2.0,
             step: 0.01,
             default: 0.05,
-            help: "SAM ascends ρ along the normalised gradient before each step.",
+            help: "SAM ascends ρ along the normalised gradient before each step (so does a \
+                   GD → SAM fork).",
             source: "SAM ρ",
-            visible_when: Condition::when("runs", &[0.0, 2.0]),
+            visible_when: Condition::clause("runs", &[0.0, 2.0]).or(&SAM_FORKED),
             ..n
         },
         ParamSpec {

@@ -468,3 +468,19 @@ fn gd_forked_to_sam_helps_only_when_forked_before_the_fast_feature_is_learned() 
         "fork at 50: {fork}, GD {gd}, SAM {sam}"
     );
 }
+
+#[test]
+fn rho_shows_where_sam_trains_or_a_gd_to_sam_fork_does() {
+    let lab = info();
+    let rho = lab.schema.iter().find(|p| p.name == "rho").unwrap();
+    let mut params = crate::lab::default_params(&lab.schema);
+    let mut with = |runs: f64, fork: f64| {
+        params.0.insert("runs".into(), runs);
+        params.0.insert("fork".into(), fork);
+        rho.applies(&params)
+    };
+    assert!(with(0.0, 0.0) && with(2.0, 0.0));
+    assert!(!with(1.0, 0.0), "GD and USEFUL alone do not use ρ");
+    assert!(with(1.0, 1.0), "GD → SAM does");
+    assert!(!with(1.0, 2.0), "a new learning rate does not");
+}
