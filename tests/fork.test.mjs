@@ -86,7 +86,10 @@ test('a new-learning-rate fork asks its rate, and a link replays a fork under it
   assert.equal(hashOf(page).get('preset'), 'dpo-drifts');
   assert.equal(await lab.locator('button.preset[aria-pressed=true]').getAttribute('data-preset'), 'dpo-drifts');
   await lab.locator('.fork-bar select').selectOption({ label: 'DPO, new learning rate' });
-  assert.ok(await lab.locator('.fork-value[data-param=fork_lr]').isVisible());
+  const forkLr = lab.locator('.fork-value[data-param=fork_lr] input');
+  assert.ok(await forkLr.isVisible());
+  const lr = await lab.evaluate((node) => node.status.params.lr);
+  assert.equal(Number(await forkLr.inputValue()), lr, 'a new learning rate starts at the run\'s own');
   await lab.locator('.fork-bar select').selectOption({ label: 'DPO → RPO' });
 
   await lab.locator('button.play').click();

@@ -82,9 +82,13 @@ test('clicks add and relabel points, the link and the export carry them, Undo an
   await bar.locator('.points-at input').first().fill('9');
   await bar.locator('button.points-add').click();
   await lab.locator('.messages', { hasText: 'from −3.6 to 3.6' }).waitFor();
+  // Enter in a coordinate adds the point, as Add does.
   await bar.locator('.points-at input').first().fill('-2');
-  await bar.locator('button.points-add').click();
+  await bar.locator('.points-at input').first().press('Enter');
   await waitForCounts(page, 2, 0);
+  // Your points are boxed on every decision-region chart.
+  const boxed = await lab.evaluate((node) => node.handle.chartSpec('boundary-elr').series.find((s) => s.name === 'your point')?.points.length);
+  assert.equal(boxed, 2);
   await lab.locator('button.play').click();
   await page.waitForFunction(() => Number(document.querySelector('phenomena-lab').dataset.step) >= 30);
   await bar.locator('button.points-clear').click();

@@ -11,7 +11,7 @@ export const MAX_ROWS = 1000;
 
 const kind = (series) => Object.keys(series.mark)[0];
 const TABULATED = new Set(['Line', 'Bars']);
-const POINTS = new Set(['Dots', 'Rings']);
+const POINTS = new Set(['Dots', 'Rings', 'Frames']);
 
 /** A value as the table shows it: four significant digits, a dash for a missing one. */
 export function cell(value) {

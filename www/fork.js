@@ -29,6 +29,7 @@ export class ForkBar {
         inputmode: 'decimal', 'aria-label': spec.label,
       });
       const label = el('label', { class: 'fork-value', 'data-param': spec.name }, `${spec.label} `, input);
+      input.addEventListener('input', () => (input.dataset.typed = 'yes'));
       return { spec, input, label };
     });
     this.button = el('button', { type: 'button', class: 'fork-here', onclick: () => onFork(this.chosen(), this.chosenValues()) }, 'Fork here');
@@ -59,8 +60,13 @@ export class ForkBar {
     for (const v of this.values) v.label.hidden = !shown.includes(v);
   }
 
-  /** The bar shows the run's fork, when it has one: its choice and the values it sets. */
+  /**
+   * The bar shows the run's fork, when it has one: its choice and the values it sets. Without
+   * one, a new learning rate starts at the run's own until the reader types another.
+   */
   showFork(params) {
+    const lr = this.values.find(({ spec }) => spec.name === 'fork_lr');
+    if (lr && !lr.input.dataset.typed && Number.isFinite(Number(params?.lr))) lr.input.value = formatNumber(Number(params.lr));
     const fork = Number(params?.fork);
     const key = JSON.stringify([fork, ...this.values.map(({ spec }) => params?.[spec.name])]);
     if (!(fork > 0)) this.forkShown = null;

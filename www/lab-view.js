@@ -451,12 +451,16 @@ export class PhenomenaLab extends HTMLElement {
     this.presetBar.setBusy(this.busy);
     this.updateForkBar();
     this.updatePointsBar();
+    // The request to wait is done with once nothing is under way.
+    if (!this.busy) this.waitMessage?.remove();
   }
 
   /** True, with a message, when a replay or restart is under way (see `busy`). */
   refuseWhileBusy() {
     if (!this.busy) return false;
-    this.message('Wait a moment: the lab is replaying the run to the fork, or restarting on your points.', 'info');
+    const what = this.forkBusy ? 'replaying the run to the fork' : 'restarting on your points';
+    this.waitMessage?.remove();
+    this.waitMessage = this.message(`Wait a moment: the lab is ${what}.`, 'info');
     return true;
   }
 

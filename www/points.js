@@ -64,16 +64,20 @@ export class PointsBar {
     this.x = el('input', { type: 'number', step: 'any', value: 0, 'aria-label': 'x₁ of a new point', inputmode: 'decimal' });
     this.y = el('input', { type: 'number', step: 'any', value: 0, 'aria-label': 'x₂ of a new point', inputmode: 'decimal' });
     this.extent = [-Infinity, Infinity];
-    this.add = el('button', { type: 'button', class: 'points-add', onclick: () => this.addTyped() }, 'Add');
+    this.add = el('button', { type: 'submit', class: 'points-add' }, 'Add');
     this.count = el('span', { class: 'points-count', role: 'status' });
     this.undo = el('button', { type: 'button', class: 'points-undo', onclick: () => onEdit('undo') }, 'Undo');
     this.clear = el('button', { type: 'button', class: 'points-clear', onclick: () => onEdit('clear') }, 'Clear');
-    this.editing = el('span', { class: 'points-editing' },
-      el('span', { class: 'hint' }, 'Click a decision-region chart to add a point of class'), this.classList,
-      el('span', { class: 'hint' }, '; shift-click a point to relabel it; or add one at'),
-      el('label', { class: 'points-at' }, 'x₁ ', this.x), el('label', { class: 'points-at' }, 'x₂ ', this.y), this.add);
+    // A form, so Enter in x₁ or x₂ adds the point; the lab, not the browser, says what is wrong.
+    this.editing = el('form', { class: 'points-editing', 'aria-label': 'add a point', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.addTyped(); } },
+      el('span', { class: 'hint' }, 'class'), this.classList,
+      el('span', { class: 'hint' }, 'at'), el('label', { class: 'points-at' }, 'x₁ ', this.x), el('label', { class: 'points-at' }, 'x₂ ', this.y), this.add);
+    this.hint = el('p', { class: 'hint points-hint' },
+      'Click a decision-region chart to add a point of the chosen class; shift-click a point to give it the next class. ' +
+      'With the noise rate at 0 only your points are mislabeled; a few points, spread a little, show an island best.');
     this.node = el('div', { class: 'points-bar', role: 'group', 'aria-label': 'your own points', hidden: true },
-      el('span', { class: 'label' }, 'Your points'), this.editing, this.count, this.undo, this.clear);
+      el('div', { class: 'points-row' }, el('span', { class: 'label' }, 'Your points'), this.editing, this.count, this.undo, this.clear),
+      this.hint);
     this.shown = '';
   }
 
@@ -110,7 +114,7 @@ export class PointsBar {
     if (!on) return;
     this.extent = extent;
     for (const input of [this.x, this.y]) Object.assign(input, { min: extent[0], max: extent[1] });
-    this.editing.hidden = locked;
+    this.editing.hidden = this.hint.hidden = locked;
     const chosen = this.chosen();
     this.classList.replaceChildren(...colors.map((c, k) => el('label', { class: 'points-class' },
       el('input', { type: 'radio', name: `${this.uid}-points-class`, value: k, checked: k === Math.min(chosen, colors.length - 1), 'aria-label': `class ${k + 1}` }),
@@ -147,7 +151,7 @@ export function editable(lab) {
  * it landed, or with Shift held the nearest training point's next class.
  */
 export function clickChart(lab, id, event) {
-  if (!EDITABLE_CHART.test(id) || !editable(lab) || lab.busy) return;
+  if (!EDITABLE_CHART.test(id) || !editable(lab) || lab.refuseWhileBusy()) return;
   const at = lab.charts.dataAt(id, event);
   if (!at) return;
   if (!event.shiftKey) {

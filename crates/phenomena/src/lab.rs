@@ -103,6 +103,25 @@ impl Condition {
         })
     }
 
+    /// The condition in words, from `schema`'s labels: "data set is 2-D blobs".
+    pub fn describe(&self, schema: &[ParamSpec]) -> String {
+        let spec = schema.iter().find(|s| s.name == self.param);
+        let label = spec.map_or(self.param, |s| s.label);
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|v| {
+                spec.and_then(|s| s.options.get(*v as usize))
+                    .map_or_else(|| fmt_num(*v), |o| o.to_string())
+            })
+            .collect();
+        let this = format!("{label} is {}", values.join(" or "));
+        match self.or {
+            Some(other) => format!("{this}, or {}", other.describe(schema)),
+            None => this,
+        }
+    }
+
     /// Whether the condition holds for a set of values.
     pub fn holds(&self, params: &Params) -> bool {
         let this = params
@@ -441,10 +460,14 @@ pub fn resolve_params(
             .visible_when
             .is_none_or(|c| c.holds(&Params::numbers(values.clone())));
         if !applies && texts.remove(spec.name).is_some() {
+            let only = spec
+                .visible_when
+                .map(|c| format!(" (only where {})", c.describe(schema)))
+                .unwrap_or_default();
             notes.push(ParamError {
                 name: spec.name.into(),
                 message: format!(
-                    "{} (`{}`) do not apply to these settings; left out",
+                    "{} (`{}`) do not apply to these settings{only}; left out",
                     spec.label, spec.name
                 ),
             });

@@ -287,15 +287,32 @@ pub fn class_name(k: usize) -> String {
     format!("class {}", k + 1)
 }
 
+/// The 2-D training set as the decision-region charts draw it.
+pub struct TrainingPoints {
+    pub points: Vec<(f64, f64)>,
+    /// Each point's label as trained on (flipped or not).
+    pub noisy: Vec<usize>,
+    pub flipped: Vec<bool>,
+    /// The points you added or relabelled (your own points), by index.
+    pub yours: Vec<usize>,
+}
+
+/// How wide the square around each of your own points is, in data units (about a grid cell).
+const YOURS_FRAME: f64 = 0.3;
+
 pub fn boundary(
     run: &str,
     label: &str,
     classes: usize,
     preds: &[usize],
-    pts: &[(f64, f64)],
-    noisy: &[usize],
-    flipped: &[bool],
+    train: &TrainingPoints,
 ) -> ChartSpec {
+    let TrainingPoints {
+        points: pts,
+        noisy,
+        flipped,
+        yours,
+    } = train;
     let cell = 2.0 * GRID_EXTENT / GRID as f64;
     let grid_points: Vec<(f64, f64)> = (0..GRID * GRID)
         .map(|k| (grid_coord(k % GRID), grid_coord(k / GRID)))
@@ -342,6 +359,19 @@ pub fn boundary(
     let mut series = heat;
     series.push(dots);
     series.push(rings);
+    if !yours.is_empty() {
+        series.push(ChartSeries {
+            name: "your point".into(),
+            color: palette::BLACK,
+            mark: Mark::Frames {
+                width: YOURS_FRAME,
+                height: YOURS_FRAME,
+            },
+            points: yours.iter().filter_map(|i| pts.get(*i).copied()).collect(),
+            colors: Vec::new(),
+            unlisted: false,
+        });
+    }
     // Which colour is which class, for the legend and the page's class picker.
     series.extend((0..classes).map(|k| {
         ChartSeries::dots(
@@ -356,7 +386,12 @@ pub fn boundary(
         title: format!("Decision regions: {label}"),
         caption: format!(
             "Background: the class {label} predicts at each point. Dots: training points in the \
-             colour of their (possibly wrong) label; ringed: the flipped ones."
+             colour of their (possibly wrong) label; ringed: the flipped ones{}.",
+            if yours.is_empty() {
+                ""
+            } else {
+                "; boxed: your own"
+            }
         ),
         x: Axis::linear("x₁").with_range(-GRID_EXTENT, GRID_EXTENT),
         y: Axis::linear("x₂").with_range(-GRID_EXTENT, GRID_EXTENT),

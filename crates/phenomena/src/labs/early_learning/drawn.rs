@@ -112,14 +112,17 @@ pub fn encode(edits: &[Edit]) -> String {
 /// earlier one.
 pub fn decode(text: &str) -> Result<Vec<Edit>, String> {
     let text = text.trim();
-    if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+    if let Some(c) = text
+        .chars()
+        .find(|c| !c.is_ascii() || !ALPHABET.contains(&(*c as u8)))
+    {
         return Err(format!(
             "holds `{c}`, which is not one of A–Z, a–z, 0–9, - and _"
         ));
     }
     if !text.len().is_multiple_of(4) {
         return Err(format!(
-            "must be groups of 4 characters (one per point), got {} characters",
+            "must be groups of 4 characters (one per point or label), got {} characters",
             text.chars().count()
         ));
     }
@@ -133,12 +136,8 @@ pub fn decode(text: &str) -> Result<Vec<Edit>, String> {
     for group in text.as_bytes().chunks(4) {
         let mut word = 0u32;
         for c in group {
-            let Some(v) = ALPHABET.iter().position(|a| a == c) else {
-                return Err(format!(
-                    "holds `{}`, which is not one of A–Z, a–z, 0–9, - and _",
-                    *c as char
-                ));
-            };
+            // Every character is in the alphabet (checked above).
+            let v = ALPHABET.iter().position(|a| a == c).unwrap_or_default();
             word = (word << 6) | v as u32;
         }
         let edit = Edit::from_bytes([(word >> 16) as u8, (word >> 8) as u8, word as u8])?;
@@ -246,12 +245,15 @@ pub fn nearest_blob(x: f64, y: f64, classes: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// What [`apply`] left out: edits whose class the data set does not have.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What [`apply`] did: how many points it added and relabelled, which training points those
+/// are (for the chart to mark), and how many edits it left out (a class the data set does not
+/// have).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub added: usize,
     pub relabelled: usize,
     pub left_out: usize,
+    pub marked: Vec<usize>,
 }
 
 /// Applies the edits to a blobs training set with `classes` classes: inputs `x` (pairs), true
@@ -265,6 +267,7 @@ pub fn apply(
 ) -> (Vec<usize>, Applied) {
     let mut applied = Applied::default();
     let mut added = Vec::new();
+    let generated = noisy.len();
     for edit in edits {
         match *edit {
             Edit::Add { class, .. } | Edit::Relabel { class, .. } if class >= classes => {
@@ -284,12 +287,14 @@ pub fn apply(
                 if let Some(label) = noisy.get_mut(index) {
                     *label = class;
                     applied.relabelled += 1;
+                    applied.marked.push(index);
                 } else {
                     applied.left_out += 1;
                 }
             }
         }
     }
+    applied.marked.extend(generated..generated + added.len());
     noisy.extend(added);
     (noisy, applied)
 }
@@ -357,6 +362,10 @@ mod tests {
     #[test]
     fn malformed_text_says_what_is_wrong() {
         assert!(decode("abc").unwrap_err().contains("groups of 4"));
+        assert!(
+            decode("!!!").unwrap_err().contains("`!`"),
+            "a bad character before the length"
+        );
         assert!(decode("ab!d").unwrap_err().contains("`!`"));
         assert!(decode("a😀").unwrap_err().contains("`😀`"));
         // Class 6 of an added point; training point 300 of 300.
@@ -455,7 +464,8 @@ mod tests {
             Applied {
                 added: 1,
                 relabelled: 1,
-                left_out: 1
+                left_out: 1,
+                marked: vec![2, 3],
             }
         );
     }

@@ -33,9 +33,7 @@ enum View {
     /// 2-D: grid points and the training points with their noisy labels.
     Boundary {
         grid: Tensor<2>,
-        points: Vec<(f64, f64)>,
-        noisy: Vec<usize>,
-        flipped: Vec<bool>,
+        train: charts::TrainingPoints,
     },
     /// Digits: a few mislabeled training images.
     Digits {
@@ -182,14 +180,17 @@ impl Experiment for EarlyLearning {
                 }
                 View::Boundary {
                     grid: matrix(&grid, GRID * GRID, 2, device),
-                    points: dataset
-                        .train
-                        .x
-                        .chunks(2)
-                        .map(|p| (p[0] as f64, p[1] as f64))
-                        .collect(),
-                    noisy: noisy.clone(),
-                    flipped: flipped.clone(),
+                    train: charts::TrainingPoints {
+                        points: dataset
+                            .train
+                            .x
+                            .chunks(2)
+                            .map(|p| (p[0] as f64, p[1] as f64))
+                            .collect(),
+                        noisy: noisy.clone(),
+                        flipped: flipped.clone(),
+                        yours: drawn.as_ref().map(|d| d.marked.clone()).unwrap_or_default(),
+                    },
                 }
             }
             2 => {
@@ -373,7 +374,7 @@ impl Experiment for EarlyLearning {
         scalars.insert("mislabeled".into(), self.flipped as f64);
         scalars.insert("train_examples".into(), self.data.n as f64);
         scalars.insert("classes".into(), self.classes as f64);
-        if let Some(drawn) = self.drawn {
+        if let Some(drawn) = &self.drawn {
             scalars.insert("drawn.added".into(), drawn.added as f64);
             scalars.insert("drawn.relabelled".into(), drawn.relabelled as f64);
             if drawn.left_out > 0 {
@@ -420,27 +421,14 @@ impl Experiment for EarlyLearning {
         }
         // The pictures (boundaries side by side, or the digits) before the ELR detail.
         match &self.view {
-            View::Boundary {
-                points,
-                noisy,
-                flipped,
-                ..
-            } => {
+            View::Boundary { train, .. } => {
                 let runs = self
                     .trained
                     .iter()
                     .map(|i| (METHODS[*i].id, METHODS[*i].label));
                 for (id, label) in runs.chain(fork.map(|label| (FORK_RUN, label))) {
                     let preds = charts::view_predictions(snapshot, id);
-                    out.push(charts::boundary(
-                        id,
-                        label,
-                        self.classes,
-                        &preds,
-                        points,
-                        noisy,
-                        flipped,
-                    ));
+                    out.push(charts::boundary(id, label, self.classes, &preds, train));
                 }
             }
             View::Digits {

@@ -474,6 +474,10 @@ fn points_on_a_data_set_they_do_not_apply_to_are_left_out_with_a_note() {
         crate::labs::params_for(ID, None, &raw, crate::OutOfRange::Clamp).unwrap();
     assert_eq!(params.text("points"), "");
     assert!(notes[0].message.contains("do not apply"), "{notes:?}");
+    assert!(
+        notes[0].message.contains("data set is 2-D blobs"),
+        "{notes:?}"
+    );
 }
 
 #[test]
