@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, openLab, waitForStep, suiteBrowser } from './support/browser.mjs';
+import { BASE_URL, openLab, waitForStep, suiteBrowser, engineStarted } from './support/browser.mjs';
 
 const browser = suiteBrowser();
 
@@ -16,7 +16,6 @@ const last = (series) => series.y[series.y.length - 1];
 const hashOf = (page) => new URLSearchParams(new URL(page.url()).hash.slice(1));
 /** Resolves with the detail of the lab's next `name` event. */
 const nextEvent = (lab, name) => lab.evaluate((node, n) => new Promise((resolve) => node.addEventListener(n, (e) => resolve(e.detail), { once: true })), name);
-const engineStarted = (page) => page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
 
 test('Fork here branches the paused run, keeps the preset in the link, and Remove fork takes it back', async () => {
   const { page, errors } = await openLab(browser, '#lab=early-learning&preset=linear&backend=flex');

@@ -5,11 +5,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, openLab, suiteBrowser } from './support/browser.mjs';
+import { BASE_URL, openLab, suiteBrowser, engineStarted } from './support/browser.mjs';
 
 const browser = suiteBrowser();
 
-const engineStarted = (page) => page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
 const hashOf = (page) => new URLSearchParams(new URL(page.url()).hash.slice(1));
 /** What the lab counted of the points it trains on: [added, relabelled]. */
 const counts = (lab) => lab.evaluate((node) => [node.status?.scalars?.['drawn.added'], node.status?.scalars?.['drawn.relabelled']]);

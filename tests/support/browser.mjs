@@ -64,6 +64,9 @@ export async function openLab(browser, hash = '', { viewport = { width: 1400, he
   return { page, errors };
 }
 
+/** Waits until the page's lab has its engine (its step is known): Play works from then on. */
+export const engineStarted = (page) => page.waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined);
+
 /** Waits until the lab reports at least `steps` steps. */
 export async function waitForStep(page, steps, timeout = 120_000) {
   await page.waitForFunction(

@@ -253,6 +253,13 @@ fn draw_scaled<DB: DrawingBackend>(
     }
 
     let clip = |v: f64, lo: f64, hi: f64| v.clamp(lo, hi);
+    // Outlines (rings, frames) on a picture mark its pixels, so they keep their colours in the
+    // dark theme as the picture does: a ring lifted to light grey vanishes on pastel regions.
+    let on_picture = spec
+        .series
+        .iter()
+        .any(|s| matches!(s.mark, Mark::Cells { .. }) && !s.points.is_empty());
+    let outline_theme = if on_picture { Theme::Light } else { theme };
     for s in &spec.series {
         let color = ink(s.color);
         let pts: Vec<Option<(f64, f64)>> = s
@@ -306,7 +313,10 @@ fn draw_scaled<DB: DrawingBackend>(
                 let inside: Vec<((f64, f64), RGBColor)> = pts
                     .into_iter()
                     .enumerate()
-                    .filter_map(|(i, p)| Some((p?, point_color(s, i, theme))))
+                    .filter_map(|(i, p)| {
+                        let look = if filled { theme } else { outline_theme };
+                        Some((p?, point_color(s, i, look)))
+                    })
                     .filter(|((x, y), _)| *y >= y0 && *y <= y1 && *x >= x0 && *x <= x1)
                     .collect();
                 let r = px(radius);
@@ -345,7 +355,7 @@ fn draw_scaled<DB: DrawingBackend>(
             }
             Mark::Frames { width, height } => {
                 let frames = cells(s, (width, height), |i| {
-                    ShapeStyle::from(&point_color(s, i, theme)).stroke_width(px(2.5))
+                    ShapeStyle::from(&point_color(s, i, outline_theme)).stroke_width(px(2.5))
                 });
                 chart.draw_series(frames).map_err(err)?;
             }
@@ -703,6 +713,31 @@ mod tests {
         );
         let light = to_svg(&s, 380, 274).unwrap();
         assert!(light.contains("#FFFFFF") && light.contains("#141414"));
+    }
+
+    #[test]
+    fn rings_on_a_picture_keep_their_colour_in_the_dark_theme() {
+        let ring = Series {
+            name: "flipped".into(),
+            color: palette::BLACK,
+            mark: Mark::Rings { radius: 5.0 },
+            points: vec![(0.5, 0.5)],
+            colors: Vec::new(),
+            unlisted: false,
+        };
+        let picture = Series::colored(
+            "",
+            Mark::Cells {
+                width: 1.0,
+                height: 1.0,
+            },
+            vec![(0.5, 0.5)],
+            vec![SpecColor(240, 220, 200)],
+        );
+        let alone = spec(vec![ring.clone()], Axis::linear("x"));
+        assert!(!svg(&alone, 380, 274, Theme::Dark).contains("#141414"));
+        let marked = spec(vec![picture, ring], Axis::linear("x"));
+        assert!(svg(&marked, 380, 274, Theme::Dark).contains("#141414"));
     }
 
     #[test]
