@@ -139,6 +139,10 @@ test('a course page fixes its points on <phenomena-lab>; in the iframe a typed p
   await page.waitForFunction(() => document.getElementById('hidden')?.status?.params?.dataset === 1);
   assert.ok(await hidden.locator('.points-bar').isHidden());
   assert.equal(await hidden.evaluate((node) => node.hasAttribute('data-points')), false);
+  // Its data set is fixed: a preset of another data set runs on the blobs, and says so.
+  await hidden.locator('button.preset[data-preset=digits]').click();
+  await hidden.locator('.messages', { hasText: 'This page fixes data set (2-D blobs), so "digits with 40 % noise" runs with it' }).waitFor();
+  assert.equal(await hidden.evaluate((node) => node.state.params.dataset), 1);
 
   const frame = page.frameLocator('#frame').locator('phenomena-lab');
   await page.frames()[1].waitForFunction(() => document.querySelector('phenomena-lab')?.dataset.step !== undefined, null, { timeout: 120_000 });

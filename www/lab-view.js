@@ -420,9 +420,13 @@ export class PhenomenaLab extends HTMLElement {
     if (!this.handle) return;
     await this.stop();
     this.clearMessages();
+    // A note for this restart only (a preset run under a page's fixed values).
+    const note = this.restartNote;
+    this.restartNote = null;
     try {
       await this.handle.restart(this.state.params, this.state.backend);
       for (const note of this.handle.notes()) this.message(note, 'warn');
+      if (note) this.message(note, 'info');
     } catch (e) {
       // Keep the run that works: the state goes back to the values it was built from.
       if (this.status?.params) {
@@ -469,10 +473,22 @@ export class PhenomenaLab extends HTMLElement {
     const params = presetValues(this.info, id);
     if (!params) return;
     params.seed = this.state.params.seed ?? 0;
-    // Values an embedding page fixed stay fixed across presets.
-    for (const name of this.options.locked) params[name] = this.lockedValues[name];
+    // Values an embedding page fixed stay fixed across presets; where the preset asks for
+    // another choice (another data set), the reader is told its story may not hold.
+    const overridden = [];
+    for (const name of this.options.locked) {
+      const spec = this.info.schema.find((s) => s.name === name);
+      if (spec?.options.length && name in params && Number(params[name]) !== Number(this.lockedValues[name])) {
+        overridden.push(`${spec.label} (${spec.options[Number(this.lockedValues[name])] ?? this.lockedValues[name]})`);
+      }
+      params[name] = this.lockedValues[name];
+    }
     this.state.params = params;
     this.state.preset = id;
+    if (overridden.length) {
+      const title = this.info.presets.find((p) => p.id === id)?.title;
+      this.restartNote = `This page fixes ${overridden.join(' and ')}, so "${title}" runs with it, and its caption may not hold.`;
+    }
     // The new preset's question at once, before its engine restarts.
     this.quiz.update();
     this.restart();
