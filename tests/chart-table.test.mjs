@@ -45,6 +45,26 @@ test('points coloured one by one name their colour from the legend', () => {
   assert.deepEqual(rows, [['training point', 1, 2, 'class 1'], ['training point', 3, 4, '']]);
 });
 
+test('rings and frames on listed points are a column of their rows, not rows of their own', () => {
+  const spec = {
+    x: axis('x₁'),
+    y: axis('x₂'),
+    series: [
+      { name: 'training point', mark: { Dots: { radius: 2 } }, color: [1, 1, 1], points: [[1, 2], [3, 4]], colors: [] },
+      { name: 'flipped label', mark: { Rings: { radius: 5 } }, color: [0, 0, 0], points: [[3, 4]] },
+      { name: 'your point', mark: { Frames: { width: 1, height: 1 } }, color: [0, 0, 0], points: [[3, 4]] },
+      { name: 'elsewhere', mark: { Rings: { radius: 5 } }, color: [0, 0, 0], points: [[9, 9]] },
+    ],
+  };
+  const { columns, rows } = tableData(spec);
+  assert.deepEqual(columns, ['series', 'x₁', 'x₂', 'marked']);
+  assert.deepEqual(rows, [
+    ['training point', 1, 2, ''],
+    ['training point', 3, 4, 'flipped label, your point'],
+    ['elsewhere', 9, 9, ''],
+  ]);
+});
+
 test('cells show four significant digits and a dash for a missing value', () => {
   assert.equal(cell(0.123456), '0.1235');
   assert.equal(cell(1234567), '1235000');

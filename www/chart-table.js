@@ -38,9 +38,22 @@ export function tableData(spec) {
     const c = s.colors?.[i];
     return c ? legend.find((l) => l.color.every((v, k) => v === c[k]))?.name ?? '' : '';
   };
-  const rows = points.flatMap((s) => s.points.map(([x, y], i) => [s.name, x, y, colourName(s, i)]));
-  if (rows.some((r) => r[3])) return { columns: ['series', spec.x.label, spec.y.label, 'colour'], rows, left };
-  return { columns: ['series', spec.x.label, spec.y.label], rows: rows.map((r) => r.slice(0, 3)), left };
+  // Rings and frames drawn on other points (a flipped label, your own point) are a column of
+  // those points' rows, not rows of their own.
+  const at = ([x, y]) => `${x},${y}`;
+  const dotted = new Set(points.filter((s) => kind(s) === 'Dots').flatMap((s) => s.points.map(at)));
+  const folded = points.filter((s) => kind(s) !== 'Dots' && s.points.length && s.points.every((p) => dotted.has(at(p))));
+  const marks = new Map();
+  for (const m of folded) for (const p of m.points) marks.set(at(p), [...(marks.get(at(p)) ?? []), m.name]);
+  const rows = points.filter((s) => !folded.includes(s))
+    .flatMap((s) => s.points.map((p, i) => [s.name, p[0], p[1], colourName(s, i), (marks.get(at(p)) ?? []).join(', ')]));
+  // Only the columns some row fills.
+  const extra = [['colour', 3], ['marked', 4]].filter(([, k]) => rows.some((r) => r[k]));
+  return {
+    columns: ['series', spec.x.label, spec.y.label, ...extra.map(([name]) => name)],
+    rows: rows.map((r) => [...r.slice(0, 3), ...extra.map(([, k]) => r[k])]),
+    left,
+  };
 }
 
 /** The table of `spec`, with its caption and notes, under element id `id`. */

@@ -21,7 +21,7 @@ pub const BOUNDARY: Quiz = Quiz {
     question: "2-D blobs with flipped labels (ringed points). After 3 000 steps, which run \
                will have memorized fewer than one in ten of the flipped points, drawing no \
                island around them?",
-    choices: &["CE's", "ELR's", "both", "neither"],
+    choices: &["CE", "ELR", "both", "neither"],
     answer: boundary,
 };
 
