@@ -185,7 +185,7 @@ export async function editPoints(lab, change) {
   try {
     if (change === 'clear') points = '';
     else if (change === 'undo' && history.length) points = history.at(-1).before;
-    else points = lab.engine.wasm.editPoints(before, change).points;
+    else points = lab.engine.wasm.editPoints(before, change);
   } catch (e) {
     lab.message(`That change to your points could not be made: ${e.message ?? e}.`, 'warn');
     return;

@@ -130,14 +130,14 @@ pub fn validate_params(
 }
 
 /// Your own points (the early-learning lab's `points` parameter): point set `points` after
-/// `change` (`{add: {x, y, class}}`, `{relabel: {index, class, classes}}` or `"undo"`), as
-/// `{points, added, relabelled}`; throws why a change cannot be made.
+/// `change` (`{add: {x, y, class}}`, `{relabel: {index, class, classes}}` or `"undo"`);
+/// throws why a change cannot be made.
 #[wasm_bindgen(js_name = editPoints)]
-pub fn edit_points(points: &str, change: JsValue) -> Result<JsValue, JsValue> {
+pub fn edit_points(points: &str, change: JsValue) -> Result<String, JsValue> {
     use phenomena::labs::early_learning::drawn;
     let change: drawn::Change = serde_wasm_bindgen::from_value(change)
         .map_err(|e| js_err(format!("not a change to the points: {e}")))?;
-    to_js(&drawn::edit(points, change).map_err(js_err)?)
+    drawn::edit(points, change).map_err(js_err)
 }
 
 thread_local! {

@@ -455,11 +455,12 @@ pub fn resolve_params(
     }
     // A text parameter where it does not apply (your points, on another data set) would
     // change nothing but the link: it is left out, and said.
-    for spec in schema.iter().filter(|s| s.text.is_some()) {
-        let applies = spec
-            .visible_when
-            .is_none_or(|c| c.holds(&Params::numbers(values.clone())));
-        if !applies && texts.remove(spec.name).is_some() {
+    let numbers = Params::numbers(values.clone());
+    for spec in schema
+        .iter()
+        .filter(|s| s.text.is_some() && !s.applies(&numbers))
+    {
+        if texts.remove(spec.name).is_some() {
             let only = spec
                 .visible_when
                 .map(|c| format!(" (only where {})", c.describe(schema)))

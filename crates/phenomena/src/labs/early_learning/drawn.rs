@@ -171,16 +171,8 @@ pub enum Change {
     Undo,
 }
 
-/// A point set after one change, and what it holds, for the page.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Edited {
-    pub points: String,
-    pub added: usize,
-    pub relabelled: usize,
-}
-
-/// Applies `change` to point set `text` (see [`Change`]).
-pub fn edit(text: &str, change: Change) -> Result<Edited, String> {
+/// Point set `text` after `change` (see [`Change`]).
+pub fn edit(text: &str, change: Change) -> Result<String, String> {
     let mut edits = decode(text)?;
     match change {
         Change::Add { x, y, class } => {
@@ -221,17 +213,7 @@ pub fn edit(text: &str, change: Change) -> Result<Edited, String> {
             "at most {MAX_EDITS} points and labels fit in a link"
         ));
     }
-    Ok(Edited {
-        points: encode(&edits),
-        added: edits
-            .iter()
-            .filter(|e| matches!(e, Edit::Add { .. }))
-            .count(),
-        relabelled: edits
-            .iter()
-            .filter(|e| matches!(e, Edit::Relabel { .. }))
-            .count(),
-    })
+    Ok(encode(&edits))
 }
 
 /// The class whose blob centre ([`blob_centre`]) is nearest to (x, y).
@@ -389,12 +371,22 @@ mod tests {
         assert_eq!(read("").unwrap(), "");
     }
 
+    /// (added points, new labels) in a point set.
+    fn counts(text: &str) -> (usize, usize) {
+        let edits = decode(text).unwrap();
+        let added = edits
+            .iter()
+            .filter(|e| matches!(e, Edit::Add { .. }))
+            .count();
+        (added, edits.len() - added)
+    }
+
     #[test]
     fn the_page_adds_relabels_and_takes_back_edits() {
         let add = |text: &str, x, class| edit(text, Change::Add { x, y: 0.0, class }).unwrap();
         let one = add("", 1.0, 0);
-        let two = add(&one.points, -1.0, 4);
-        assert_eq!((two.added, two.relabelled), (2, 0));
+        let two = add(&one, -1.0, 4);
+        assert_eq!(counts(&two), (2, 0));
         // With 3 classes the chart shows only the first added point: index 300 is it.
         let relabel = |text: &str, index, class| {
             edit(
@@ -406,16 +398,16 @@ mod tests {
                 },
             )
         };
-        let changed = relabel(&two.points, BLOB_TRAIN, 2).unwrap();
-        assert_eq!(decode(&changed.points).unwrap()[0], Edit::add(1.0, 0.0, 2));
-        assert!(relabel(&two.points, BLOB_TRAIN + 1, 2).is_err());
-        assert!(relabel(&two.points, 0, 3).is_err());
-        let generated = relabel(&changed.points, 12, 1).unwrap();
-        let again = relabel(&generated.points, 12, 2).unwrap();
-        assert_eq!((again.added, again.relabelled), (2, 1));
-        let undone = edit(&again.points, Change::Undo).unwrap();
-        assert_eq!(undone.points, changed.points);
-        assert_eq!(edit("", Change::Undo).unwrap().points, "");
+        let changed = relabel(&two, BLOB_TRAIN, 2).unwrap();
+        assert_eq!(decode(&changed).unwrap()[0], Edit::add(1.0, 0.0, 2));
+        assert!(relabel(&two, BLOB_TRAIN + 1, 2).is_err());
+        assert!(relabel(&two, 0, 3).is_err());
+        let generated = relabel(&changed, 12, 1).unwrap();
+        let again = relabel(&generated, 12, 2).unwrap();
+        assert_eq!(counts(&again), (2, 1));
+        let undone = edit(&again, Change::Undo).unwrap();
+        assert_eq!(undone, changed);
+        assert_eq!(edit("", Change::Undo).unwrap(), "");
         assert!(
             edit(
                 "",
