@@ -373,6 +373,62 @@ test('an ensemble trains in one worker per core and shows what one worker traini
   await page.close();
 });
 
+test('a race trains its runs in a worker per core and shows what one worker training every run shows', async () => {
+  const open = async (cores, hash) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(120_000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript((k) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => k }), cores);
+    await page.goto(`${BASE_URL}${hash}`, { timeout: 120_000 });
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    return { page, errors };
+  };
+  const exported = (page) =>
+    page.evaluate(async () => {
+      const el = document.querySelector('phenomena-lab');
+      return { workers: el.handle.shards.length, engine: el.dataset.engine, json: JSON.parse(await el.handle.json()).snapshot, charts: el.handle.charts().map((c) => c.id) };
+    });
+  const race = '#lab=early-learning&preset=race&steps=60&backend=flex';
+  const trained = async (cores) => {
+    const { page, errors } = await open(cores, race);
+    await page.click('button.play');
+    await waitForStep(page, 60);
+    const lab = await exported(page);
+    return { ...lab, page, errors };
+  };
+  const one = await trained(1);
+  const two = await trained(2);
+  await one.page.close();
+  assert.equal(one.workers, 1);
+  // Multi-sample dropout (8 samples) in one worker, the four other runs in the other.
+  assert.equal(two.workers, 2);
+  assert.equal(two.engine, 'worker');
+  assert.deepEqual(two.charts, one.charts);
+  assert.deepEqual(Object.keys(two.json.series).sort(), Object.keys(one.json.series).sort());
+  assert.ok(two.json.series['msd.test_accuracy'] && two.json.series['ce.test_accuracy']);
+  assert.deepEqual(two.json.series, one.json.series, 'the same numbers, to the last digit');
+  assert.deepEqual(two.json.scalars, one.json.scalars);
+  assert.deepEqual(two.json.params, one.json.params);
+  // Two runs only (CE and ELR) train in one worker; the second one is closed, and started
+  // again with its share when the race comes back.
+  const workers = (page) => page.evaluate(() => document.querySelector('phenomena-lab').handle.shards.length);
+  await two.page.click('button[data-preset="linear"]');
+  await two.page.waitForFunction(() => document.querySelector('phenomena-lab').handle.shards.length === 1);
+  await two.page.click('button.play');
+  await waitForStep(two.page, 500);
+  await two.page.click('button[data-preset="race"]');
+  await two.page.waitForFunction(() => document.querySelector('phenomena-lab').handle.shards.length === 2);
+  await two.page.click('button.play');
+  await waitForStep(two.page, 30);
+  // A fork's base run and its branch train in one engine.
+  const forked = await open(2, `${race}&fork=1&fork_step=20`);
+  assert.equal(await workers(forked.page), 1);
+  await forked.page.close();
+  assert.deepEqual([...one.errors, ...two.errors, ...forked.errors], []);
+  await two.page.close();
+});
+
 test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {
   const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=2000');
   await page.click('button.play');

@@ -31,9 +31,9 @@ export async function createLabHandle(engine, lab, state, { worker = true } = {}
   let fallback = 'this page asked for no worker';
   if (worker) {
     try {
-      // An ensemble whose seeds train apart gets a worker per share of them (lab-shards.js).
+      // A lab whose seeds or runs train apart gets a worker per share of them (lab-shards.js).
       const info = engine.catalog.find((l) => l.id === lab);
-      if (info?.seed_shards) return { handle: await ShardedHandle.start(engine, lab, state), fallback: '' };
+      if (info?.seed_shards || info?.run_shards) return { handle: await ShardedHandle.start(engine, lab, state), fallback: '' };
       const handle = await WorkerHandle.start(engine);
       try {
         await handle.create(lab, state);
@@ -221,9 +221,11 @@ export class WorkerHandle {
     else if (!this.crashed) this.worker.postMessage({ op, args });
   }
 
-  async create(lab, { preset, params, backend }) {
+  /** Creates lab `lab`'s run; `runs` (optional) are the only runs it trains (lab-shards.js). */
+  async create(lab, { preset, params, backend, runs = null }) {
     this.lab = lab;
-    const { notes } = await this.request('create', { lab, preset, params, backend });
+    this.runs = runs;
+    const { notes } = await this.request('create', { lab, preset, params, backend, runs });
     this.lastNotes = notes;
   }
 
@@ -235,23 +237,24 @@ export class WorkerHandle {
    * A new run. After a crash the worker is replaced by a fresh one first, so Reset works
    * whatever happened to the engine.
    */
-  async restart(params, backend) {
+  async restart(params, backend, runs = null) {
     if (this.crashed && !this.rebooting) {
-      this.rebooting = this.reboot(params, backend).finally(() => (this.rebooting = null));
+      this.rebooting = this.reboot(params, backend, runs).finally(() => (this.rebooting = null));
       return this.rebooting;
     }
     // A Reset while a fresh worker starts waits for it, then restarts as asked.
     if (this.rebooting) await this.rebooting;
-    const { notes } = await this.request('restart', { params, backend });
+    this.runs = runs;
+    const { notes } = await this.request('restart', { params, backend, runs });
     this.lastNotes = notes;
   }
 
   /** A fresh worker in place of a crashed one, with the lab created anew. */
-  async reboot(params, backend) {
+  async reboot(params, backend, runs) {
     this.worker.terminate();
     await this.boot();
     try {
-      await this.create(this.lab, { preset: null, params, backend });
+      await this.create(this.lab, { preset: null, params, backend, runs });
     } catch (e) {
       // No lab in the fresh worker: the next Reset starts another.
       this.crashed = e;

@@ -1,8 +1,10 @@
-// An ensemble lab whose seeds train in several workers at once: a lab whose catalog entry has
-// `seed_shards` (its seeds are independent) splits them into shards, one worker each, and the
-// first shard, the one the page shows, takes the others' records at every read-back. What it
-// shows is what one engine training every seed would show (a native test checks that), while
-// the work runs on as many cores as the machine has. tests/bench/cores.mjs measures the gain.
+// A lab whose runs train in several workers at once. A lab whose catalog entry has
+// `seed_shards` (its seeds are independent) splits its seeds into shards, one worker each; one
+// with `run_shards` (the runs of a seed are independent) splits its runs, as the engine's
+// `runShares` plans them. The first shard, the one the page shows, takes the others' records at
+// every read-back. What it shows is what one engine training everything would show (native
+// tests check that), while the work runs on as many cores as the machine has.
+// tests/bench/cores.mjs measures the gain.
 //
 // ShardedHandle offers lab-handle.js's interface: training calls go to every shard; the
 // timeline, charts, views and exports are the first shard's, which holds the whole ensemble.
@@ -28,18 +30,30 @@ export function shardPlan({ seed, seeds }, cores) {
   return plan;
 }
 
+/** The cores this machine offers the page's workers. */
+const cores = () => Math.min(MAX_SHARDS, Math.floor(globalThis.navigator?.hardwareConcurrency ?? 1) || 1);
+
 /**
  * The shards a run of lab `info` from `preset` (or none) and raw `params` trains in on this
- * machine, and the engine's notes about clamped values: the engine resolves the parameters
- * (so a share never hides an out-of-range seed count).
+ * machine with `backend`, each {params, runs} (`runs`: the run names it trains, null for all
+ * of its own), and the engine's notes about clamped values: the engine resolves the parameters
+ * (so a share never hides an out-of-range seed count). A race's runs split on the CPU only:
+ * their costs were measured there.
  */
-export function plannedShards(engine, info, preset, params) {
+export function plannedShards(engine, info, preset, params, backend) {
   const resolved = engine.wasm.validateParams(info.id, preset ?? undefined, params);
+  if (info.run_shards) {
+    if (!['flex', 'cpu'].includes(backend)) return { plan: [{ params, runs: null }], notes: resolved.notes };
+    const shares = engine.wasm.runShares(info.id, preset ?? undefined, params, cores());
+    const plan = shares ? shares.map((runs) => ({ params, runs })) : [{ params, runs: null }];
+    return { plan, notes: resolved.notes };
+  }
   const { seed, seeds } = resolved.params;
   // A share's first seed must itself be a valid seed; near the top of the range, one worker.
   const lastSeed = info.schema.find((s) => s.name === 'seed').max;
-  const cores = seed + seeds - 1 <= lastSeed ? (globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
-  return { plan: shardPlan({ seed, seeds }, cores), notes: resolved.notes };
+  const k = seed + seeds - 1 <= lastSeed ? cores() : 1;
+  const plan = shardPlan({ seed, seeds }, k).map((share) => ({ params: shardParams(params, share), runs: null }));
+  return { plan, notes: resolved.notes };
 }
 
 /** The records that shards' read-backs brought. */
@@ -50,9 +64,9 @@ const shardParams = (params, share) => ({ ...params, seed: String(share.seed), s
 
 export class ShardedHandle {
   /**
-   * Starts one worker per share of the seeds of lab `lab`'s run from `state` ({preset,
-   * params, backend}); throws what starting or creating one threw (a `workerProblem` error
-   * when workers cannot be used).
+   * Starts one worker per share of lab `lab`'s run from `state` ({preset, params, backend});
+   * throws what starting or creating one threw (a `workerProblem` error when workers cannot
+   * be used).
    */
   static async start(engine, lab, state) {
     const handle = new ShardedHandle(engine, lab);
@@ -86,7 +100,7 @@ export class ShardedHandle {
    * each then creates (new workers) or restarts (kept ones) its share of the run.
    */
   async arrange(preset, params, backend) {
-    const { plan, notes } = plannedShards(this.engine, this.info, preset, params);
+    const { plan, notes } = plannedShards(this.engine, this.info, preset, params, backend);
     this.lastNotes = notes;
     // The last read-back's records belong to the run before.
     this.records = null;
@@ -99,8 +113,8 @@ export class ShardedHandle {
     await Promise.all(
       plan.map((share, i) =>
         i < kept
-          ? this.shards[i].restart(shardParams(params, share), backend)
-          : this.shards[i].create(this.lab, { preset, params: shardParams(params, share), backend }),
+          ? this.shards[i].restart(share.params, backend, share.runs)
+          : this.shards[i].create(this.lab, { preset, params: share.params, backend, runs: share.runs }),
       ),
     );
   }

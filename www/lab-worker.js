@@ -53,15 +53,18 @@ const OPS = {
     glue = await import(glueUrl);
     await glue.default({ module_or_path: module });
   },
-  async create({ lab: id, preset, params, backend }) {
+  /** Creates the lab's run; `runs`, when given, are the only runs this worker trains. */
+  async create({ lab: id, preset, params, backend, runs }) {
     await readyFor(backend);
     lab?.free();
     lab = glue.LabHandle.create(id, preset, params, backend);
+    if (runs) lab.trainShare(runs);
     return { notes: lab.notes() };
   },
-  async restart({ params, backend }) {
+  async restart({ params, backend, runs }) {
     await readyFor(backend);
     lab.restart(params, backend);
+    if (runs) lab.trainShare(runs);
     return { notes: lab.notes() };
   },
   step({ k }) {

@@ -1,11 +1,13 @@
-// Many cores: an ensemble preset's seeds train in one worker per core (www/lab-shards.js).
+// Many cores: an ensemble preset's seeds, or a race's runs, train in one worker per core
+// (www/lab-shards.js).
 // For each preset this times the lab from Play to its planned last step as the page would run
 // it on a machine reporting 1, 2, … cores (navigator.hardwareConcurrency), so one worker
 // against several, on the cores this machine really has. Prints figures; asserts nothing. On
 // flex, in headless Chromium.
 //
 // CORES_PRESETS=lab/preset,… picks the presets (default: every preset of the labs whose seeds
-// train apart); CORES_SPLITS=1,2,… the core counts (default: 1, 2 and the machine's).
+// train apart, and every preset whose runs split over two workers); CORES_SPLITS=1,2,… the core
+// counts (default: 1, 2 and the machine's).
 
 import { BASE_URL, launch } from '../support/browser.mjs';
 
@@ -18,17 +20,23 @@ try {
   const { cores, catalog } = await probe.evaluate(async () => {
     const engine = await import('./www/pkg-cpu/phenomena_web.js');
     await engine.default();
-    return { cores: navigator.hardwareConcurrency, catalog: engine.labCatalog() };
+    const catalog = engine.labCatalog().map((lab) => ({
+      id: lab.id,
+      presets: lab.presets
+        .filter((p) => lab.seed_shards || (lab.run_shards && engine.runShares(lab.id, p.id, {}, 2)))
+        .map((p) => p.id),
+    }));
+    return { cores: navigator.hardwareConcurrency, catalog };
   });
   await probe.close();
   const presets = process.env.CORES_PRESETS
     ? process.env.CORES_PRESETS.split(',')
-    : catalog.filter((lab) => lab.seed_shards).flatMap((lab) => lab.presets.map((p) => `${lab.id}/${p.id}`));
+    : catalog.flatMap((lab) => lab.presets.map((p) => `${lab.id}/${p.id}`));
   const splits = (process.env.CORES_SPLITS ?? `1,2,${cores}`)
     .split(',')
     .map(Number)
     .filter((k, i, all) => k >= 1 && all.indexOf(k) === i);
-  console.log(`seeds in one worker per core, headless Chromium, flex, on ${cores} logical cores`);
+  console.log(`seeds or runs in one worker per core, headless Chromium, flex, on ${cores} logical cores`);
   for (const entry of presets) {
     const [lab, preset] = entry.split('/');
     for (const k of splits) {

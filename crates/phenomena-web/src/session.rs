@@ -186,7 +186,13 @@ impl Session {
         }
     }
 
-    /// What this run recorded, as one shard of an ensemble (labs with `seed_shards`).
+    /// Trains only runs `runs` of this run, as one share of it (labs with `run_shards`).
+    pub fn train_share(&mut self, runs: &[String]) -> Result<(), LabError> {
+        self.lab.train_share(runs)
+    }
+
+    /// What this run recorded, as one shard of an ensemble (labs with `seed_shards` or
+    /// `run_shards`).
     pub fn shard_record(&self) -> Option<ShardRecord> {
         self.lab.shard_record()
     }

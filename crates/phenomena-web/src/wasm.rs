@@ -129,6 +129,25 @@ pub fn validate_params(
     })
 }
 
+/// How the runs of lab `lab` from preset `preset` (or none) and raw `params` split over
+/// `cores` engines: a list of run-name lists, one per engine, or null where they train in one
+/// (see `labs::run_shares`).
+#[wasm_bindgen(js_name = runShares)]
+pub fn run_shares(
+    lab: &str,
+    preset: Option<String>,
+    params: JsValue,
+    cores: u32,
+) -> Result<JsValue, JsValue> {
+    let raw = raw_params(&params)?;
+    let (params, _) = labs::params_for(lab, preset.as_deref(), &raw, phenomena::OutOfRange::Clamp)
+        .map_err(js_err)?;
+    match labs::run_shares(lab, &params, cores as usize).map_err(js_err)? {
+        Some(shares) => to_js(&shares),
+        None => Ok(JsValue::NULL),
+    }
+}
+
 /// Your own points (the early-learning lab's `points` parameter): point set `points` after
 /// `change` (`{add: {x, y, class}}`, `{relabel: {index, class, classes}}` or `"undo"`);
 /// throws why a change cannot be made.
@@ -533,8 +552,20 @@ impl LabHandle {
         Ok(session.latest().map(|s| s.to_json()).unwrap_or_default())
     }
 
+    /// Trains only runs `runs` of this run (one of `runShares`'s shares), before its first
+    /// step; the other shares train in other engines.
+    #[wasm_bindgen(js_name = trainShare)]
+    pub fn train_share(&self, runs: Vec<String>) -> Result<(), JsValue> {
+        self.session
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .train_share(&runs)
+            .map_err(js_err)
+    }
+
     /// What this run has recorded (as of the last refresh), as one shard of an ensemble whose
-    /// seeds train in several engines; null for a lab whose seeds do not train apart.
+    /// seeds (or runs) train in several engines; null for a lab whose seeds and runs do not
+    /// train apart.
     #[wasm_bindgen(js_name = shardRecord)]
     pub fn shard_record(&self) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;

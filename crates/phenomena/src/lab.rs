@@ -625,20 +625,30 @@ pub struct LabInfo {
     /// Whether the lab's seeds train independently, so that several engines may each train a
     /// share of them and one shows them all (see [`ShardRecord`]).
     pub seed_shards: bool,
+    /// Whether the runs of one seed train independently, so that several engines may each
+    /// train some of them (`crate::labs::run_shares` plans which) and one shows them all.
+    pub run_shards: bool,
 }
 
-/// What one engine training a share of a lab's seeds has recorded, for the engine that shows
-/// every seed ([`Lab::absorb_shards`]). A lab with seeds `s … s + k` can train as shards with
-/// seeds `s … s + a`, `s + a … s + b`, …: seeds are independent, so the shown lab's series and
-/// scalars are those of one lab training them all.
+/// What one engine training a share of a lab's seeds, or of one seed's runs, has recorded,
+/// for the engine that shows them all ([`Lab::absorb_shards`]). A lab with seeds `s … s + k`
+/// can train as shards with seeds `s … s + a`, `s + a … s + b`, …; a lab whose info has
+/// `run_shards` can train some of its runs in each engine ([`Lab::train_share`]). Seeds and
+/// runs are independent, so the shown lab's series and scalars are those of one lab training
+/// them all.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardRecord {
-    /// How many seeds the shard trains.
+    /// How many seeds the shard adds to the ensemble shown (0 for a share of one seed's runs).
     pub seeds: usize,
-    /// Its recorded series per seed, keyed `"{seed index in the shard}/{name}"`.
+    /// Its recorded series: per seed, keyed `"{seed index in the shard}/{name}"`; for a share
+    /// of runs, those runs' series under their own names.
     pub series: BTreeMap<String, Series>,
     /// Per-seed numbers that are not series (one value per seed), by name.
     pub per_seed: BTreeMap<String, Vec<f64>>,
+    /// Why the shard stopped, where a run of it diverged: the lab shown stops and says so,
+    /// as one engine training everything would.
+    #[serde(default)]
+    pub diverged: Option<String>,
 }
 
 /// One named curve in a snapshot: x values (usually steps) and y values.
@@ -822,15 +832,25 @@ pub trait Lab {
     /// Headline numbers of this run, kept by the caller across resets.
     fn summary(&self, snapshot: &Snapshot) -> Option<RunSummary>;
     /// What this lab has recorded, as one shard of a larger ensemble (labs whose info has
-    /// `seed_shards`; as of the last snapshot).
+    /// `seed_shards` or `run_shards`; as of the last snapshot).
     fn shard_record(&self) -> Option<ShardRecord> {
         None
     }
-    /// Takes the records of the other shards of the ensemble this lab shows, in seed order
-    /// after its own seeds; the next snapshot includes them.
+    /// Takes the records of the other shards this lab shows (an ensemble's other seeds, in
+    /// seed order after its own, or the other shares of its runs); the next snapshot includes
+    /// them.
     fn absorb_shards(&mut self, _shards: Vec<ShardRecord>) -> Result<(), LabError> {
         Err(LabError::Backend(format!(
-            "the {} lab does not train its seeds in shards",
+            "the {} lab does not train its seeds or runs in shards",
+            self.info().id
+        )))
+    }
+    /// Trains only runs `runs` of those the parameters ask for, as one share of a run that
+    /// other engines train the rest of (labs whose info has `run_shards`; before the first
+    /// step). Charts still show every run, with the others' from [`Lab::absorb_shards`].
+    fn train_share(&mut self, _runs: &[String]) -> Result<(), LabError> {
+        Err(LabError::Backend(format!(
+            "the {} lab does not train its runs apart",
             self.info().id
         )))
     }

@@ -107,14 +107,28 @@ pub trait Experiment: Sized + 'static {
         None
     }
     /// This experiment as one shard of a larger ensemble: what it recorded (see
-    /// [`Lab::shard_record`]); labs whose info has `seed_shards` implement it.
+    /// [`Lab::shard_record`]); labs whose info has `seed_shards` or `run_shards` implement it.
     fn shard_record(&self, _recorder: &Recorder) -> Option<ShardRecord> {
         None
     }
-    /// The other shards' records, shown with this experiment's own seeds from the next
-    /// snapshot on; `false` where the experiment has no shards.
+    /// The other shards' records, shown with this experiment's own seeds or runs from the
+    /// next snapshot on; `false` where the experiment has no shards.
     fn absorb_shards(&mut self, _shards: Vec<ShardRecord>) -> bool {
         false
+    }
+    /// How the runs that `params` asks for split into at most `shares` groups that engines
+    /// may train apart, each by [`Experiment::train_only`], as even in work as they go;
+    /// `None` where they do not split (labs whose info has `run_shards` implement it).
+    fn run_shares(_params: &Params, _shares: usize) -> Option<Vec<Vec<&'static str>>> {
+        None
+    }
+    /// Trains only runs `runs` (one share of [`Experiment::run_shares`]), before the first
+    /// step; an error names a run it does not train, or says it trains no runs apart.
+    fn train_only(&mut self, _runs: &[String]) -> Result<(), LabError> {
+        Err(LabError::Backend(format!(
+            "the {} lab does not train its runs apart",
+            Self::ID
+        )))
     }
 }
 
@@ -158,6 +172,8 @@ pub struct Lockstep<E: Experiment> {
     slot: u64,
     /// The fork the parameters ask for, if any.
     fork: Option<ForkPlan>,
+    /// Why another shard of what this lab shows stopped, if one did.
+    shard_diverged: Option<String>,
 }
 
 impl<E: Experiment> Lockstep<E> {
@@ -188,6 +204,7 @@ impl<E: Experiment> Lockstep<E> {
             recorder,
             steps: 0,
             slot: 0,
+            shard_diverged: None,
         })
     }
 
@@ -208,6 +225,7 @@ impl<E: Experiment> Lockstep<E> {
         if self.slot == 0
             && (self.steps >= self.experiment.planned_steps()
                 || self.stopped().is_some()
+                || self.shard_diverged.is_some()
                 || !self.experiment.can_step())
         {
             return None;
@@ -283,7 +301,8 @@ impl<E: Experiment> Lab for Lockstep<E> {
             self.experiment.absorb(reads, &mut self.recorder)?;
             let diverged = self
                 .stopped()
-                .map(|d| self.experiment.divergence_message(d));
+                .map(|d| self.experiment.divergence_message(d))
+                .or_else(|| self.shard_diverged.clone());
             let series = self.experiment.snapshot_series(&self.recorder);
             let mut snapshot = self.header.snapshot(self.steps, series, diverged);
             self.experiment.complete(&self.recorder, &mut snapshot);
@@ -316,22 +335,44 @@ impl<E: Experiment> Lab for Lockstep<E> {
     }
 
     fn shard_record(&self) -> Option<ShardRecord> {
-        self.experiment.shard_record(&self.recorder)
+        let mut record = self.experiment.shard_record(&self.recorder)?;
+        record.diverged = self
+            .stopped()
+            .map(|d| self.experiment.divergence_message(d));
+        Some(record)
+    }
+
+    fn train_share(&mut self, runs: &[String]) -> Result<(), LabError> {
+        if self.steps > 0 || self.slot > 0 {
+            return Err(LabError::Backend(
+                "a share of the runs is chosen before the first step".into(),
+            ));
+        }
+        self.experiment.train_only(runs)?;
+        // What was recorded at the start covered every run.
+        self.recorder = Recorder::new(self.experiment.divergence_check());
+        self.experiment.start(&mut self.recorder);
+        Ok(())
     }
 
     fn absorb_shards(&mut self, shards: Vec<ShardRecord>) -> Result<(), LabError> {
         let others: usize = shards.iter().map(|s| s.seeds).sum();
+        let diverged = shards.iter().find_map(|s| s.diverged.clone());
         if self.experiment.absorb_shards(shards) {
-            // The run shown, and the configuration its exports carry, covers every shard.
-            let own = self.params.get("seeds");
-            self.header
-                .params
-                .0
-                .insert("seeds".to_string(), own + others as f64);
+            self.shard_diverged = diverged;
+            // The run shown, and the configuration its exports carry, covers every shard
+            // (shares of one seed's runs add no seeds).
+            if others > 0 {
+                let own = self.params.get("seeds");
+                self.header
+                    .params
+                    .0
+                    .insert("seeds".to_string(), own + others as f64);
+            }
             Ok(())
         } else {
             Err(LabError::Backend(format!(
-                "the {} lab does not train its seeds in shards",
+                "the {} lab does not train its seeds or runs in shards",
                 E::ID
             )))
         }

@@ -380,10 +380,10 @@ fn every_parameter_at_its_extremes_builds_or_is_refused_clearly() {
     }
 }
 
-/// A lab that says its seeds train apart records itself as a shard and takes others' records;
-/// every other lab refuses them with its name.
+/// A lab that says its seeds (or its runs) train apart records itself as a shard and takes
+/// others' records; every other lab refuses them with its name.
 #[test]
-fn only_labs_whose_seeds_train_apart_take_shards() {
+fn only_labs_whose_seeds_or_runs_train_apart_take_shards() {
     for info in all() {
         let mut lab = create(
             info.id,
@@ -392,18 +392,68 @@ fn only_labs_whose_seeds_train_apart_take_shards() {
             "flex",
         )
         .unwrap();
-        assert_eq!(
-            lab.shard_record().is_some(),
-            info.seed_shards,
-            "{}",
-            info.id
-        );
+        let shards = info.seed_shards || info.run_shards;
+        assert_eq!(lab.shard_record().is_some(), shards, "{}", info.id);
         match lab.absorb_shards(Vec::new()) {
-            Ok(()) => assert!(info.seed_shards, "{}", info.id),
+            Ok(()) => assert!(shards, "{}", info.id),
             Err(e) => {
-                assert!(!info.seed_shards, "{}", info.id);
+                assert!(!shards, "{}", info.id);
                 assert!(e.to_string().contains(info.id), "{e}");
             }
+        }
+    }
+}
+
+/// Every preset of a lab whose runs train apart splits into shares that, trained in engines of
+/// their own, cover each run once; a share is refused after the first step, and a run the
+/// settings do not train is refused by name. Other labs split nothing and refuse shares.
+#[test]
+fn run_shares_cover_each_run_once_and_are_taken_only_before_the_first_step() {
+    for info in all() {
+        for preset in &info.presets {
+            let params = preset.params(&info.schema);
+            let shares = crate::labs::run_shares(info.id, &params, 4).unwrap();
+            let Some(shares) = shares else {
+                let mut lab = create(info.id, params, &Device::flex(), "flex").unwrap();
+                if !info.run_shards {
+                    assert!(lab.train_share(&[]).is_err(), "{}", info.id);
+                }
+                continue;
+            };
+            assert!(info.run_shards, "{} {}", info.id, preset.id);
+            assert!(shares.len() >= 2 && shares.iter().all(|s| !s.is_empty()));
+            let mut names: Vec<&str> = shares.concat();
+            names.sort_unstable();
+            // Each run the lab trains unsplit (its series' prefixes), in exactly one share.
+            let mut whole = create(info.id, params.clone(), &Device::flex(), "flex").unwrap();
+            let snapshot = crate::block_on(whole.snapshot()).unwrap();
+            let mut runs: Vec<&str> = snapshot
+                .series
+                .keys()
+                .filter_map(|k| k.split_once('.').map(|(run, _)| run))
+                .collect();
+            runs.dedup();
+            assert_eq!(names, runs, "{} {}", info.id, preset.id);
+            // A fork trains every run in one engine; a share of a run with a fork is refused.
+            let mut forked = params.clone();
+            forked.0.insert("fork".into(), 1.0);
+            assert_eq!(crate::labs::run_shares(info.id, &forked, 4).unwrap(), None);
+            let mut lab = create(info.id, forked, &Device::flex(), "flex").unwrap();
+            assert!(lab.train_share(&[shares[0][0].to_string()]).is_err());
+            for share in &shares {
+                let runs: Vec<String> = share.iter().map(|s| s.to_string()).collect();
+                let mut lab = create(info.id, params.clone(), &Device::flex(), "flex").unwrap();
+                lab.train_share(&runs).unwrap();
+                lab.step(1);
+                assert!(lab.train_share(&runs).is_err(), "after a step");
+            }
+            let mut lab = create(info.id, params.clone(), &Device::flex(), "flex").unwrap();
+            let err = lab.train_share(&["no-such-run".to_string()]).unwrap_err();
+            assert!(err.to_string().contains("no-such-run"), "{err}");
+            assert!(lab.train_share(&[]).is_err(), "a share of no runs");
+            // Two shares in a row: the second can only narrow the first.
+            lab.train_share(&[shares[0][0].to_string()]).unwrap();
+            assert!(lab.train_share(&[shares[1][0].to_string()]).is_err());
         }
     }
 }

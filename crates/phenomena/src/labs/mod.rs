@@ -27,11 +27,16 @@ pub const REGISTRY: &[Registered] = &[
 /// Starts a lab from validated parameters on a device, naming the backend for its snapshots.
 pub type CreateLab = fn(Params, &Device, &str) -> Result<Box<dyn Lab>, LabError>;
 
-/// One lab in the registry: its id, what the page shows of it, and how to start it.
+/// Splits the runs some parameters ask for into shares that engines train apart.
+pub type RunShares = fn(&Params, usize) -> Option<Vec<Vec<&'static str>>>;
+
+/// One lab in the registry: its id, what the page shows of it, how to start it, and how its
+/// runs split into shares.
 pub struct Registered {
     pub id: &'static str,
     pub info: fn() -> LabInfo,
     pub create: CreateLab,
+    pub run_shares: RunShares,
 }
 
 impl Registered {
@@ -40,6 +45,7 @@ impl Registered {
             id: E::ID,
             info: E::info,
             create: Lockstep::<E>::boxed,
+            run_shares: E::run_shares,
         }
     }
 }
@@ -67,6 +73,17 @@ pub fn create(
     backend: &str,
 ) -> Result<Box<dyn Lab>, LabError> {
     (registered(id)?.create)(params, device, backend)
+}
+
+/// How the runs of lab `id` with validated parameters `params` split into at most `shares`
+/// shares, each a list of run names for [`Lab::train_share`]; `None` where they do not (a lab
+/// whose runs do not train apart, one run, or a run too small to be worth another engine).
+pub fn run_shares(
+    id: &str,
+    params: &Params,
+    shares: usize,
+) -> Result<Option<Vec<Vec<&'static str>>>, LabError> {
+    Ok((registered(id)?.run_shares)(params, shares))
 }
 
 /// Parameters for lab `id` from a preset (optional) overlaid with raw text values.

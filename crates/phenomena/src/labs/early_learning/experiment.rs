@@ -19,7 +19,9 @@ use crate::batches::Batches;
 use crate::digits::DIGIT_PIXELS;
 use crate::fork::{Change, FORK_RUN, ForkPlan};
 use crate::harness::{Divergence, Experiment, Recorder};
-use crate::lab::{LabError, LabInfo, ParamError, Params, RunSummary, Series, Snapshot, fmt_num};
+use crate::lab::{
+    LabError, LabInfo, ParamError, Params, RunSummary, Series, ShardRecord, Snapshot, fmt_num,
+};
 use crate::optim::Optimizer;
 use crate::rng::{Stream, rng};
 use crate::tensors::matrix;
@@ -57,13 +59,19 @@ pub struct EarlyLearning {
     classes: usize,
     data: DeviceData,
     runs: Vec<Run>,
-    /// Indices into [`METHODS`] of the runs trained, in the order of `runs`.
-    trained: Vec<usize>,
+    /// Indices into [`METHODS`] of the runs shown (every run the parameters switch on), in
+    /// the order of the charts.
+    shown: Vec<usize>,
+    /// Indices into [`METHODS`] of the runs this engine trains, in the order of `runs`: all
+    /// of `shown`, or one share of them (see [`Experiment::train_only`]).
+    own: Vec<usize>,
+    /// The series of the runs other engines train (their shard records).
+    others: BTreeMap<String, Series>,
     view: View,
     lr: f64,
     max_steps: u64,
     forked: Option<Forked>,
-    /// Latest predictions for the view, per run (the fork's last).
+    /// Latest predictions for the view, per run this engine trains (the fork's last).
     view_predictions: Vec<Vec<usize>>,
     flipped: usize,
     /// What your own points changed (the 2-D set only).
@@ -73,16 +81,47 @@ pub struct EarlyLearning {
 }
 
 impl EarlyLearning {
-    /// Every run trained, the fork last.
+    /// Every run this engine trains, the fork last.
     fn all_runs(&self) -> impl Iterator<Item = &Run> {
         self.runs.iter().chain(self.forked.as_ref().map(|f| &f.run))
     }
 
     /// The recorder names of [`EarlyLearning::all_runs`], in the same order.
-    fn run_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+    fn own_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         let fork = self.forked.as_ref().map(|_| FORK_RUN);
-        self.trained.iter().map(|i| METHODS[*i].id).chain(fork)
+        self.own.iter().map(|i| METHODS[*i].id).chain(fork)
     }
+
+    /// The names of every run shown, this engine's or not, the fork last.
+    fn shown_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let fork = self.forked.as_ref().map(|_| FORK_RUN);
+        self.shown.iter().map(|i| METHODS[*i].id).chain(fork)
+    }
+
+    /// The series of the runs this engine trains, with their view's predictions.
+    fn own_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
+        let mut series = recorder.series().clone();
+        // Only a method that keeps targets (ELR) has an agreement with them to show.
+        for (name, run) in self.own_names().zip(self.all_runs()) {
+            if run.method.targets().is_none() {
+                series.remove(&format!("{name}.target_agreement"));
+            }
+        }
+        for (name, preds) in self.own_names().zip(&self.view_predictions) {
+            series.insert(
+                format!("{name}.view_prediction"),
+                Series::indexed(preds.iter().map(|p| *p as f64).collect()),
+            );
+        }
+        series
+    }
+}
+
+/// The methods `params` switches on, as indices into [`METHODS`].
+fn methods_trained(params: &Params) -> Vec<usize> {
+    (0..METHODS.len())
+        .filter(|i| METHODS[*i].switch.is_none_or(|s| params.get(s) != 0.0))
+        .collect()
 }
 
 /// A point set that cannot be read (parameters that did not come through `resolve_params`).
@@ -158,10 +197,8 @@ impl Experiment for EarlyLearning {
             seed,
             device,
         };
-        let trained: Vec<usize> = (0..METHODS.len())
-            .filter(|i| METHODS[*i].switch.is_none_or(|s| params.get(s) != 0.0))
-            .collect();
-        let runs = trained
+        let shown = methods_trained(params);
+        let runs = shown
             .iter()
             .map(|i| Run {
                 classifier: classifier.clone(),
@@ -227,7 +264,9 @@ impl Experiment for EarlyLearning {
             device: device.clone(),
             forked: None,
             batches,
-            trained,
+            own: shown.clone(),
+            others: BTreeMap::new(),
+            shown,
             steps_per_epoch,
             max_steps: params.get("steps") as u64,
             lr,
@@ -268,11 +307,7 @@ impl Experiment for EarlyLearning {
         let Some(entry) = plan.entry(&FORKS) else {
             return;
         };
-        let Some(slot) = self
-            .trained
-            .iter()
-            .position(|i| METHODS[*i].id == entry.base)
-        else {
+        let Some(slot) = self.own.iter().position(|i| METHODS[*i].id == entry.base) else {
             return;
         };
         let mut run = self.runs[slot].clone();
@@ -294,13 +329,13 @@ impl Experiment for EarlyLearning {
         }
         self.forked = Some(Forked {
             run,
-            label: plan.describe(&FORKS, METHODS[self.trained[slot]].label),
+            label: plan.describe(&FORKS, METHODS[self.own[slot]].label),
         });
     }
 
     fn record(&self, step: u64, recorder: &mut Recorder) {
         let metrics = self.runs.iter().map(|r| r.metrics(&self.data)).collect();
-        let names: Vec<&str> = self.trained.iter().map(|i| METHODS[*i].id).collect();
+        let names: Vec<&str> = self.own.iter().map(|i| METHODS[*i].id).collect();
         recorder.record(step, &names, &METRICS, Tensor::stack(metrics, 0));
         self.record_fork(step, recorder);
     }
@@ -353,19 +388,12 @@ impl Experiment for EarlyLearning {
     }
 
     fn snapshot_series(&self, recorder: &Recorder) -> BTreeMap<String, Series> {
-        let mut series = recorder.series().clone();
-        // Only a method that keeps targets (ELR) has an agreement with them to show.
-        for (name, run) in self.run_names().zip(self.all_runs()) {
-            if run.method.targets().is_none() {
-                series.remove(&format!("{name}.target_agreement"));
-            }
-        }
-        for (name, preds) in self.run_names().zip(&self.view_predictions) {
-            series.insert(
-                format!("{name}.view_prediction"),
-                Series::indexed(preds.iter().map(|p| *p as f64).collect()),
-            );
-        }
+        let mut series = self.own_series(recorder);
+        debug_assert!(
+            self.others.keys().all(|k| !series.contains_key(k)),
+            "another engine's share recorded a run trained here"
+        );
+        series.extend(self.others.clone());
         series
     }
 
@@ -385,7 +413,7 @@ impl Experiment for EarlyLearning {
                 ));
             }
         }
-        for run in self.run_names() {
+        for run in self.shown_names() {
             if let Some(s) = snapshot.series.get(&format!("{run}.test_accuracy")) {
                 let peak = s.y.iter().copied().fold(0.0, f64::max);
                 scalars.insert(format!("{run}.peak_test_accuracy"), peak);
@@ -393,10 +421,87 @@ impl Experiment for EarlyLearning {
         }
     }
 
+    /// Shares as even in work as they go (largest run first, each to the lightest share),
+    /// the lightest share first: the engine that also draws every run trains it. A fork, or
+    /// just CE and ELR, trains in one engine.
+    fn run_shares(params: &Params, shares: usize) -> Option<Vec<Vec<&'static str>>> {
+        let mut methods = methods_trained(params);
+        if shares < 2 || methods.len() <= 2 || ForkPlan::from_params(params).is_some() {
+            return None;
+        }
+        let cost = |i: &usize| (METHODS[*i].cost)(params);
+        methods.sort_by(|a, b| cost(b).total_cmp(&cost(a)));
+        let mut split: Vec<(f64, Vec<usize>)> = vec![(0.0, Vec::new()); shares.min(methods.len())];
+        for m in methods {
+            let lightest = split
+                .iter_mut()
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .expect("at least two shares");
+            lightest.0 += cost(&m);
+            lightest.1.push(m);
+        }
+        split.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Some(
+            split
+                .into_iter()
+                .map(|(_, mut share)| {
+                    share.sort_unstable();
+                    share.into_iter().map(|i| METHODS[i].id).collect()
+                })
+                .collect(),
+        )
+    }
+
+    fn train_only(&mut self, runs: &[String]) -> Result<(), LabError> {
+        let refuse = |why: String| Err(LabError::Backend(why));
+        if runs.is_empty() {
+            return refuse("a share of the early-learning lab's runs needs a run".into());
+        }
+        if ForkPlan::from_params(&self.params).is_some() {
+            // The fork's base run may train in another engine.
+            return refuse("a run with a fork trains every run in one engine".into());
+        }
+        let mut own = Vec::new();
+        for name in runs {
+            let found = self.own.iter().find(|i| METHODS[**i].id == name);
+            let Some(i) = found else {
+                return refuse(format!(
+                    "the early-learning lab trains no run `{name}` here with these settings"
+                ));
+            };
+            own.push(*i);
+        }
+        let runs = std::mem::take(&mut self.runs);
+        self.runs = self
+            .own
+            .iter()
+            .zip(runs)
+            .filter(|(i, _)| own.contains(i))
+            .map(|(_, run)| run)
+            .collect();
+        self.own.retain(|i| own.contains(i));
+        Ok(())
+    }
+
+    /// The series of the runs trained here, under their own names.
+    fn shard_record(&self, recorder: &Recorder) -> Option<ShardRecord> {
+        Some(ShardRecord {
+            seeds: 0,
+            series: self.own_series(recorder),
+            per_seed: BTreeMap::new(),
+            diverged: None,
+        })
+    }
+
+    fn absorb_shards(&mut self, shards: Vec<ShardRecord>) -> bool {
+        self.others = shards.into_iter().flat_map(|s| s.series).collect();
+        true
+    }
+
     fn charts(&self, snapshot: &Snapshot, _history: &[RunSummary]) -> Vec<ChartSpec> {
         let fork = self.forked.as_ref().map(|f| f.label.as_str());
         let extra: Vec<&MethodEntry> = self
-            .trained
+            .shown
             .iter()
             .map(|i| &METHODS[*i])
             .filter(|m| m.switch.is_some())
@@ -404,16 +509,16 @@ impl Experiment for EarlyLearning {
         let mut out = Vec::new();
         if extra.is_empty() {
             out.push(charts::fractions(snapshot, fork));
-            out.push(charts::accuracy(snapshot, &self.trained, fork));
+            out.push(charts::accuracy(snapshot, &self.shown, fork));
         } else {
             // A race: every method on one chart first, then each one's own fractions.
-            out.push(charts::race(snapshot, &self.trained, fork));
-            out.push(charts::accuracy(snapshot, &self.trained, fork));
+            out.push(charts::race(snapshot, &self.shown, fork));
+            out.push(charts::accuracy(snapshot, &self.shown, fork));
             out.push(charts::accuracy_of(
                 "clean_train_accuracy",
                 "clean-accuracy",
                 snapshot,
-                &self.trained,
+                &self.shown,
                 fork,
             ));
             out.push(charts::fractions(snapshot, fork));
@@ -423,7 +528,7 @@ impl Experiment for EarlyLearning {
         match &self.view {
             View::Boundary { train, .. } => {
                 let runs = self
-                    .trained
+                    .shown
                     .iter()
                     .map(|i| (METHODS[*i].id, METHODS[*i].label));
                 for (id, label) in runs.chain(fork.map(|label| (FORK_RUN, label))) {
@@ -437,10 +542,10 @@ impl Experiment for EarlyLearning {
                 truth,
                 ..
             } => {
-                let shorts = self.trained.iter().map(|i| METHODS[*i].short);
+                let shorts = self.shown.iter().map(|i| METHODS[*i].short);
                 let preds: Vec<(&str, Vec<usize>)> = shorts
                     .chain(fork.map(|_| "fork"))
-                    .zip(self.run_names())
+                    .zip(self.shown_names())
                     .map(|(short, id)| (short, charts::view_predictions(snapshot, id)))
                     .collect();
                 out.push(charts::digits(pixels, noisy, truth, &preds))

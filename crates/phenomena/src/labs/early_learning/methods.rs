@@ -38,7 +38,9 @@ use crate::tensors::{indices, matrix};
 pub const CLAMP: f32 = 1e-4;
 
 /// One method of the race: its id (series prefix), label, short label (under the digits),
-/// colour, the switch that trains it (`None`: always trained), and how to start it.
+/// colour, the switch that trains it (`None`: always trained), how to start it, and what a
+/// step of it costs against one of CE (measured in the page, on flex, on the digits race: it
+/// decides which runs share a worker when a race's runs train apart).
 pub struct MethodEntry {
     pub id: &'static str,
     pub label: &'static str,
@@ -46,16 +48,17 @@ pub struct MethodEntry {
     pub color: Color,
     pub switch: Option<&'static str>,
     pub build: fn(&MethodSetup) -> Method,
+    pub cost: fn(&Params) -> f64,
 }
 
 /// Every method, in the order the charts list them.
 #[rustfmt::skip]
 pub const METHODS: [MethodEntry; 5] = [
-    MethodEntry { id: "ce", label: "CE", short: "CE", color: palette::VERMILLION, switch: None, build: |_| Method::Ce },
-    MethodEntry { id: "elr", label: "CE + ELR", short: "ELR", color: palette::BLUE, switch: None, build: Elr::method },
-    MethodEntry { id: "pskd", label: "PS-KD", short: "PS-KD", color: palette::GREEN, switch: Some("pskd"), build: PsKd::method },
-    MethodEntry { id: "msd", label: "multi-sample dropout", short: "MSD", color: palette::ORANGE, switch: Some("msd"), build: MultiSampleDropout::method },
-    MethodEntry { id: "nested", label: "nested dropout", short: "nested", color: palette::PURPLE, switch: Some("nested"), build: NestedDropout::method },
+    MethodEntry { id: "ce", label: "CE", short: "CE", color: palette::VERMILLION, switch: None, build: |_| Method::Ce, cost: |_| 1.0 },
+    MethodEntry { id: "elr", label: "CE + ELR", short: "ELR", color: palette::BLUE, switch: None, build: Elr::method, cost: |_| 1.0 },
+    MethodEntry { id: "pskd", label: "PS-KD", short: "PS-KD", color: palette::GREEN, switch: Some("pskd"), build: PsKd::method, cost: |_| 1.3 },
+    MethodEntry { id: "msd", label: "multi-sample dropout", short: "MSD", color: palette::ORANGE, switch: Some("msd"), build: MultiSampleDropout::method, cost: |p| 1.0 + 0.35 * p.get("msd_samples") },
+    MethodEntry { id: "nested", label: "nested dropout", short: "nested", color: palette::PURPLE, switch: Some("nested"), build: NestedDropout::method, cost: |_| 1.2 },
 ];
 
 /// What a method needs to start: the lab's parameters, its data, the hidden width, the seed.
@@ -347,12 +350,21 @@ impl Method {
             Method::MultiSample(drop) => {
                 let rows = b.x.dims()[0];
                 let h = hidden(params, b.x);
-                let masks = drop.masks(rows);
+                let width = h.dims()[1];
                 let k = drop.samples;
+                let masks = drop.masks(rows).reshape([k, rows, width]);
                 // The K samples stacked as K·rows examples: one matmul, and the mean over
-                // them is the mean of the K losses.
-                let z = head(params, h.repeat_dim(0, k) * masks);
-                cross_entropy(z, b.onehot.repeat_dim(0, k))
+                // them is the mean of the K losses. Broadcasting h (and the labels) over the
+                // sample axis, instead of repeating them K times, saves a copy of the step's
+                // largest tensor and of its gradient.
+                let dropped = (h.unsqueeze_dim::<3>(0) * masks).reshape([k * rows, width]);
+                let classes = b.onehot.dims()[1];
+                let log_p = log_softmax(head(params, dropped), 1).reshape([k, rows, classes]);
+                (log_p * b.onehot.unsqueeze_dim::<3>(0))
+                    .reshape([k * rows, classes])
+                    .sum_dim(1)
+                    .mean()
+                    .neg()
             }
             Method::Nested(nested) => {
                 let h = hidden(params, b.x) * nested.mask();
@@ -400,6 +412,54 @@ mod tests {
         assert!((mean - 1.0).abs() < 0.02, "mean {mean}");
         // Two steps draw different masks.
         assert_ne!(m, values(d.masks(100)));
+    }
+
+    /// Multi-sample dropout's loss broadcasts h and the labels over its K samples; repeating
+    /// them K times, the plain form, gives the same loss and gradients to the last bit.
+    #[test]
+    fn multi_sample_dropout_by_broadcast_matches_repeating_each_sample() {
+        let device = Device::flex();
+        let (rows, dim, width, classes, k) = (12, 5, 7, 3, 4);
+        let params = crate::mlp::init(dim, width, classes, 3, &device);
+        let x: Vec<f32> = (0..rows * dim)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0)
+            .collect();
+        let x = matrix(&x, rows, dim, &device);
+        let onehot: Vec<f32> = (0..rows * classes)
+            .map(|i| f32::from(u8::from(i % classes == (i / classes) % classes)))
+            .collect();
+        let onehot = matrix(&onehot, rows, classes, &device);
+        let dropout = || MultiSampleDropout::new(k, 0.3, width, rng(5, Stream::Dropout), &device);
+        let mut method = Method::MultiSample(Box::new(dropout()));
+        let at = Progress {
+            epoch: 0,
+            epochs: 1,
+        };
+        let mut loss = None;
+        let broadcast = crate::optim::gradients(&params, |p| {
+            let b = StepBatch {
+                x: x.clone(),
+                onehot: onehot.clone(),
+                rows: None,
+            };
+            let l = method.loss(p, b, at);
+            loss = Some(l.clone().without_autodiff());
+            l
+        });
+        let mut twin = dropout();
+        let mut plain_loss = None;
+        let plain = crate::optim::gradients(&params, |p| {
+            let h = hidden(p, x.clone());
+            let z = head(p, h.repeat_dim(0, k) * twin.masks(rows));
+            let l = cross_entropy(z, onehot.clone().repeat_dim(0, k));
+            plain_loss = Some(l.clone().without_autodiff());
+            l
+        });
+        let bits = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(bits(loss.unwrap()), bits(plain_loss.unwrap()));
+        for (a, b) in broadcast.into_iter().zip(plain) {
+            assert_eq!(values(a), values(b));
+        }
     }
 
     #[test]

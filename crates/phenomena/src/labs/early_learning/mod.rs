@@ -68,6 +68,7 @@ pub fn info() -> LabInfo {
                 Symmetric noise here always moves a label to another class, unlike the official \
                 code, whose symmetric noise may redraw the true label.",
         seed_shards: false,
+        run_shards: true,
     }
 }
 

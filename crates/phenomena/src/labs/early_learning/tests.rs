@@ -498,3 +498,99 @@ fn drawn_classes_the_data_set_lacks_are_left_out_with_a_warning() {
         s.warnings
     );
 }
+
+/// The digits race trained as two shares of its runs (as the page splits it over two cores)
+/// shows exactly what one lab training every run shows: the same
+/// series, the digits' predictions included, the same scalars and the same charts.
+#[test]
+fn a_race_trained_as_shares_of_its_runs_shows_what_one_lab_shows() {
+    let mut params = default_params(&schema());
+    for (k, v) in DIGITS_RACE_VALUES.iter().chain(&[("steps", 40.0)]) {
+        params.0.insert(k.to_string(), *v);
+    }
+    let device = Device::flex();
+    let shares = crate::labs::run_shares(ID, &params, 2).unwrap().unwrap();
+    assert_eq!(
+        shares,
+        vec![vec!["ce", "msd"], vec!["elr", "pskd", "nested"]]
+    );
+    let mut whole_lab = EarlyLearningLab::new(params.clone(), &device, "flex").unwrap();
+    let whole = crate::block_on(whole_lab.run_to_end()).unwrap();
+    let share = |runs: &[&str]| {
+        let mut lab = EarlyLearningLab::new(params.clone(), &device, "flex").unwrap();
+        lab.train_share(&runs.iter().map(|r| r.to_string()).collect::<Vec<_>>())
+            .unwrap();
+        lab
+    };
+    let mut shown = share(&shares[0]);
+    let mut other = share(&shares[1]);
+    crate::block_on(shown.run_to_end()).unwrap();
+    // Before the other share reports, its runs are missing, not made up.
+    let alone = crate::block_on(shown.snapshot()).unwrap();
+    assert!(alone.series.contains_key("ce.test_accuracy"));
+    assert!(!alone.series.contains_key("elr.test_accuracy"));
+    crate::block_on(other.run_to_end()).unwrap();
+    let record = other.shard_record().unwrap();
+    assert_eq!(record.seeds, 0);
+    let theirs = |k: &String| {
+        ["elr.", "pskd.", "nested."]
+            .iter()
+            .any(|p| k.starts_with(p))
+    };
+    assert!(
+        record.series.keys().all(theirs),
+        "{:?}",
+        record.series.keys()
+    );
+    shown.absorb_shards(vec![record]).unwrap();
+    let merged = crate::block_on(shown.snapshot()).unwrap();
+    assert_eq!(merged.series, whole.series);
+    assert_eq!(merged.scalars, whole.scalars);
+    assert_eq!(merged.params, whole.params);
+    // The charts too: the digits' picture names each run beside its own predictions.
+    assert_eq!(shown.charts(&merged, &[]), whole_lab.charts(&whole, &[]));
+}
+
+/// A run of another engine's share that diverges stops the lab shown, which says why, as one
+/// engine training every run would.
+#[test]
+fn a_share_that_diverges_stops_the_lab_that_shows_it() {
+    let mut params = default_params(&schema());
+    for (k, v) in [
+        ("msd", 1.0),
+        ("pskd", 1.0),
+        ("hidden", 16.0),
+        ("lr", 1e9),
+        ("steps", 50.0),
+    ] {
+        params.0.insert(k.to_string(), v);
+    }
+    let device = Device::flex();
+    let shares = crate::labs::run_shares(ID, &params, 2).unwrap().unwrap();
+    let share = |runs: &[&str]| {
+        let mut lab = EarlyLearningLab::new(params.clone(), &device, "flex").unwrap();
+        lab.train_share(&runs.iter().map(|r| r.to_string()).collect::<Vec<_>>())
+            .unwrap();
+        lab
+    };
+    // ELR's agreement with its targets is the value that turns NaN; its share diverges.
+    let elr = shares.iter().position(|s| s.contains(&"elr")).unwrap();
+    let (mut shown, mut other) = (share(&shares[1 - elr]), share(&shares[elr]));
+    let stopped = crate::block_on(other.run_to_end()).unwrap();
+    let why = stopped.diverged.expect("a step size of 1e9 diverges");
+    shown
+        .absorb_shards(vec![other.shard_record().unwrap()])
+        .unwrap();
+    assert_eq!(
+        other.shard_record().unwrap().diverged.as_deref(),
+        Some(why.as_str())
+    );
+    shown.step(50);
+    assert_eq!(
+        shown.steps_done(),
+        0,
+        "the lab shown stops with the other share"
+    );
+    let snapshot = crate::block_on(shown.snapshot()).unwrap();
+    assert_eq!(snapshot.diverged.as_deref(), Some(why.as_str()));
+}

@@ -66,6 +66,7 @@ pub fn info() -> LabInfo {
                 updates the two differ by at most 0.11 after 5 updates and 0.04 after 50, and \
                 after 500 epochs by 0.010.",
         seed_shards: false,
+        run_shards: false,
     }
 }
 

@@ -51,6 +51,7 @@ pub fn info() -> LabInfo {
                 seeds 2 and 9); RPO ends with under 0.1 % OOD mass and gold 1.68–1.80 on all \
                 ten, though its OOD mass passes through 1–39 % on the way.",
         seed_shards: false,
+        run_shards: false,
     }
 }
 

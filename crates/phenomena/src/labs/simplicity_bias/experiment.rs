@@ -1042,6 +1042,7 @@ impl Experiment for SimplicityBias {
             seeds: self.worlds.len(),
             series: recorder.series().clone(),
             per_seed,
+            diverged: None,
         })
     }
 

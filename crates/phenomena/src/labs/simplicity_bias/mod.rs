@@ -66,6 +66,7 @@ pub fn info() -> LabInfo {
                 are wrong at both ends and right at a point between: Lin et al.'s \
                 FalseFalseTrue cases hardly appear in this toy.",
         seed_shards: true,
+        run_shards: false,
     }
 }
 
