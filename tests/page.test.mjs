@@ -413,12 +413,18 @@ test('a race trains its runs in a worker per core and shows what one worker trai
   // Two runs only (CE and ELR) train in one worker; the second one is closed, and started
   // again with its share when the race comes back.
   const workers = (page) => page.evaluate(() => document.querySelector('phenomena-lab').handle.shards.length);
-  await two.page.click('button[data-preset="linear"]');
-  await two.page.waitForFunction(() => document.querySelector('phenomena-lab').handle.shards.length === 1);
+  // A preset's run, once the lab has restarted with it (the lab fires `ready`).
+  const pick = async (page, preset) => {
+    const ready = page.evaluate(() => new Promise((r) => document.querySelector('phenomena-lab').addEventListener('ready', () => r(), { once: true })));
+    await page.click(`button[data-preset="${preset}"]`);
+    await ready;
+  };
+  await pick(two.page, 'linear');
+  assert.equal(await workers(two.page), 1);
   await two.page.click('button.play');
   await waitForStep(two.page, 500);
-  await two.page.click('button[data-preset="race"]');
-  await two.page.waitForFunction(() => document.querySelector('phenomena-lab').handle.shards.length === 2);
+  await pick(two.page, 'race');
+  assert.equal(await workers(two.page), 2);
   await two.page.click('button.play');
   await waitForStep(two.page, 30);
   // A fork's base run and its branch train in one engine.
