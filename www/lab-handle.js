@@ -224,7 +224,6 @@ export class WorkerHandle {
   /** Creates lab `lab`'s run; `runs` (optional) are the only runs it trains (lab-shards.js). */
   async create(lab, { preset, params, backend, runs = null }) {
     this.lab = lab;
-    this.runs = runs;
     const { notes } = await this.request('create', { lab, preset, params, backend, runs });
     this.lastNotes = notes;
   }
@@ -244,7 +243,6 @@ export class WorkerHandle {
     }
     // A Reset while a fresh worker starts waits for it, then restarts as asked.
     if (this.rebooting) await this.rebooting;
-    this.runs = runs;
     const { notes } = await this.request('restart', { params, backend, runs });
     this.lastNotes = notes;
   }
