@@ -435,6 +435,29 @@ test('a race trains its runs in a worker per core and shows what one worker trai
   await two.page.close();
 });
 
+test('Play pressed as a finished run restarts with another preset plays the new run', async () => {
+  const { page, errors } = await openLab(browser, '#lab=overoptimization&preset=dpo-drifts&steps=60');
+  await page.evaluate(() => new Promise((resolve) => {
+    const lab = document.querySelector('phenomena-lab');
+    lab.addEventListener('finished', resolve, { once: true });
+    lab.play();
+  }));
+  // Both clicks in one task: Play comes while the preset's restart is under way.
+  await page.evaluate(() => {
+    const root = document.querySelector('phenomena-lab').shadowRoot;
+    root.querySelector('button[data-preset="rpo-home"]').click();
+    root.querySelector('button.play').click();
+  });
+  await page.waitForFunction(() => {
+    const lab = document.querySelector('phenomena-lab');
+    return lab.status?.max_steps === 5000 && lab.status.step > 100;
+  }, null, { timeout: 30_000 });
+  const messages = await page.locator('phenomena-lab .message').allTextContents();
+  assert.ok(!messages.some((m) => m.includes('finished')), messages.join(' | '));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {
   const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=2000');
   await page.click('button.play');

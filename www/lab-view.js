@@ -415,7 +415,20 @@ export class PhenomenaLab extends HTMLElement {
     });
   }
 
-  async restart() {
+  /**
+   * Restarts the run with the state's values. Until it is done `restarting` holds its
+   * promise, so Play pressed meanwhile (on a finished run, say, after choosing a preset) plays
+   * the new run instead of being refused by the old one's status.
+   */
+  restart() {
+    const running = this.restartRun().finally(() => {
+      if (this.restarting === running) this.restarting = null;
+    });
+    this.restarting = running;
+    return running;
+  }
+
+  async restartRun() {
     await this.handleReady;
     if (!this.handle) return;
     await this.stop();

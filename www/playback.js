@@ -8,7 +8,14 @@ import { TIMELINE_TICKS, trainFrames, timelineStop } from './trainer.js';
 
 /** Starts training `lab`, unless its run diverged or is finished (said, unless `quiet`). */
 export function play(lab, { quiet = false } = {}) {
-  if (lab.playing || !lab.handle) return;
+  if (lab.playing) return;
+  // A restart under way (a preset just chosen) is the run Play means.
+  if (lab.restarting) {
+    const again = () => play(lab, { quiet });
+    lab.restarting.then(again, again);
+    return;
+  }
+  if (!lab.handle) return;
   // Predict first: the run waits for a guess (autoplay too, without taking the focus).
   if (lab.quiz?.waiting) {
     if (!quiet) lab.quiz.holdPlay();
