@@ -32,23 +32,50 @@ let tableCount = 0;
 export class ChartGrid {
   /**
    * onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png');
-   * onClick(id, event): a chart's canvas was clicked (your own points).
+   * onClick(id, event): a chart's canvas was clicked (your own points);
+   * onDrawError(error): a chart drawn in a later task (see `drawInTurn`) or as it came into
+   * view failed.
    */
-  constructor(onExport, onClick = () => {}) {
+  constructor(onExport, onClick = () => {}, onDrawError = () => {}) {
     this.node = el('div', { class: 'charts' });
     this.figures = new Map();
     this.onExport = onExport;
     this.onClick = onClick;
+    this.onDrawError = onDrawError;
     /** Where each chart's plot landed when last drawn, by chart id (the engine's PlotFrame). */
     this.frames = {};
+    /** Charts whose figure is on screen or near it: a training run redraws only these. */
+    this.onScreen = new Set();
+    /** Charts a redraw still has to draw, one per task (see `drawInTurn`). */
+    this.queue = [];
+    /** Charts a redraw passed over because they were off screen: drawn when they come on. */
+    this.stale = new Set();
+    this.watcher = typeof IntersectionObserver === 'undefined'
+      ? null
+      : new IntersectionObserver((entries) => this.seen(entries), { rootMargin: '25% 0px' });
   }
 
-  /** Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries. */
-  draw(handle, dark) {
+  /**
+   * Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries.
+   * Unless `all`, only the charts on screen are drawn: a page with several labs training, or
+   * a lab taller than the window, spends the main thread on what the reader sees. The others
+   * are drawn when they scroll into view, and at every `all` draw (a run's end, a pause, a
+   * restart, the timeline).
+   */
+  draw(handle, dark, { all = true } = {}) {
     this.handle = handle;
+    this.dark = dark;
     const charts = handle.charts();
     this.ensureFigures(charts);
-    this.frames = handle.draw(this.canvases(), window.devicePixelRatio || 1, dark) ?? {};
+    const ids = charts.map((c) => c.id);
+    if (all) {
+      this.queue = [];
+      this.drawCharts(ids);
+    } else {
+      const now = this.watcher ? ids.filter((id) => this.onScreen.has(id)) : ids;
+      for (const id of ids) if (!now.includes(id)) this.stale.add(id);
+      this.drawInTurn(now);
+    }
     // For the benchmark: time from navigation to the first chart on screen.
     if (!performance.getEntriesByName('phenomena:first-chart').length) performance.mark('phenomena:first-chart');
     for (const c of charts) {
@@ -58,6 +85,56 @@ export class ChartGrid {
       if (f.caption.textContent !== c.caption) f.caption.textContent = c.caption;
       // An open table follows the run, at most once a second.
       if (f.tableButton.getAttribute('aria-expanded') === 'true' && performance.now() - f.tableAt > 1000) this.fillTable(c.id);
+    }
+  }
+
+  /** Draws charts `ids` with the handle and theme of the last draw. */
+  drawCharts(ids) {
+    const canvases = {};
+    for (const id of ids) if (this.figures.has(id)) canvases[id] = this.figures.get(id).canvas;
+    if (!Object.keys(canvases).length) return;
+    Object.assign(this.frames, this.handle.draw(canvases, window.devicePixelRatio || 1, this.dark) ?? {});
+    for (const id of ids) this.stale.delete(id);
+  }
+
+  /**
+   * Draws charts `ids` one per task, the first now: a redraw while training never holds the
+   * main thread for more than one chart (a heatmap takes several milliseconds), so scrolling
+   * and typing stay smooth beside several labs. A newer redraw replaces what is left of this.
+   */
+  drawInTurn(ids) {
+    this.queue = [...ids];
+    if (this.drawing) return;
+    this.drawing = true;
+    const next = () => {
+      const id = this.queue.shift();
+      try {
+        if (id !== undefined) this.drawCharts([id]);
+      } catch (e) {
+        this.onDrawError(e);
+      }
+      if (this.queue.length) setTimeout(next);
+      else this.drawing = false;
+    };
+    next();
+  }
+
+  /** Keeps `onScreen` and draws a chart that comes into view with what it missed. */
+  seen(entries) {
+    const due = [];
+    for (const e of entries) {
+      const id = e.target.dataset.chart;
+      if (!e.isIntersecting) {
+        this.onScreen.delete(id);
+        continue;
+      }
+      this.onScreen.add(id);
+      if (this.stale.has(id)) due.push(id);
+    }
+    try {
+      if (due.length && this.handle) this.drawCharts(due);
+    } catch (e) {
+      this.onDrawError(e);
     }
   }
 
@@ -108,6 +185,10 @@ export class ChartGrid {
     if (this.figures.size === charts.length && charts.every((c) => this.figures.has(c.id))) return;
     this.node.replaceChildren();
     this.figures.clear();
+    this.frames = {};
+    this.onScreen.clear();
+    this.stale.clear();
+    this.watcher?.disconnect();
     for (const c of charts) {
       const canvas = el('canvas', { role: 'img', 'aria-label': c.title });
       canvas.addEventListener('click', (e) => this.onClick(c.id, e));
@@ -122,6 +203,7 @@ export class ChartGrid {
         el('figcaption', {}, caption, el('span', { class: 'chart-export' }, tableButton, svg, png)), summary, table);
       this.figures.set(c.id, { figure, canvas, summary, caption, tableButton, table, tableAt: 0 });
       this.node.append(figure);
+      this.watcher?.observe(figure);
     }
     this.sizeCanvases();
   }

@@ -76,15 +76,29 @@ export class LocalHandle {
   drawChart = (id, canvas, dpr, dark) => this.lab.drawChart(id, canvas, dpr, dark);
   chartSvg = (id, width, height) => this.lab.chartSvg(id, width, height);
   chartSpec(id) {
-    const spec = this.lab.chartSpecs().specs.find((s) => s.id === id);
-    if (!spec) throw new Error(`no chart \`${id}\``);
-    return spec;
+    const { infos, specs } = this.lab.chartSpecs();
+    const at = infos.findIndex((c) => c.id === id);
+    if (at < 0) throw new Error(`no chart \`${id}\``);
+    return parseSpec(specs[at]);
   }
 
   csv = async () => this.lab.csv();
   json = async () => this.lab.json();
   series = async (name) => Array.from(this.lab.series(name));
   dispose = () => this.lab.free();
+}
+
+/**
+ * A chart spec from its JSON text (`chartSpecs`). JSON has no NaN: the engine writes an
+ * undrawable coordinate (a diverged run's point) as null, read back here as NaN, as the spec
+ * was before it crossed.
+ */
+function parseSpec(text) {
+  return JSON.parse(text, (key, value) => {
+    if (key === 'points') return value.map(([x, y]) => [x ?? NaN, y ?? NaN]);
+    if ((key === 'x' || key === 'y') && value === null) return NaN;
+    return value;
+  });
 }
 
 /** An error that means the worker could not be used at all, so the lab falls back. */
@@ -136,7 +150,10 @@ export class WorkerHandle {
     this.waiting = new Map();
     this.lastNotes = [];
     this.steps = [];
+    /** The charts on view: `infos`, and each one's spec as JSON text (see `chartSpecs`). */
     this.shown = { infos: [], specs: [] };
+    /** Specs of `shown` read as objects, by chart id, once something asked (a table, an export). */
+    this.parsed = new Map();
     this.chartsAt = -Infinity;
     /** Hears that the worker's WebGPU device was lost (the page's one report of it). */
     this.onGpuLost = reportGpuLost;
@@ -279,7 +296,7 @@ export class WorkerHandle {
     const { status, timeline, charts } = await this.call('refresh', { withCharts: wanted, imports });
     this.steps = timeline;
     if (charts) {
-      this.shown = charts;
+      this.show(charts);
       this.chartsAt = now;
     }
     return status;
@@ -295,7 +312,12 @@ export class WorkerHandle {
   }
 
   async view(index) {
-    this.shown = await this.call('view', { index: index ?? null });
+    this.show(await this.call('view', { index: index ?? null }));
+  }
+
+  show(charts) {
+    this.shown = charts;
+    this.parsed.clear();
   }
 
   charts() {
@@ -303,11 +325,14 @@ export class WorkerHandle {
   }
 
   draw(canvases, dpr, dark) {
-    return this.engine.wasm.drawSpecs(this.shown.specs, canvases, dpr, dark);
+    // Only the specs of the charts to draw are read.
+    const { infos, specs } = this.shown;
+    const picked = specs.filter((_, i) => canvases[infos[i].id]);
+    return this.engine.wasm.drawSpecs(`[${picked.join(',')}]`, canvases, dpr, dark);
   }
 
   drawChart(id, canvas, dpr, dark) {
-    this.engine.wasm.drawSpecs([this.spec(id)], { [id]: canvas }, dpr, dark);
+    this.engine.wasm.drawSpecs(`[${this.shown.specs[this.indexOf(id)]}]`, { [id]: canvas }, dpr, dark);
   }
 
   chartSvg(id, width, height) {
@@ -319,9 +344,15 @@ export class WorkerHandle {
   }
 
   spec(id) {
-    const spec = this.shown.specs.find((s) => s.id === id);
-    if (!spec) throw new Error(`no chart \`${id}\``);
-    return spec;
+    if (!this.parsed.has(id)) this.parsed.set(id, parseSpec(this.shown.specs[this.indexOf(id)]));
+    return this.parsed.get(id);
+  }
+
+  /** Where chart `id` is in `shown`; throws for a chart not on view. */
+  indexOf(id) {
+    const at = this.shown.infos.findIndex((c) => c.id === id);
+    if (at < 0) throw new Error(`no chart \`${id}\``);
+    return at;
   }
 
   csv = () => this.call('csv');

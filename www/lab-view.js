@@ -58,6 +58,8 @@ export class PhenomenaLab extends HTMLElement {
     this.rate = 0;
     this.darkQuery = window.matchMedia?.('(prefers-color-scheme: dark)');
     this.onSchemeChange = () => this.applyTheme();
+    // While training only the charts on screen are redrawn; a printout shows every chart.
+    this.onPrint = () => this.draw(true);
   }
 
   /**
@@ -110,6 +112,7 @@ export class PhenomenaLab extends HTMLElement {
       }
     }
     this.darkQuery?.addEventListener?.('change', this.onSchemeChange);
+    window.addEventListener('beforeprint', this.onPrint);
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
     if (this.configured || this.booting) return;
     if (this.hasAttribute('lab')) {
@@ -141,6 +144,7 @@ export class PhenomenaLab extends HTMLElement {
     this.resizeObserver?.disconnect();
     this.visibility?.disconnect();
     this.darkQuery?.removeEventListener?.('change', this.onSchemeChange);
+    window.removeEventListener('beforeprint', this.onPrint);
   }
 
   attributeChangedCallback() {
@@ -231,6 +235,7 @@ export class PhenomenaLab extends HTMLElement {
     this.charts = new ChartGrid(
       (format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)),
       (id, event) => clickChart(this, id, event),
+      (e) => this.drawFailed(e),
     );
     const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, fork: this.forkBar, points: this.pointsBar, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
     this.root.replaceChildren(this.styleSheet(), labLayout(info, {
@@ -355,17 +360,25 @@ export class PhenomenaLab extends HTMLElement {
     return recovery.recoverOnCpu(this, reason, resume);
   }
 
-  /** Redraws the charts: at once when `force`d, else at most every DRAW_INTERVAL_MS. */
+  /**
+   * Redraws the charts: every chart at once when `force`d, else the charts on screen at most
+   * every DRAW_INTERVAL_MS.
+   */
   draw(force = false) {
     if (!this.handle) return;
     const now = performance.now();
     if (!force && now - this.lastDraw < DRAW_INTERVAL_MS) return;
     this.lastDraw = now;
     try {
-      this.charts.draw(this.handle, this.dark);
+      this.charts.draw(this.handle, this.dark, { all: force });
     } catch (e) {
-      if (!String(e?.message).includes('busy')) this.fail(e);
+      this.drawFailed(e);
     }
+  }
+
+  /** A chart that could not be drawn: the run's next redraw tries again while reading back. */
+  drawFailed(e) {
+    if (!String(e?.message).includes('busy')) this.fail(e);
   }
 
   updateReadout(status) {

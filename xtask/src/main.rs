@@ -6,7 +6,7 @@
 //! - `bench`  — steps/s natively and in headless Chromium on both backends, the longest
 //!   main-thread task, time to the first chart, a 100 000-step memory soak, the time from Play
 //!   to every preset's last step on the page, an ensemble's seeds in one worker against one
-//!   per core, and the page size;
+//!   per core, the main thread with four labs training on one page, and the page size;
 //! - `dist`   — build, then write one folder that works from any static host and offline
 //!   (`--out DIR`, default `dist/`; `--no-build` takes the engines as they are);
 //! - `thumbs` — write the gallery's catalog (`www/catalog.json`, from the registry) and redraw
@@ -253,6 +253,7 @@ fn bench() -> Result<(), String> {
         "tests/bench/soak.mjs",
         "tests/bench/story.mjs",
         "tests/bench/cores.mjs",
+        "tests/bench/four-labs.mjs",
     ] {
         run(Command::new("node").arg(script).env(
             "PHENOMENA_URL",

@@ -348,9 +348,10 @@ fn draw_scaled<DB: DrawingBackend>(
             }
             Mark::Cells { width, height } => {
                 // Cells are pictures and heatmaps: their colours are data, kept as given.
-                let cells = cells(s, (width, height), |i| {
-                    rgb(s.colors.get(i).copied().unwrap_or(s.color)).filled()
-                });
+                let color = |i: usize| s.colors.get(i).copied().unwrap_or(s.color);
+                let cells = filled_cells(s, (width, height), color)
+                    .into_iter()
+                    .map(|([a, b], c)| Rectangle::new([a, b], rgb(c).filled()));
                 chart.draw_series(cells).map_err(err)?;
             }
             Mark::Frames { width, height } => {
@@ -579,6 +580,46 @@ pub fn to_svg(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Strin
     Ok(out)
 }
 
+/// The filled cells of `s` (`width` × `height`, centred on each finite point, coloured by
+/// `color` of its index) as rectangles with their colour, where each run of consecutive points
+/// that touch or overlap along x, in one row and one colour, is one rectangle. A heatmap's rows are mostly
+/// runs of one colour, so a canvas is handed a few dozen rectangles instead of thousands (each
+/// a fill colour set and a fill call): the same pixels, drawn in a fraction of the time.
+fn filled_cells(
+    s: &Series,
+    (width, height): (f64, f64),
+    color: impl Fn(usize) -> SpecColor,
+) -> Vec<([(f64, f64); 2], SpecColor)> {
+    // A heatmap's cells may overlap a little (no seams between them); points of a grid are
+    // computed, so "touching" allows for rounding.
+    let touching = |step: f64| step > 0.0 && step <= width + 1e-9 * width.abs().max(1.0);
+    let mut out: Vec<([(f64, f64); 2], SpecColor)> = Vec::new();
+    let mut last: Option<(f64, f64)> = None;
+    for (i, &(x, y)) in s.points.iter().enumerate() {
+        if !(x.is_finite() && y.is_finite()) {
+            last = None;
+            continue;
+        }
+        let c = color(i);
+        match (out.last_mut(), last) {
+            (Some(([_, right], run)), Some((lx, ly)))
+                if *run == c && ly == y && touching(x - lx) =>
+            {
+                right.0 = x + width / 2.0;
+            }
+            _ => out.push((
+                [
+                    (x - width / 2.0, y - height / 2.0),
+                    (x + width / 2.0, y + height / 2.0),
+                ],
+                c,
+            )),
+        }
+        last = Some((x, y));
+    }
+    out
+}
+
 /// A `width` × `height` rectangle centred on each finite point of `s`, styled by its index:
 /// the cells of a picture or heatmap, or their frames.
 fn cells(
@@ -738,6 +779,65 @@ mod tests {
         assert!(!svg(&alone, 380, 274, Theme::Dark).contains("#141414"));
         let marked = spec(vec![picture, ring], Axis::linear("x"));
         assert!(svg(&marked, 380, 274, Theme::Dark).contains("#141414"));
+    }
+
+    #[test]
+    fn a_heatmap_row_of_one_colour_is_drawn_as_one_rectangle() {
+        let (a, b) = (SpecColor(240, 220, 200), SpecColor(200, 220, 240));
+        // Two rows of a grid at x = 0.1, 0.3, 0.5, 0.7 (computed, as a grid's are), then two
+        // cells that do not touch, and a NaN between two that would.
+        let xs = |i: usize| -0.1 + 0.2 * (i as f64 + 1.0);
+        let mut points: Vec<(f64, f64)> = (0..8).map(|k| (xs(k % 4), (k / 4) as f64)).collect();
+        points.extend([
+            (0.1, 5.0),
+            (0.5, 5.0),
+            (0.1, 6.0),
+            (f64::NAN, 6.0),
+            (0.3, 6.0),
+        ]);
+        let colors = [a, a, b, b, b, b, b, a, a, a, a, a, a];
+        let series = Series::colored(
+            "",
+            Mark::Cells {
+                width: 0.2,
+                height: 1.0,
+            },
+            points,
+            colors.to_vec(),
+        );
+        let rects = filled_cells(&series, (0.2, 1.0), |i| colors[i]);
+        let shapes: Vec<(f64, f64, f64, SpecColor)> = rects
+            .iter()
+            .map(|([l, r], c)| (l.0, r.0, l.1 + 0.5, *c))
+            .collect();
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
+        let expected = [
+            (0.0, 0.4, 0.0, a),
+            (0.4, 0.8, 0.0, b),
+            (0.0, 0.6, 1.0, b),
+            (0.6, 0.8, 1.0, a),
+            (0.0, 0.2, 5.0, a),
+            (0.4, 0.6, 5.0, a),
+            (0.0, 0.2, 6.0, a),
+            (0.2, 0.4, 6.0, a),
+        ];
+        assert_eq!(shapes.len(), expected.len(), "{shapes:?}");
+        for (got, want) in shapes.iter().zip(expected) {
+            assert!(
+                close(got.0, want.0) && close(got.1, want.1) && got.2 == want.2 && got.3 == want.3,
+                "{shapes:?}"
+            );
+        }
+        // Cells a little wider than the grid's step (a heatmap without seams) merge as well.
+        assert_eq!(filled_cells(&series, (0.204, 1.0), |i| colors[i]).len(), 8);
+        // Every cell still covers its pixels: the SVG fills both colours.
+        let out = svg(
+            &spec(vec![series], Axis::linear("x")),
+            380,
+            274,
+            Theme::Light,
+        );
+        assert!(out.contains("#F0DCC8") && out.contains("#C8DCF0"), "{out}");
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub struct Series {
     pub name: String,
     pub color: Color,
     pub mark: Mark,
+    /// Undrawable points (NaN, ±∞) are kept: a line breaks at them. JSON writes them as
+    /// `null`, which reads back as NaN.
+    #[serde(deserialize_with = "points_or_null")]
     pub points: Vec<(f64, f64)>,
     /// One colour per point (heatmaps, class-coloured scatters); empty: all in `color`.
     #[serde(default)]
@@ -248,10 +251,24 @@ pub enum Align {
     Right,
 }
 
+/// A number that JSON may have written as `null` (serde_json writes NaN and ±∞ so): NaN.
+fn number_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// Points whose coordinates JSON may have written as `null`: those read as NaN.
+fn points_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(f64, f64)>, D::Error> {
+    let points = Vec::<(Option<f64>, Option<f64>)>::deserialize(d)?;
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    Ok(points.into_iter().map(|(x, y)| (nan(x), nan(y))).collect())
+}
+
 /// Text at data coordinates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Label {
+    #[serde(deserialize_with = "number_or_null")]
     pub x: f64,
+    #[serde(deserialize_with = "number_or_null")]
     pub y: f64,
     pub text: String,
     /// `None`: the theme's text colour.
@@ -397,6 +414,39 @@ pub fn readable(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_crosses_as_json_with_its_undrawable_points() {
+        let mut spec = ChartSpec {
+            id: "t".into(),
+            title: "t".into(),
+            caption: String::new(),
+            x: Axis::linear("step"),
+            y: Axis::log("loss").with_range(0.01, 10.0),
+            series: vec![Series::line(
+                "run",
+                palette::BLUE,
+                vec![
+                    (1.0, 0.5),
+                    (2.0, f64::NAN),
+                    (3.0, f64::INFINITY),
+                    (4.0, 0.25),
+                ],
+            )],
+            notes: vec!["a note".into()],
+            annotations: vec![Label::new(f64::NAN, 1.0, "diverged")],
+        };
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: ChartSpec = serde_json::from_str(&json).unwrap();
+        let points = &back.series[0].points;
+        assert_eq!((points[0], points[3]), ((1.0, 0.5), (4.0, 0.25)));
+        assert!(points[1].1.is_nan() && points[2].1.is_nan(), "{points:?}");
+        assert!(back.annotations[0].x.is_nan());
+        // All else is as it was.
+        spec.series[0].points = points.clone();
+        spec.annotations[0].x = back.annotations[0].x;
+        assert_eq!(format!("{spec:?}"), format!("{back:?}"));
+    }
 
     #[test]
     fn summaries_print_steps_whole_and_values_to_three_digits() {

@@ -260,11 +260,14 @@ impl ChartInfo {
     }
 }
 
-/// What a lab's worker sends of its charts (`LabHandle.chartSpecs`).
+/// What a lab's worker sends of its charts (`LabHandle.chartSpecs`): each spec as JSON text,
+/// in the order of `infos`. A string crosses to the page in one copy; the same spec as objects
+/// took the page's main thread milliseconds to receive (a boundary heatmap is thousands of
+/// points), on every redraw.
 #[derive(Serialize)]
 struct ChartsOnView {
     infos: Vec<ChartInfo>,
-    specs: Vec<phenomena_charts::ChartSpec>,
+    specs: Vec<String>,
 }
 
 /// Draws one chart onto a canvas at pixel ratio `dpr` (clamped to [0.5, 8] so that a
@@ -290,22 +293,20 @@ fn draw_on(
     phenomena_charts::draw(chart, &backend.into_drawing_area(), dpr, theme).map_err(js_err)
 }
 
-/// Reads chart specs that crossed from a lab's worker (`LabHandle::chart_specs`).
-fn specs_from(value: JsValue) -> Result<Vec<phenomena_charts::ChartSpec>, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| js_err(format!("bad chart specs: {e}")))
-}
-
-/// Draws chart specs that a lab's worker built (`LabHandle.chartSpecs`) onto the canvases in
-/// `canvases` (by chart id; charts without one are skipped): the page draws what the worker
-/// trained. Returns where each chart's plot landed, by chart id (see [`frames`]).
+/// Draws chart specs that a lab's worker built (`LabHandle.chartSpecs`; here a JSON array of
+/// them) onto the canvases in `canvases` (by chart id; charts without one are skipped):
+/// the page draws what the worker trained. Returns where each chart's plot landed, by chart id
+/// (see [`frames`]).
 #[wasm_bindgen(js_name = drawSpecs)]
 pub fn draw_specs(
-    specs: JsValue,
+    specs: &str,
     canvases: &js_sys::Object,
     dpr: f64,
     dark: bool,
 ) -> Result<JsValue, JsValue> {
-    frames(&specs_from(specs)?, canvases, dpr, dark)
+    let specs: Vec<phenomena_charts::ChartSpec> =
+        serde_json::from_str(specs).map_err(|e| js_err(format!("bad chart specs: {e}")))?;
+    frames(&specs, canvases, dpr, dark)
 }
 
 /// Draws each chart that has a canvas and returns its plot's frame in canvas pixels, keyed by
@@ -529,14 +530,19 @@ impl LabHandle {
         svg_of(&self.chart(id)?, width, height)
     }
 
-    /// The charts on view as plain objects that can cross to another thread: `infos` as
-    /// `charts` gives them, and `specs` to draw there with `drawSpecs`. One call builds the
-    /// specs once for both.
+    /// The charts on view, to cross to another thread: `infos` as `charts` gives them, and
+    /// `specs`, each chart's spec as JSON text, to draw there with `drawSpecs`. One call
+    /// builds the specs once for both.
     #[wasm_bindgen(js_name = chartSpecs)]
     pub fn chart_specs(&self) -> Result<JsValue, JsValue> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        let specs = session.charts();
-        let infos: Vec<ChartInfo> = specs.iter().map(ChartInfo::of).collect();
+        let charts = session.charts();
+        let infos: Vec<ChartInfo> = charts.iter().map(ChartInfo::of).collect();
+        let specs = charts
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()
+            .map_err(|e| js_err(e.to_string()))?;
         to_js(&ChartsOnView { infos, specs })
     }
 
