@@ -33,20 +33,24 @@ export class ChartGrid {
   /**
    * onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png');
    * onClick(id, event): a chart's canvas was clicked (your own points);
-   * onDrawError(error): a chart drawn in a later task (see `drawInTurn`) or as it came into
-   * view failed.
+   * onDrawError(error): a chart drawn while training or as it came into view failed;
+   * currentHandle(): the lab's handle now (null once closed): a chart drawn in a later task
+   * draws with it, never with one the lab has closed since.
    */
-  constructor(onExport, onClick = () => {}, onDrawError = () => {}) {
+  constructor(onExport, onClick = () => {}, onDrawError = () => {}, currentHandle = () => this.handle) {
     this.node = el('div', { class: 'charts' });
     this.figures = new Map();
     this.onExport = onExport;
     this.onClick = onClick;
     this.onDrawError = onDrawError;
+    this.currentHandle = currentHandle;
     /** Where each chart's plot landed when last drawn, by chart id (the engine's PlotFrame). */
     this.frames = {};
+    /** The charts of the last draw (their captions and summaries), by id. */
+    this.infos = new Map();
     /** Charts whose figure is on screen or near it: a training run redraws only these. */
     this.onScreen = new Set();
-    /** Charts a redraw still has to draw, one per task (see `drawInTurn`). */
+    /** Charts still to draw, one per task (see `drawInTurn`). */
     this.queue = [];
     /** Charts a redraw passed over because they were off screen: drawn when they come on. */
     this.stale = new Set();
@@ -67,6 +71,7 @@ export class ChartGrid {
     this.dark = dark;
     const charts = handle.charts();
     this.ensureFigures(charts);
+    this.infos = new Map(charts.map((c) => [c.id, c]));
     const ids = charts.map((c) => c.id);
     if (all) {
       this.queue = [];
@@ -81,29 +86,50 @@ export class ChartGrid {
     for (const c of charts) {
       const f = this.figures.get(c.id);
       if (!f) continue;
-      f.summary.textContent = c.summary;
       if (f.caption.textContent !== c.caption) f.caption.textContent = c.caption;
       // An open table follows the run, at most once a second.
       if (f.tableButton.getAttribute('aria-expanded') === 'true' && performance.now() - f.tableAt > 1000) this.fillTable(c.id);
     }
   }
 
-  /** Draws charts `ids` with the handle and theme of the last draw. */
+  /**
+   * Draws charts `ids` with the lab's handle and the theme of the last draw, and gives each
+   * its text summary (for screen readers) with it: a chart off screen keeps both until drawn.
+   */
   drawCharts(ids) {
+    const handle = this.currentHandle();
     const canvases = {};
     for (const id of ids) if (this.figures.has(id)) canvases[id] = this.figures.get(id).canvas;
-    if (!Object.keys(canvases).length) return;
-    Object.assign(this.frames, this.handle.draw(canvases, window.devicePixelRatio || 1, this.dark) ?? {});
-    for (const id of ids) this.stale.delete(id);
+    if (!handle || !Object.keys(canvases).length) return;
+    Object.assign(this.frames, handle.draw(canvases, window.devicePixelRatio || 1, this.dark) ?? {});
+    for (const id of Object.keys(canvases)) {
+      const { summary } = this.figures.get(id);
+      const text = this.infos.get(id)?.summary;
+      if (text !== undefined && summary.textContent !== text) summary.textContent = text;
+      this.stale.delete(id);
+    }
   }
 
   /**
    * Draws charts `ids` one per task, the first now: a redraw while training never holds the
    * main thread for more than one chart (a heatmap takes several milliseconds), so scrolling
-   * and typing stay smooth beside several labs. A newer redraw replaces what is left of this.
+   * and typing stay smooth beside several labs. Charts an earlier call has yet to draw keep
+   * their turn ahead of the others, so on a slow machine every chart still gets drawn.
    */
   drawInTurn(ids) {
-    this.queue = [...ids];
+    // An engine on the main thread (no worker) builds every spec at each call, and trains
+    // there anyway: its charts are drawn at once.
+    if (this.currentHandle()?.offThread === false) {
+      this.queue = [];
+      try {
+        this.drawCharts(ids);
+      } catch (e) {
+        this.onDrawError(e);
+      }
+      return;
+    }
+    const waiting = this.queue.filter((id) => ids.includes(id));
+    this.queue = [...waiting, ...ids.filter((id) => !waiting.includes(id))];
     if (this.drawing) return;
     this.drawing = true;
     const next = () => {
@@ -119,7 +145,7 @@ export class ChartGrid {
     next();
   }
 
-  /** Keeps `onScreen` and draws a chart that comes into view with what it missed. */
+  /** Keeps `onScreen`, and draws the charts that come into view with what they missed. */
   seen(entries) {
     const due = [];
     for (const e of entries) {
@@ -131,11 +157,7 @@ export class ChartGrid {
       this.onScreen.add(id);
       if (this.stale.has(id)) due.push(id);
     }
-    try {
-      if (due.length && this.handle) this.drawCharts(due);
-    } catch (e) {
-      this.onDrawError(e);
-    }
+    if (due.length) this.drawInTurn([...this.queue, ...due]);
   }
 
   /**

@@ -130,6 +130,7 @@ export class PhenomenaLab extends HTMLElement {
 
   disconnectedCallback() {
     this.playing = false;
+    this.playWanted = false;
     // Once the element is really gone (not just moved), its worker goes too.
     setTimeout(() => {
       if (this.isConnected) return;
@@ -236,6 +237,7 @@ export class PhenomenaLab extends HTMLElement {
       (format, id) => (format === 'svg' ? exportSvg(this, id) : exportPng(this, id)),
       (id, event) => clickChart(this, id, event),
       (e) => this.drawFailed(e),
+      () => this.handle,
     );
     const parts = { presets: this.presetBar, quiz: this.quiz.panel, transport: this.transport, fork: this.forkBar, points: this.pointsBar, messages: this.messages, warnings: this.warnings, controls: this.paramControls, charts: this.charts };
     this.root.replaceChildren(this.styleSheet(), labLayout(info, {
@@ -444,7 +446,8 @@ export class PhenomenaLab extends HTMLElement {
   async restartRun() {
     await this.handleReady;
     if (!this.handle) return;
-    await this.stop();
+    // A Play that waits for this restart (see `restart`) still plays the new run.
+    await this.stop({ cancelPlay: false });
     this.clearMessages();
     // A note for this restart only (a preset run under a page's fixed values).
     const note = this.restartNote;
@@ -554,8 +557,8 @@ export class PhenomenaLab extends HTMLElement {
     playback.play(this, options);
   }
 
-  stop() {
-    return playback.stop(this);
+  stop(options) {
+    return playback.stop(this, options);
   }
 
   singleStep() {

@@ -9,9 +9,17 @@ import { TIMELINE_TICKS, trainFrames, timelineStop } from './trainer.js';
 /** Starts training `lab`, unless its run diverged or is finished (said, unless `quiet`). */
 export function play(lab, { quiet = false } = {}) {
   if (lab.playing) return;
-  // A restart under way (a preset just chosen) is the run Play means.
+  // A restart under way (a preset just chosen) is the run Play means: it plays once the
+  // restart is done, unless a pause (or the lab leaving the page) comes first.
   if (lab.restarting) {
-    const again = () => play(lab, { quiet });
+    if (lab.playWanted) return;
+    lab.playWanted = true;
+    const again = () => {
+      if (!lab.playWanted) return;
+      lab.playWanted = false;
+      // A fork's replay that restarted the run trains it now; its end decides.
+      if (!lab.busy) play(lab, { quiet });
+    };
     lab.restarting.then(again, again);
     return;
   }
@@ -35,8 +43,12 @@ export function play(lab, { quiet = false } = {}) {
   lab.loopDone = trainWhilePlaying(lab);
 }
 
-/** Pauses `lab` and waits for its loop to end; emits `pause` if it was playing. */
-export async function stop(lab) {
+/**
+ * Pauses `lab` and waits for its loop to end; emits `pause` if it was playing. Unless
+ * `cancelPlay` is false (a restart's own pause), a Play waiting for a restart is called off.
+ */
+export async function stop(lab, { cancelPlay = true } = {}) {
+  if (cancelPlay) lab.playWanted = false;
   const wasPlaying = lab.playing;
   lab.playing = false;
   if (lab.transport) lab.setPlayButton();

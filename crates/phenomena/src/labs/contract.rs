@@ -143,6 +143,17 @@ fn few_steps(lab: &str, params: Params) -> Result<Snapshot, LabError> {
             "{lab} {}",
             chart.id
         );
+        // A chart crosses from the lab's worker to the page as JSON text, which writes NaN
+        // and ±∞ as null: it must read back, and to the last bit.
+        let json = serde_json::to_string(chart).expect(lab);
+        let back: phenomena_charts::ChartSpec = serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("{lab} {}: the JSON does not read back: {e}", chart.id));
+        assert_eq!(
+            serde_json::to_string(&back).expect(lab),
+            json,
+            "{lab} {}",
+            chart.id
+        );
     }
     Ok(snapshot)
 }
