@@ -458,6 +458,28 @@ test('Play pressed as a finished run restarts with another preset plays the new 
   await page.close();
 });
 
+test('while a run trains, a chart off screen waits and is drawn as it scrolls into view', async () => {
+  // A short window: the frozen-subspace lab's last chart lies far below it.
+  const { page, errors } = await openLab(browser, '#lab=frozen-subspace&steps=20000', { viewport: { width: 1200, height: 700 } });
+  const last = await page.evaluate(() => [...document.querySelector('phenomena-lab').charts.figures.keys()].at(-1));
+  const offScreen = () => page.evaluate((id) => !document.querySelector('phenomena-lab').charts.onScreen.has(id), last);
+  assert.ok(await offScreen(), 'the last chart starts off screen');
+  const before = await canvasPixels(page, last);
+  await page.click('button.play');
+  await waitForStep(page, 300);
+  assert.ok(await offScreen());
+  assert.equal(await canvasPixels(page, last), before, 'not redrawn while off screen');
+  await page.locator(`figure[data-chart="${last}"]`).scrollIntoViewIfNeeded();
+  await page.waitForFunction((id) => document.querySelector('phenomena-lab').charts.onScreen.has(id), last);
+  await page.waitForFunction(
+    ([id, was]) => document.querySelector('phenomena-lab').shadowRoot.querySelector(`figure[data-chart="${id}"] canvas`).toDataURL() !== was,
+    [last, before],
+  );
+  await page.click('button.play');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the timeline scrubs back along the charts\' log axis, and Play returns to the live run', async () => {
   const { page, errors } = await openLab(browser, '#lab=overoptimization&steps=2000');
   await page.click('button.play');
