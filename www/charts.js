@@ -34,10 +34,10 @@ export class ChartGrid {
    * onExport(format, id): a figure's SVG or PNG button was pressed ('svg' or 'png');
    * onClick(id, event): a chart's canvas was clicked (your own points);
    * onDrawError(error): a chart drawn while training or as it came into view failed;
-   * currentHandle(): the lab's handle now (null once closed): a chart drawn in a later task
-   * draws with it, never with one the lab has closed since.
+   * currentHandle(): the lab's handle now (null once closed), which every draw and table
+   * reads: a chart drawn in a later task never draws with a handle the lab has closed since.
    */
-  constructor(onExport, onClick = () => {}, onDrawError = () => {}, currentHandle = () => this.handle) {
+  constructor(onExport, onClick = () => {}, onDrawError = () => {}, currentHandle = () => null) {
     this.node = el('div', { class: 'charts' });
     this.figures = new Map();
     this.onExport = onExport;
@@ -60,16 +60,15 @@ export class ChartGrid {
   }
 
   /**
-   * Draws the lab's charts with `handle` (theme `dark`) and updates captions and summaries.
+   * Draws the lab's charts (theme `dark`) and updates captions and summaries.
    * Unless `all`, only the charts on screen are drawn: a page with several labs training, or
    * a lab taller than the window, spends the main thread on what the reader sees. The others
    * are drawn when they scroll into view, and at every `all` draw (a run's end, a pause, a
    * restart, the timeline).
    */
-  draw(handle, dark, { all = true } = {}) {
-    this.handle = handle;
+  draw(dark, { all = true } = {}) {
     this.dark = dark;
-    const charts = handle.charts();
+    const charts = this.currentHandle().charts();
     this.ensureFigures(charts);
     this.infos = new Map(charts.map((c) => [c.id, c]));
     const ids = charts.map((c) => c.id);
@@ -195,7 +194,7 @@ export class ChartGrid {
     f.tableAt = performance.now();
     const scroll = f.table.firstChild?.scrollTop ?? 0;
     try {
-      f.table.replaceChildren(chartTable(this.handle.chartSpec(id), `${f.table.id}-data`));
+      f.table.replaceChildren(chartTable(this.currentHandle().chartSpec(id), `${f.table.id}-data`));
     } catch (e) {
       f.table.replaceChildren(el('p', { class: 'table-note' }, `The table could not be built: ${e.message}`));
     }

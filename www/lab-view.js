@@ -372,7 +372,7 @@ export class PhenomenaLab extends HTMLElement {
     if (!force && now - this.lastDraw < DRAW_INTERVAL_MS) return;
     this.lastDraw = now;
     try {
-      this.charts.draw(this.handle, this.dark, { all: force });
+      this.charts.draw(this.dark, { all: force });
     } catch (e) {
       this.drawFailed(e);
     }

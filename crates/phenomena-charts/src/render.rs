@@ -582,9 +582,10 @@ pub fn to_svg(spec: &ChartSpec, width: u32, height: u32) -> Result<String, Strin
 
 /// The filled cells of `s` (`width` × `height`, centred on each finite point, coloured by
 /// `color` of its index) as rectangles with their colour, where each run of consecutive points
-/// that touch or overlap along x, in one row and one colour, is one rectangle. A heatmap's rows are mostly
-/// runs of one colour, so a canvas is handed a few dozen rectangles instead of thousands (each
-/// a fill colour set and a fill call): the same pixels, drawn in a fraction of the time.
+/// that touch or overlap along x, in one row and one colour, is one rectangle. A heatmap's
+/// rows are mostly runs of one colour, so a canvas is handed a few dozen rectangles instead of
+/// thousands (each a fill colour set and a fill call): the same pixels, drawn in a fraction of
+/// the time.
 fn filled_cells(
     s: &Series,
     (width, height): (f64, f64),
