@@ -410,8 +410,8 @@ test('a race trains its runs in a worker per core and shows what one worker trai
   assert.deepEqual(two.json.series, one.json.series, 'the same numbers, to the last digit');
   assert.deepEqual(two.json.scalars, one.json.scalars);
   assert.deepEqual(two.json.params, one.json.params);
-  // Two runs only (CE and ELR) train in one worker; the second one is closed, and started
-  // again with its share when the race comes back.
+  // CE and ELR alone on a linear model train in one worker; the second one is closed, and
+  // started again with its share when a preset with a hidden layer comes.
   const workers = (page) => page.evaluate(() => document.querySelector('phenomena-lab').handle.shards.length);
   // A preset's run, once the lab has restarted with it (the lab fires `ready`).
   const pick = async (page, preset) => {
@@ -423,6 +423,8 @@ test('a race trains its runs in a worker per core and shows what one worker trai
   assert.equal(await workers(two.page), 1);
   await two.page.click('button.play');
   await waitForStep(two.page, 500);
+  await pick(two.page, 'digits');
+  assert.equal(await workers(two.page), 2);
   await pick(two.page, 'race');
   assert.equal(await workers(two.page), 2);
   await two.page.click('button.play');

@@ -73,7 +73,7 @@ pub const RACE: Quiz = Quiz {
 
 pub const RACE_DIGITS: Quiz = Quiz {
     question: "The same four methods beside plain CE, on the digits with 40 % noise. Which of \
-               the four will memorize fewer than a quarter of the flipped labels by step 1 000?",
+               the four will memorize fewer than a quarter of the flipped labels by step 500?",
     choices: &[
         "all four",
         "ELR and nested dropout",
