@@ -93,6 +93,8 @@ fn point_color(s: &crate::spec::Series, i: usize, theme: Theme) -> RGBColor {
 const TITLE_SIZE: f64 = 16.0;
 const TITLE_MIN: f64 = 13.0;
 const TEXT_SIZE: f64 = 13.0;
+/// The axis labels' smallest size, before a y label too long for its plot is cut short.
+const TEXT_MIN: f64 = 11.0;
 const LABEL_SIZE: f64 = 12.0;
 /// Kept free at the top right of every chart: the page lays its export buttons there.
 const TITLE_RIGHT_GAP: f64 = 90.0;
@@ -235,16 +237,24 @@ fn draw_scaled<DB: DrawingBackend>(
     let y_fmt = |v: &f64| tick_label(&spec.y, *v);
     if !(spec.x.hidden && spec.y.hidden) {
         let text = text_color;
+        let (y_desc, desc_size) = fit_along(
+            area,
+            &spec.y.label,
+            fpx(TEXT_SIZE),
+            fpx(TEXT_MIN),
+            (ys.end - ys.start).max(0) as u32,
+        )
+        .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc(spec.x.label.as_str())
-            .y_desc(spec.y.label.as_str())
+            .y_desc(y_desc.as_str())
             .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(("sans-serif", fpx(TEXT_SIZE)).into_font().color(&text))
-            .axis_desc_style(("sans-serif", fpx(TEXT_SIZE)).into_font().color(&text))
+            .axis_desc_style(("sans-serif", desc_size).into_font().color(&text))
             .axis_style(rgb(theme.axis()))
             .light_line_style(rgb(theme.grid_light()))
             .bold_line_style(rgb(theme.grid_bold()))
@@ -413,6 +423,38 @@ fn draw_scaled<DB: DrawingBackend>(
     draw_footer(spec, &footer_area, &footer, scale, text_scale, theme).map_err(err)?;
     area.present().map_err(err)?;
     Ok(frame)
+}
+
+/// The y axis's label and the axis labels' font size. plotters centres the label beside the
+/// plot, rotated, so one longer than the plot is tall runs into the title and the legend (a
+/// short chart on a phone): it is drawn smaller, down to `min`, and then cut short with an
+/// ellipsis.
+fn fit_along<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+    min: u32,
+    room: u32,
+) -> Result<(String, u32), DrawingAreaErrorKind<DB::ErrorType>> {
+    let fits = |t: &str, size: u32| -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
+        let font: TextStyle = ("sans-serif", size).into_font().into();
+        Ok(area.estimate_text_size(t, &font)?.0 <= room)
+    };
+    let mut size = size;
+    while size > min && !fits(text, size)? {
+        size -= 1;
+    }
+    if fits(text, size)? {
+        return Ok((text.to_string(), size));
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while chars.pop().is_some() {
+        let cut = format!("{}…", chars.iter().collect::<String>().trim_end());
+        if fits(&cut, size)? {
+            return Ok((cut, size));
+        }
+    }
+    Ok((String::new(), size))
 }
 
 /// Breaks `text` at spaces into lines no wider than `room` pixels (a single word wider than
@@ -855,6 +897,27 @@ mod tests {
         // Title on two lines, the note on at least two, plus the placeholder.
         assert!(texts >= 5, "{texts} text elements:\n{out}");
         assert!(out.contains("A rather long chart"), "{out}");
+    }
+
+    #[test]
+    fn a_y_label_longer_than_the_plot_is_tall_is_drawn_smaller_then_cut_short() {
+        let mut s = spec(vec![], Axis::linear("x"));
+        s.y = Axis::linear("accuracy without the fast feature, averaged over every seed");
+        // The rotated text element's content: the y label.
+        let y_label = |out: &str| {
+            let start = out.find("rotate(270").expect("a rotated y label");
+            let text = &out[start..];
+            let text = &text[text.find('>').unwrap() + 1..];
+            text[..text.find('<').unwrap()].trim().to_string()
+        };
+        let short = y_label(&svg(&s, 380, 200, Theme::Light));
+        assert!(
+            short.starts_with("accuracy without") && short.ends_with('…'),
+            "{short}"
+        );
+        // With room for it, the label is drawn whole.
+        let tall = y_label(&svg(&s, 380, 700, Theme::Light));
+        assert_eq!(tall, s.y.label);
     }
 
     #[test]
