@@ -40,7 +40,7 @@ Usage:
   nice python3 docs/reference/early_learning_race.py --search   # CE settings on the mixture
   options: --data mixture|digits|both, --seeds N
 
-Results of `nice python3 docs/reference/early_learning_race.py` (seeds 0-9, about 5 min on
+Results of `nice python3 docs/reference/early_learning_race.py` (seeds 0-9, about 3.5 min on
 one core):
 
   mixture: linear, gd lr 0.2, 500 steps, lambda 2.0, seeds 0-9
@@ -69,7 +69,7 @@ one core):
   (145 s)
 
 Against the lab (natively, seeds 0-9, its own draws of the data; it gives no peak_true): every
-range here overlaps the lab's. On the mixture five start 0.02 below the lab's: MSD test_fin
+range here overlaps the lab's. On the mixture three start 0.02 below the lab's: MSD test_fin
 0.67-0.81 (lab 0.69-0.84), NEST final_mem 0.97-1.00 (0.99-1.00) and test_fin 0.53-0.68
 (0.55-0.72); mixture CE/ELR/PS-KD test_fin is narrower here (0.53-0.65 vs 0.47-0.74). On the
 digits (the lab's race-digits preset, MSD with K = 8 as here: `--set msd_samples=8`), MSD
@@ -108,7 +108,7 @@ MIXTURE = dict(
 )
 MIXTURE_LINEAR = dict(MIXTURE, hidden=0, optimizer="gd", lr=0.2, steps=500)  # the lab's default
 DIGITS = dict(
-    n_test=500, hidden=128, optimizer="adam", lr=0.006, steps=500,  # the lab's preset
+    n_test=500, hidden=128, optimizer="adam", lr=0.006, steps=500,  # the lab's race-digits preset
     elr_lambda=3.0, eval_every=10,
 )
 DIGITS_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",

@@ -428,7 +428,7 @@ fn draw_scaled<DB: DrawingBackend>(
 /// The y axis's label and the axis labels' font size. plotters centres the label beside the
 /// plot, rotated, so one longer than the plot is tall runs into the title and the legend (a
 /// short chart on a phone): it is drawn smaller, down to `min`, and then cut short with an
-/// ellipsis.
+/// ellipsis. plotters sets one size for both axes' labels, so the x label shrinks with it.
 fn fit_along<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,

@@ -429,8 +429,7 @@ impl Experiment for EarlyLearning {
     fn run_shares(params: &Params, shares: usize) -> Option<Vec<Vec<&'static str>>> {
         let mut methods = methods_trained(params);
         let linear_pair = methods.len() == 2 && params.usize("hidden") == 0;
-        if shares < 2 || methods.len() < 2 || linear_pair || ForkPlan::from_params(params).is_some()
-        {
+        if shares < 2 || linear_pair || ForkPlan::from_params(params).is_some() {
             return None;
         }
         let cost = |i: &usize| (METHODS[*i].cost)(params);
