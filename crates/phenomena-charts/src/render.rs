@@ -151,19 +151,20 @@ fn draw_scaled<DB: DrawingBackend>(
     let title_room = width
         .saturating_sub(px(LEFT + TITLE_RIGHT_GAP))
         .max(px(60.0));
-    let mut title_size = fpx(TITLE_SIZE);
-    let mut title_lines = vec![spec.title.clone()];
-    loop {
+    let (title_size, fits) = shrink_to_fit(
+        area,
+        &spec.title,
+        fpx(TITLE_SIZE),
+        fpx(TITLE_MIN),
+        title_room,
+    )
+    .map_err(err)?;
+    let title_lines = if fits {
+        vec![spec.title.clone()]
+    } else {
         let font: TextStyle = ("sans-serif", title_size).into_font().into();
-        if area.estimate_text_size(&spec.title, &font).map_err(err)?.0 <= title_room {
-            break;
-        }
-        if title_size <= fpx(TITLE_MIN) {
-            title_lines = wrap(area, &spec.title, &font, title_room).map_err(err)?;
-            break;
-        }
-        title_size -= 1;
-    }
+        wrap(area, &spec.title, &font, title_room).map_err(err)?
+    };
     let title_line = (title_size as f64 * 1.25).round() as u32;
     let title_height = if spec.title.is_empty() {
         px(4.0)
@@ -425,6 +426,37 @@ fn draw_scaled<DB: DrawingBackend>(
     Ok(frame)
 }
 
+/// Whether `text` at font size `size` is at most `room` pixels wide.
+fn fits_in<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+    room: u32,
+) -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
+    let font: TextStyle = ("sans-serif", size).into_font().into();
+    Ok(area.estimate_text_size(text, &font)?.0 <= room)
+}
+
+/// The largest font size from `size` down to `min` at which `text` fits in `room` pixels, and
+/// whether it fits there (if not, `min`).
+fn shrink_to_fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    mut size: u32,
+    min: u32,
+    room: u32,
+) -> Result<(u32, bool), DrawingAreaErrorKind<DB::ErrorType>> {
+    loop {
+        if fits_in(area, text, size, room)? {
+            return Ok((size, true));
+        }
+        if size <= min {
+            return Ok((size, false));
+        }
+        size -= 1;
+    }
+}
+
 /// The y axis's label and the axis labels' font size. plotters centres the label beside the
 /// plot, rotated, so one longer than the plot is tall runs into the title and the legend (a
 /// short chart on a phone): it is drawn smaller, down to `min`, and then cut short with an
@@ -436,21 +468,14 @@ fn fit_along<DB: DrawingBackend>(
     min: u32,
     room: u32,
 ) -> Result<(String, u32), DrawingAreaErrorKind<DB::ErrorType>> {
-    let fits = |t: &str, size: u32| -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
-        let font: TextStyle = ("sans-serif", size).into_font().into();
-        Ok(area.estimate_text_size(t, &font)?.0 <= room)
-    };
-    let mut size = size;
-    while size > min && !fits(text, size)? {
-        size -= 1;
-    }
-    if fits(text, size)? {
+    let (size, fits) = shrink_to_fit(area, text, size, min, room)?;
+    if fits {
         return Ok((text.to_string(), size));
     }
     let mut chars: Vec<char> = text.chars().collect();
     while chars.pop().is_some() {
         let cut = format!("{}…", chars.iter().collect::<String>().trim_end());
-        if fits(&cut, size)? {
+        if fits_in(area, &cut, size, room)? {
             return Ok((cut, size));
         }
     }
